@@ -1,0 +1,53 @@
+# credmesh — see README.md. Every tool this file needs is installed by it into ./bin.
+GO       ?= go
+BIN      := $(CURDIR)/bin
+BUF_VERSION           := v1.75.0
+PROTOC_GEN_GO_VERSION := v1.36.10
+PKGS     := ./...
+# Packages with concurrency, run under the race detector by `make race`.
+RACE_PKGS := ./chain/...
+
+.PHONY: all build test race bench lint proto fuzz clean demo
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/credmesh ./cmd/credmesh
+
+## test: vet, then every package's tests (seed corpora of the fuzz targets included).
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+## race: the concurrent packages under the race detector.
+race:
+	$(GO) test -count=1 -race -timeout 15m $(RACE_PKGS)
+
+## bench: the benchmarks quoted in docs/BENCHMARKS.md.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./chain/...
+
+## fuzz: each fuzz target for FUZZTIME (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	@for t in FuzzDecodeEntry FuzzDecodeBlock FuzzDecodeEvidence; do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./chain || exit 1; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+$(BIN)/buf:
+	GOBIN=$(BIN) $(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
+
+$(BIN)/protoc-gen-go:
+	GOBIN=$(BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+
+## proto: regenerate the committed Go code from proto/.
+proto: $(BIN)/buf $(BIN)/protoc-gen-go
+	$(BIN)/buf lint
+	$(BIN)/buf generate
+
+clean:
+	rm -rf $(BIN)

@@ -647,6 +647,8 @@ type PaymentRecord struct {
 	PaidAtMs      int64                  `protobuf:"varint,7,opt,name=paid_at_ms,json=paidAtMs,proto3" json:"paid_at_ms,omitempty"`        // Unix milliseconds
 	Channel       string                 `protobuf:"bytes,8,opt,name=channel,proto3" json:"channel,omitempty"`                             // e.g. "bank", "online", "counter"
 	Region        string                 `protobuf:"bytes,9,opt,name=region,proto3" json:"region,omitempty"`                               // administrative division code
+	Item          string                 `protobuf:"bytes,10,opt,name=item,proto3" json:"item,omitempty"`                                  // levy item as the collector names it, e.g. "城镇职工基本养老保险"
+	ReceiptNo     string                 `protobuf:"bytes,11,opt,name=receipt_no,json=receiptNo,proto3" json:"receipt_no,omitempty"`       // the collector's receipt number
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -740,6 +742,20 @@ func (x *PaymentRecord) GetChannel() string {
 func (x *PaymentRecord) GetRegion() string {
 	if x != nil {
 		return x.Region
+	}
+	return ""
+}
+
+func (x *PaymentRecord) GetItem() string {
+	if x != nil {
+		return x.Item
+	}
+	return ""
+}
+
+func (x *PaymentRecord) GetReceiptNo() string {
+	if x != nil {
+		return x.ReceiptNo
 	}
 	return ""
 }
@@ -1134,7 +1150,7 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\x05nonce\x18\x02 \x01(\fR\x05nonce\x12\x1e\n" +
 	"\n" +
 	"ciphertext\x18\x03 \x01(\fR\n" +
-	"ciphertext\"\xae\x02\n" +
+	"ciphertext\"\xe1\x02\n" +
 	"\rPaymentRecord\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1b\n" +
 	"\tpayer_ref\x18\x02 \x01(\fR\bpayerRef\x12>\n" +
@@ -1145,7 +1161,11 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\n" +
 	"paid_at_ms\x18\a \x01(\x03R\bpaidAtMs\x12\x18\n" +
 	"\achannel\x18\b \x01(\tR\achannel\x12\x16\n" +
-	"\x06region\x18\t \x01(\tR\x06region\"\xf9\x02\n" +
+	"\x06region\x18\t \x01(\tR\x06region\x12\x12\n" +
+	"\x04item\x18\n" +
+	" \x01(\tR\x04item\x12\x1d\n" +
+	"\n" +
+	"receipt_no\x18\v \x01(\tR\treceiptNo\"\xf9\x02\n" +
 	"\vCreditEvent\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1f\n" +
 	"\vsubject_ref\x18\x02 \x01(\fR\n" +

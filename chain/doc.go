@@ -1,0 +1,28 @@
+// Package chain is the pure core of credmesh: entries, blocks, their
+// validation and equivocation evidence. It does no I/O and reads no clock;
+// time is always an argument.
+//
+// Every member institution writes one chain of blocks. A block is a signed
+// Header and the encoded entries its RFC 6962 Merkle root commits to. The
+// issuer signs "credmesh/v1/header\x00" followed by the exact header bytes it
+// ships, and the block hash is SHA-256 of those bytes; verifiers check the
+// bytes they received and never re-encode them.
+//
+// A caller receiving a block does:
+//
+//  1. b, err := chain.DecodeBlock(data, params) — malformed or oversized
+//     bytes fail here.
+//  2. vb, err := chain.ValidateBlock(b, head, members, params, now), where
+//     head is the newest header it holds of b's issuer (nil if none).
+//  3. On error, chain.IsProvable(err) says whether the block is provably bad
+//     (a gossip validator rejects it and penalizes the sender) or cannot be
+//     judged yet (unknown parent, height ahead, already known, from the
+//     future: it is ignored, and a gap schedules a sync). If a block at a
+//     known height has a different hash than the stored one, NewEvidence
+//     turns the two headers into equivocation evidence.
+//  4. On success it persists vb, and only then forwards or serves it.
+//
+// Entries are protobuf messages (package chainpb) validated field by field by
+// ValidateEntry; every entry has a key unique within its issuer's chain
+// (EntryKey). Payment records travel sealed (see package privacy).
+package chain

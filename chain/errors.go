@@ -1,0 +1,53 @@
+package chain
+
+import "errors"
+
+// RuleError is a validation failure. Provable failures show that the
+// message is bad no matter what the validator knows (gossip rejects them and
+// penalizes the sender); the others cannot be judged yet (gossip ignores
+// them). Sentinels are compared with errors.Is; details are wrapped around
+// them with %w.
+type RuleError struct {
+	msg      string
+	provable bool
+}
+
+func (e *RuleError) Error() string { return e.msg }
+
+// Provable reports whether the failure proves the message bad.
+func (e *RuleError) Provable() bool { return e.provable }
+
+func provable(msg string) *RuleError { return &RuleError{msg: "chain: " + msg, provable: true} }
+func unjudged(msg string) *RuleError { return &RuleError{msg: "chain: " + msg} }
+
+// Provable failures: the block or evidence is bad whatever we hold.
+var (
+	ErrMalformed     = provable("malformed encoding")
+	ErrOversized     = provable("over the size limit")
+	ErrWrongNetwork  = provable("wrong network")
+	ErrNotMember     = provable("issuer is not a member")
+	ErrBadSignature  = provable("bad signature")
+	ErrBadHeader     = provable("invalid header field")
+	ErrBadEntryCount = provable("entry count does not match the entries")
+	ErrBadRoot       = provable("Merkle root does not match the entries")
+	ErrBadEntry      = provable("invalid entry")
+	ErrDuplicateKey  = provable("duplicate entry key")
+	ErrWrongPrevHash = provable("previous hash does not match the parent")
+	ErrTimeBackwards = provable("block time is before its parent's")
+	ErrBadEvidence   = provable("invalid equivocation evidence")
+)
+
+// Failures that cannot be judged yet: the block may be fine once we know more.
+var (
+	ErrUnknownParent = unjudged("unknown parent")
+	ErrHeightAhead   = unjudged("height ahead of our head")
+	ErrKnownHeight   = unjudged("height already held")
+	ErrFromFuture    = unjudged("block time is ahead of our clock")
+)
+
+// IsProvable reports whether err is, or wraps, a provable RuleError. An error
+// that is no RuleError is not provable.
+func IsProvable(err error) bool {
+	var re *RuleError
+	return errors.As(err, &re) && re.provable
+}

@@ -1,0 +1,111 @@
+package chain
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/merkle"
+)
+
+// VerifiedBlock is a block that passed ValidateBlock, with what validation
+// computed: decoded entries, their keys and leaf hashes.
+type VerifiedBlock struct {
+	*Block
+	Decoded []*chainpb.Entry
+	Keys    [][]byte
+	Leaves  []Hash
+}
+
+// ValidateBlock checks b against the newest header we hold of its issuer's
+// chain (head, nil if none), the members, the parameters and the time now.
+// It does no I/O.
+//
+// Provable failures come first, so a block that is both bad and ahead of us
+// is rejected rather than ignored: shape, network, membership, size,
+// signature, entry count, each entry, the Merkle root. Then the failures that
+// cannot be judged yet: a time ahead of now, and a height that is not head+1.
+// A block that does follow head must link to it by hash and not go back in
+// time.
+func ValidateBlock(b *Block, head *SignedHeader, members Members, p Params, now time.Time) (*VerifiedBlock, error) {
+	vb, err := validateContent(b, members, p)
+	if err != nil {
+		return nil, err
+	}
+	if ahead := b.Time.Sub(now); ahead > p.MaxClockSkew {
+		return nil, fmt.Errorf("%w: %s ahead", ErrFromFuture, ahead)
+	}
+	if err := checkLink(b.SignedHeader, head); err != nil {
+		return nil, err
+	}
+	return vb, nil
+}
+
+// validateContent checks everything that does not depend on our state.
+func validateContent(b *Block, members Members, p Params) (*VerifiedBlock, error) {
+	h := b.Header
+	if h.NetworkID != p.NetworkID {
+		return nil, fmt.Errorf("%w: block of %q, we are %q", ErrWrongNetwork, h.NetworkID, p.NetworkID)
+	}
+	if !members.Contains(h.Issuer) {
+		return nil, fmt.Errorf("%w: %s", ErrNotMember, h.Issuer.Short())
+	}
+	if len(b.Entries) > p.MaxBlockEntries {
+		return nil, fmt.Errorf("%w: %d entries, limit %d", ErrOversized, len(b.Entries), p.MaxBlockEntries)
+	}
+	total := 0
+	for _, e := range b.Entries {
+		total += len(e)
+	}
+	if total > p.MaxBlockBytes {
+		return nil, fmt.Errorf("%w: %d entry bytes, limit %d", ErrOversized, total, p.MaxBlockBytes)
+	}
+	if err := b.VerifySignature(); err != nil {
+		return nil, err
+	}
+	if int(h.EntryCount) != len(b.Entries) {
+		return nil, fmt.Errorf("%w: header says %d, block has %d", ErrBadEntryCount, h.EntryCount, len(b.Entries))
+	}
+	vb := &VerifiedBlock{
+		Block:   b,
+		Decoded: make([]*chainpb.Entry, len(b.Entries)),
+		Keys:    make([][]byte, len(b.Entries)),
+		Leaves:  LeafHashes(b.Entries),
+	}
+	if merkle.Root(vb.Leaves) != h.EntriesRoot {
+		return nil, ErrBadRoot
+	}
+	seen := make(map[string]struct{}, len(b.Entries))
+	for i, data := range b.Entries {
+		e, err := DecodeEntry(data, p.MaxEntryBytes)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", i, err)
+		}
+		k := EntryKey(e)
+		if _, dup := seen[string(k)]; dup {
+			return nil, fmt.Errorf("%w: entry %d repeats an earlier key of this block", ErrDuplicateKey, i)
+		}
+		seen[string(k)] = struct{}{}
+		vb.Decoded[i], vb.Keys[i] = e, k
+	}
+	return vb, nil
+}
+
+// checkLink checks that s follows head directly.
+func checkLink(s *SignedHeader, head *SignedHeader) error {
+	switch {
+	case head == nil && s.Height == 1:
+		return nil
+	case head == nil:
+		return fmt.Errorf("%w: block %d of %s, we hold none of its chain", ErrUnknownParent, s.Height, s.Issuer.Short())
+	case s.Height <= head.Height:
+		return fmt.Errorf("%w: block %d of %s, our head is %d", ErrKnownHeight, s.Height, s.Issuer.Short(), head.Height)
+	case s.Height > head.Height+1:
+		return fmt.Errorf("%w: block %d of %s, our head is %d", ErrHeightAhead, s.Height, s.Issuer.Short(), head.Height)
+	case s.PrevHash != head.Hash:
+		return fmt.Errorf("%w: block %d of %s", ErrWrongPrevHash, s.Height, s.Issuer.Short())
+	case s.Time.Before(head.Time):
+		return fmt.Errorf("%w: block %d at %s, parent at %s", ErrTimeBackwards, s.Height, s.Time.UTC().Format(time.RFC3339Nano), head.Time.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
+}

@@ -66,10 +66,14 @@ func ValidateCreditEvent(c *chainpb.CreditEvent) error {
 	return nil
 }
 
-// ExpiresAt returns when a negative credit event must be dropped, and
-// whether the entry expires at all.
+// ExpiresAt returns when an entry holding a negative credit event (itself,
+// or a correction that replaces with one) must be dropped, and whether it
+// expires at all.
 func ExpiresAt(e *chainpb.Entry) (time.Time, bool) {
 	c := e.GetCreditEvent()
+	if r := e.GetCorrection().GetReplacement(); r != nil {
+		c = r.GetCreditEvent()
+	}
 	if c == nil || !IsNegative(c.Kind) {
 		return time.Time{}, false
 	}

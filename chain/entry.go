@@ -80,3 +80,20 @@ func ValidateEntry(e *chainpb.Entry) error {
 func fieldError(msg, field, format string, args ...any) error {
 	return fmt.Errorf("%w: %s.%s: %s", ErrBadEntry, msg, field, fmt.Sprintf(format, args...))
 }
+
+// SubjectOf returns the subject reference an entry is about, or nil: credit
+// events and receipts name one in clear; payments keep theirs sealed; a
+// correction is about its replacement's subject.
+func SubjectOf(e *chainpb.Entry) []byte {
+	switch b := e.Body.(type) {
+	case *chainpb.Entry_CreditEvent:
+		return b.CreditEvent.SubjectRef
+	case *chainpb.Entry_QueryReceipt:
+		return b.QueryReceipt.SubjectRef
+	case *chainpb.Entry_Correction:
+		if b.Correction.Replacement != nil {
+			return SubjectOf(b.Correction.Replacement)
+		}
+	}
+	return nil
+}

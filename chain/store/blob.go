@@ -1,0 +1,45 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+var errCorruptBlob = errors.New("store: corrupt entries record")
+
+// encodeEntries concatenates uvarint(len) entry for every entry.
+func encodeEntries(entries [][]byte) []byte {
+	n := 0
+	for _, e := range entries {
+		n += binary.MaxVarintLen32 + len(e)
+	}
+	out := make([]byte, 0, n)
+	for _, e := range entries {
+		out = binary.AppendUvarint(out, uint64(len(e)))
+		out = append(out, e...)
+	}
+	return out
+}
+
+// decodeEntries splits a blob written by encodeEntries; pruned entries come
+// back as nil. The returned slices alias blob.
+func decodeEntries(blob []byte, count int) ([][]byte, error) {
+	out := make([][]byte, 0, count)
+	for len(blob) > 0 {
+		n, w := binary.Uvarint(blob)
+		if w <= 0 || uint64(len(blob)-w) < n {
+			return nil, errCorruptBlob
+		}
+		blob = blob[w:]
+		if n == 0 {
+			out = append(out, nil)
+		} else {
+			out = append(out, blob[:n:n])
+		}
+		blob = blob[n:]
+	}
+	if len(out) != count {
+		return nil, errCorruptBlob
+	}
+	return out, nil
+}

@@ -1,0 +1,27 @@
+// Package store keeps every member's chain in one Pebble database, with the
+// indexes that queries need and the builder's pending pool.
+//
+// Key layout (integers big-endian, so keys sort by height and sequence):
+//
+//	'c' issuer                        → head: height(8)
+//	'h' issuer height                 → encoded chainpb.SignedHeader
+//	'e' issuer height                 → entries: per entry uvarint(len) bytes; a pruned entry has length 0
+//	'l' issuer height                 → leaf hashes, 32 bytes per entry, kept when entries are pruned
+//	'x' lookup issuer                 → location of a payment: height(8) index(4)
+//	'k' issuer entry-key              → location of any other entry (keys are unique per issuer)
+//	's' subject issuer height index   → (empty) entries about a subject
+//	'q' querier issuer height index   → (empty) receipts of queries a member made
+//	'w' issuer target-key location    → (empty) corrections of an entry
+//	'p' expiry-ms issuer height index → (empty) negative entries to prune after expiry
+//	'P' sequence                      → builder's pending entry, accepted but not yet in a block
+//	'm' name                          → metadata (schema version)
+//
+// A block and all its index keys are written in one batch, so a crash leaves
+// either all of them or none. Entries are stored once per block rather than
+// once per key: sync serves whole blocks with one read, and an entry lookup
+// decodes one small blob.
+//
+// Appends of other issuers' blocks are not fsynced: after a power loss a
+// replica may lose its newest blocks and fetches them again. The builder's
+// own blocks and pending entries are fsynced before anyone learns of them.
+package store

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"encoding/binary"
+
+	"github.com/credmesh/credmesh/chain"
+)
+
+const (
+	prefixHead    = 'c'
+	prefixHeader  = 'h'
+	prefixEntries = 'e'
+	prefixLeaves  = 'l'
+	prefixLookup  = 'x'
+	prefixKey     = 'k'
+	prefixSubject = 's'
+	prefixQuerier = 'q'
+	prefixExpiry  = 'p'
+	prefixFix     = 'w'
+	prefixPending = 'P'
+	prefixMeta    = 'm'
+)
+
+// Location is where an entry sits: its issuer's chain, block and index.
+type Location struct {
+	Issuer chain.IssuerID
+	Height uint64
+	Index  uint32
+}
+
+func headKey(iss chain.IssuerID) []byte {
+	return append([]byte{prefixHead}, iss[:]...)
+}
+
+func blockKey(prefix byte, iss chain.IssuerID, height uint64) []byte {
+	k := make([]byte, 0, 1+32+8)
+	k = append(k, prefix)
+	k = append(k, iss[:]...)
+	return binary.BigEndian.AppendUint64(k, height)
+}
+
+func lookupKey(lookup []byte, iss chain.IssuerID) []byte {
+	k := make([]byte, 0, 1+32+32)
+	k = append(k, prefixLookup)
+	k = append(k, lookup...)
+	return append(k, iss[:]...)
+}
+
+func entryKeyKey(iss chain.IssuerID, key []byte) []byte {
+	k := make([]byte, 0, 1+32+len(key))
+	k = append(k, prefixKey)
+	k = append(k, iss[:]...)
+	return append(k, key...)
+}
+
+// keyIndexKey returns where an entry key's location is indexed: payments by
+// lookup hash (so any peer finds them without the issuer), others by issuer.
+func keyIndexKey(iss chain.IssuerID, key []byte) []byte {
+	if len(key) == 1+32 && key[0] == chain.KeyPayment {
+		return lookupKey(key[1:], iss)
+	}
+	return entryKeyKey(iss, key)
+}
+
+// postingKey is prefix, a 32-byte or 8-byte sort field, then the location.
+func postingKey(prefix byte, field []byte, loc Location) []byte {
+	k := make([]byte, 0, 1+len(field)+32+8+4)
+	k = append(k, prefix)
+	k = append(k, field...)
+	k = append(k, loc.Issuer[:]...)
+	k = binary.BigEndian.AppendUint64(k, loc.Height)
+	return binary.BigEndian.AppendUint32(k, loc.Index)
+}
+
+// locationFromSuffix decodes issuer, height, index from the last 44 bytes.
+func locationFromSuffix(k []byte) Location {
+	s := k[len(k)-44:]
+	var loc Location
+	copy(loc.Issuer[:], s[:32])
+	loc.Height = binary.BigEndian.Uint64(s[32:40])
+	loc.Index = binary.BigEndian.Uint32(s[40:44])
+	return loc
+}
+
+func encodeLocation(height uint64, index uint32) []byte {
+	v := make([]byte, 12)
+	binary.BigEndian.PutUint64(v, height)
+	binary.BigEndian.PutUint32(v[8:], index)
+	return v
+}
+
+func pendingKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{prefixPending}, seq)
+}
+
+// prefixEnd returns the smallest key greater than every key with prefix p.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/merkle"
+)
+
+// Header returns the header of issuer's block at height.
+func (s *Store) Header(iss chain.IssuerID, height uint64) (*chain.SignedHeader, error) {
+	v, err := s.get(blockKey(prefixHeader, iss, height))
+	if err != nil {
+		return nil, fmt.Errorf("header %d of %s: %w", height, iss.Short(), err)
+	}
+	h, err := chain.UnmarshalSignedHeader(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: header %d of %s: %v", ErrCorrupt, height, iss.Short(), err)
+	}
+	return h, nil
+}
+
+// Block returns issuer's block at height. Entries pruned after their expiry
+// come back as nil; the leaf hashes still prove the rest.
+func (s *Store) Block(iss chain.IssuerID, height uint64) (*chain.Block, error) {
+	h, err := s.Header(iss, height)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := s.entries(iss, height, int(h.EntryCount))
+	if err != nil {
+		return nil, err
+	}
+	return &chain.Block{SignedHeader: h, Entries: entries}, nil
+}
+
+func (s *Store) entries(iss chain.IssuerID, height uint64, count int) ([][]byte, error) {
+	blob, err := s.get(blockKey(prefixEntries, iss, height))
+	if err != nil {
+		return nil, fmt.Errorf("entries of block %d of %s: %w", height, iss.Short(), err)
+	}
+	entries, err := decodeEntries(blob, count)
+	if err != nil {
+		return nil, fmt.Errorf("%w: entries of block %d of %s", ErrCorrupt, height, iss.Short())
+	}
+	return entries, nil
+}
+
+// Entry returns the encoded entry at loc.
+func (s *Store) Entry(loc Location) ([]byte, error) {
+	h, err := s.Header(loc.Issuer, loc.Height)
+	if err != nil {
+		return nil, err
+	}
+	if loc.Index >= h.EntryCount {
+		return nil, fmt.Errorf("entry %d of block %d of %s: %w", loc.Index, loc.Height, loc.Issuer.Short(), ErrNotFound)
+	}
+	entries, err := s.entries(loc.Issuer, loc.Height, int(h.EntryCount))
+	if err != nil {
+		return nil, err
+	}
+	if entries[loc.Index] == nil {
+		return nil, ErrPruned
+	}
+	return entries[loc.Index], nil
+}
+
+// Leaves returns the leaf hashes of issuer's block at height.
+func (s *Store) Leaves(iss chain.IssuerID, height uint64) ([]chain.Hash, error) {
+	v, err := s.get(blockKey(prefixLeaves, iss, height))
+	if err != nil {
+		return nil, fmt.Errorf("leaves of block %d of %s: %w", height, iss.Short(), err)
+	}
+	if len(v)%merkle.Size != 0 {
+		return nil, fmt.Errorf("%w: leaves of block %d of %s", ErrCorrupt, height, iss.Short())
+	}
+	out := make([]chain.Hash, len(v)/merkle.Size)
+	for i := range out {
+		copy(out[i][:], v[i*merkle.Size:])
+	}
+	return out, nil
+}
+
+// Proof returns the inclusion proof of the entry at loc.
+func (s *Store) Proof(loc Location) (*chain.Proof, error) {
+	h, err := s.Header(loc.Issuer, loc.Height)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := s.Entry(loc)
+	if err != nil {
+		return nil, err
+	}
+	leaves, err := s.Leaves(loc.Issuer, loc.Height)
+	if err != nil {
+		return nil, err
+	}
+	if len(leaves) != int(h.EntryCount) {
+		return nil, fmt.Errorf("%w: block %d of %s has %d leaves for %d entries", ErrCorrupt, loc.Height, loc.Issuer.Short(), len(leaves), h.EntryCount)
+	}
+	path, err := merkle.InclusionProof(leaves, uint64(loc.Index))
+	if err != nil {
+		return nil, err
+	}
+	return &chain.Proof{Entry: entry, Index: loc.Index, Path: path, Header: h}, nil
+}
+
+// LocateKey returns where issuer's entry with the given key sits.
+func (s *Store) LocateKey(iss chain.IssuerID, key []byte) (Location, error) {
+	v, err := s.get(keyIndexKey(iss, key))
+	if err != nil {
+		return Location{}, err
+	}
+	if len(v) != 12 {
+		return Location{}, fmt.Errorf("%w: key index value", ErrCorrupt)
+	}
+	return Location{Issuer: iss, Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])}, nil
+}
+
+// LookupPayment returns the location of every payment indexed under the
+// lookup hash: normally one, one per issuer at most.
+func (s *Store) LookupPayment(lookup []byte) ([]Location, error) {
+	prefix := append([]byte{prefixLookup}, lookup...)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []Location
+	for it.First(); it.Valid(); it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) != 1+32+32 || len(v) != 12 {
+			return nil, fmt.Errorf("%w: lookup index", ErrCorrupt)
+		}
+		out = append(out, Location{Issuer: chain.IssuerID(k[33:]), Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])})
+	}
+	return out, it.Error()
+}
+
+// BySubject calls fn with the location of every entry about subject, in key
+// order (by issuer, then height), until fn returns false.
+func (s *Store) BySubject(subject []byte, fn func(Location) bool) error {
+	return s.postings(append([]byte{prefixSubject}, subject...), fn)
+}
+
+// ReceiptsByQuerier calls fn with the location of every receipt of a query
+// that querier made, until fn returns false.
+func (s *Store) ReceiptsByQuerier(querier chain.IssuerID, fn func(Location) bool) error {
+	return s.postings(append([]byte{prefixQuerier}, querier[:]...), fn)
+}
+
+// CorrectionsOf calls fn with the location of every correction of issuer's
+// entry with the given key, oldest first, until fn returns false.
+func (s *Store) CorrectionsOf(iss chain.IssuerID, key []byte, fn func(Location) bool) error {
+	p := append(append([]byte{prefixFix}, iss[:]...), key...)
+	return s.postings(p, fn)
+}
+
+func (s *Store) postings(prefix []byte, fn func(Location) bool) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		if len(it.Key()) != len(prefix)+44 {
+			continue // a longer key under a shorter prefix (corrections by key)
+		}
+		if !fn(locationFromSuffix(it.Key())) {
+			break
+		}
+	}
+	return it.Error()
+}

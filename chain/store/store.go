@@ -1,0 +1,177 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/credmesh/credmesh/chain"
+)
+
+// Errors of the store.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrPruned   = errors.New("store: entry was pruned after its expiry")
+	ErrCorrupt  = errors.New("store: corrupt record")
+	ErrSchema   = errors.New("store: database was written by an incompatible version")
+)
+
+const schemaVersion = 1
+
+// Options tune the database. The zero value is usable.
+type Options struct {
+	// CacheBytes is the block cache size (default 64 MiB).
+	CacheBytes int64
+	// Logger receives Pebble's messages (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Store is the Pebble database of one peer. It is safe for concurrent use.
+type Store struct {
+	db *pebble.DB
+
+	mu struct {
+		sync.RWMutex
+		heads map[chain.IssuerID]*chain.SignedHeader
+	}
+	// appendMu serializes appends, so the head check and the write are one
+	// step.
+	appendMu sync.Mutex
+}
+
+// Open opens or creates the database in dir.
+func Open(dir string, o Options) (*Store, error) {
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 64 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	cache := pebble.NewCache(o.CacheBytes)
+	defer cache.Unref()
+	opts := &pebble.Options{
+		Cache:        cache,
+		MemTableSize: 32 << 20,
+		Logger:       pebbleLogger{o.Logger.With("component", "pebble")},
+	}
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
+	}
+	s := &Store{db: db}
+	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadHeads(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close flushes nothing more (every write was committed) and closes the
+// database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) checkSchema() error {
+	key := []byte{prefixMeta, 'v'}
+	v, err := s.get(key)
+	if errors.Is(err, ErrNotFound) {
+		return s.db.Set(key, binary.BigEndian.AppendUint32(nil, schemaVersion), pebble.Sync)
+	}
+	if err != nil {
+		return err
+	}
+	if len(v) != 4 || binary.BigEndian.Uint32(v) != schemaVersion {
+		return fmt.Errorf("%w (schema %x, want %d)", ErrSchema, v, schemaVersion)
+	}
+	return nil
+}
+
+func (s *Store) loadHeads() error {
+	s.mu.heads = make(map[chain.IssuerID]*chain.SignedHeader)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixHead}, UpperBound: []byte{prefixHead + 1}})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) != 33 || len(v) != 8 {
+			return fmt.Errorf("%w: head key %x", ErrCorrupt, k)
+		}
+		iss := chain.IssuerID(k[1:])
+		h, err := s.Header(iss, binary.BigEndian.Uint64(v))
+		if err != nil {
+			return fmt.Errorf("store: head of %s: %w", iss.Short(), err)
+		}
+		s.mu.heads[iss] = h
+	}
+	return it.Error()
+}
+
+// Head returns the newest header of issuer's chain, or nil if we hold none.
+func (s *Store) Head(iss chain.IssuerID) *chain.SignedHeader {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.mu.heads[iss]
+}
+
+// Heads returns the newest header of every chain we hold.
+func (s *Store) Heads() map[chain.IssuerID]*chain.SignedHeader {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[chain.IssuerID]*chain.SignedHeader, len(s.mu.heads))
+	for k, v := range s.mu.heads {
+		out[k] = v
+	}
+	return out
+}
+
+// get returns a copy of the value at key, or ErrNotFound.
+func (s *Store) get(key []byte) ([]byte, error) {
+	v, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), v...)
+	closer.Close()
+	return out, nil
+}
+
+// has reports whether key exists.
+func (s *Store) has(key []byte) (bool, error) {
+	_, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	closer.Close()
+	return true, nil
+}
+
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug(fmt.Sprintf(format, args...))
+}
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...))
+}
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...))
+	panic(fmt.Sprintf(format, args...))
+}

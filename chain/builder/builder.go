@@ -1,0 +1,191 @@
+package builder
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/merkle"
+	"github.com/credmesh/credmesh/chain/store"
+)
+
+// Errors a submission can get per entry.
+var (
+	ErrDuplicate = errors.New("builder: an entry with this key was already accepted")
+	ErrPoolFull  = errors.New("builder: pending pool is full, retry later")
+	ErrClosed    = errors.New("builder: closed")
+)
+
+// Config configures a Builder.
+type Config struct {
+	Params chain.Params
+	Key    ed25519.PrivateKey
+	Store  *store.Store
+	// Now reads the clock (default time.Now).
+	Now func() time.Time
+	// MaxPending bounds the entries accepted but not yet sealed (default
+	// 64 blocks' worth); beyond it Submit answers ErrPoolFull.
+	MaxPending int
+	// SealedBuffer is how many persisted blocks may wait to be published
+	// before the builder stops sealing (default 64).
+	SealedBuffer int
+	Logger       *slog.Logger
+}
+
+// Builder builds the issuer's chain. Create it with New and run Run.
+type Builder struct {
+	cfg    Config
+	issuer chain.IssuerID
+	submit chan *request
+	flush  chan chan error
+	sealed chan *chain.Block
+	done   chan struct{}
+
+	// Owned by Run.
+	head    *chain.SignedHeader
+	pool    []pooled
+	keys    map[string]struct{} // keys of pooled entries
+	nextSeq uint64
+	since   time.Time // when the oldest pooled entry was accepted
+}
+
+type pooled struct {
+	seq   uint64
+	data  []byte
+	entry *chainpb.Entry
+	key   []byte
+}
+
+type request struct {
+	entries []pooled
+	errs    []error
+	done    chan struct{}
+}
+
+// New loads the issuer's head and pending pool from the store.
+func New(cfg Config) (*Builder, error) {
+	if err := cfg.Params.Validate(); err != nil {
+		return nil, err
+	}
+	if len(cfg.Key) != ed25519.PrivateKeySize || cfg.Store == nil {
+		return nil, errors.New("builder: a key and a store are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = 64 * cfg.Params.MaxBlockEntries
+	}
+	if cfg.SealedBuffer <= 0 {
+		cfg.SealedBuffer = 64
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	b := &Builder{
+		cfg:    cfg,
+		issuer: chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
+		submit: make(chan *request, 256),
+		flush:  make(chan chan error),
+		sealed: make(chan *chain.Block, cfg.SealedBuffer),
+		done:   make(chan struct{}),
+		keys:   make(map[string]struct{}),
+	}
+	b.head = cfg.Store.Head(b.issuer)
+	pending, err := cfg.Store.LoadPending()
+	if err != nil {
+		return nil, fmt.Errorf("builder: loading pending pool: %w", err)
+	}
+	for _, p := range pending {
+		e, err := chain.DecodeEntry(p.Entry, cfg.Params.MaxEntryBytes)
+		if err != nil {
+			return nil, fmt.Errorf("builder: pending entry %d: %w", p.Seq, err)
+		}
+		k := chain.EntryKey(e)
+		b.pool = append(b.pool, pooled{seq: p.Seq, data: p.Entry, entry: e, key: k})
+		b.keys[string(k)] = struct{}{}
+		b.nextSeq = p.Seq + 1
+	}
+	if len(b.pool) > 0 {
+		b.since = cfg.Now()
+		cfg.Logger.Info("resuming pending entries", "count", len(b.pool))
+	}
+	return b, nil
+}
+
+// Issuer returns the issuer the builder signs for.
+func (b *Builder) Issuer() chain.IssuerID { return b.issuer }
+
+// Sealed delivers every block after it is durable, in height order, for
+// publishing. The caller must keep reading it while Run runs.
+func (b *Builder) Sealed() <-chan *chain.Block { return b.sealed }
+
+// Submit validates entries and waits until each is durable in the pending
+// pool or refused. errs[i] is nil when entry i was accepted; err is set only
+// when nothing could be judged (ctx ended, builder closed).
+func (b *Builder) Submit(ctx context.Context, entries []*chainpb.Entry) (errs []error, err error) {
+	req := &request{errs: make([]error, len(entries)), done: make(chan struct{})}
+	req.entries = make([]pooled, len(entries))
+	for i, e := range entries {
+		data, err := chain.EncodeEntry(e)
+		if err == nil && len(data) > b.cfg.Params.MaxEntryBytes {
+			err = fmt.Errorf("%w: entry of %d bytes, limit %d", chain.ErrOversized, len(data), b.cfg.Params.MaxEntryBytes)
+		}
+		if err != nil {
+			req.errs[i] = err
+			continue
+		}
+		req.entries[i] = pooled{data: data, entry: e, key: chain.EntryKey(e)}
+	}
+	select {
+	case b.submit <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-b.done:
+		return nil, ErrClosed
+	}
+	select {
+	case <-req.done:
+		return req.errs, nil
+	case <-b.done:
+		// Run may have finished this request before stopping.
+		select {
+		case <-req.done:
+			return req.errs, nil
+		default:
+			return nil, ErrClosed
+		}
+	}
+}
+
+// Flush seals everything pending now and returns once it is durable.
+func (b *Builder) Flush(ctx context.Context) error {
+	reply := make(chan error, 1)
+	select {
+	case b.flush <- reply:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.done:
+		return ErrClosed
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// leaves returns the Merkle leaf hashes of pooled entries.
+func leaves(ps []pooled) []merkle.Hash {
+	out := make([]merkle.Hash, len(ps))
+	for i, p := range ps {
+		out[i] = merkle.LeafHash(p.data)
+	}
+	return out
+}

@@ -1,0 +1,26 @@
+// Package builder turns accepted entries into the issuer's own signed
+// blocks, without ever losing an accepted entry or signing two different
+// published blocks at one height.
+//
+// The life of an entry:
+//
+//  1. Submit validates it, then hands it to the builder's loop, which refuses
+//     a key the issuer used before (pending or sealed), gives it a sequence
+//     number and writes it to the store's pending pool. Entries of all the
+//     submissions waiting at that moment share one batch and one fsync
+//     (group commit). Only then does Submit report it accepted.
+//  2. The loop seals a block when the pool holds a full block's worth of
+//     entries or its oldest entry has waited BlockInterval. Blocks are built
+//     in sequence order, signed, and written together with the removal of
+//     their entries from the pool in one fsynced batch.
+//  3. Only after that batch is durable is a block sent on Sealed() for
+//     publishing.
+//
+// After a crash, New reloads the pool; the store holds every sealed block.
+// A block that was signed but whose batch never reached the disk was never
+// published, so no one holds it, and the next block at that height (signed
+// again from the same pool) is the only one anybody sees.
+//
+// One goroutine (Run) owns the pool and the chain head; everything else talks
+// to it through channels, as go-libp2p-pubsub's processLoop does.
+package builder

@@ -58,16 +58,23 @@ func LeafHashes(entries [][]byte) []Hash {
 // block of a chain) with the given encoded entries. It does not validate the
 // entries; the builder has done so when they were accepted.
 func NewBlock(networkID string, head *SignedHeader, entries [][]byte, key ed25519.PrivateKey, now time.Time) (*Block, error) {
+	b, _, err := SealBlock(networkID, head, entries, key, now)
+	return b, err
+}
+
+// SealBlock is NewBlock that also returns the Merkle tree it built.
+func SealBlock(networkID string, head *SignedHeader, entries [][]byte, key ed25519.PrivateKey, now time.Time) (*Block, *merkle.Tree, error) {
 	if len(entries) == 0 {
-		return nil, fmt.Errorf("chain: a block needs at least one entry")
+		return nil, nil, fmt.Errorf("chain: a block needs at least one entry")
 	}
+	tree := merkle.NewTree(LeafHashes(entries))
 	h := Header{
 		NetworkID:   networkID,
 		Issuer:      IssuerOf(key.Public().(ed25519.PublicKey)),
 		Height:      1,
 		Time:        now,
 		EntryCount:  uint32(len(entries)),
-		EntriesRoot: merkle.Root(LeafHashes(entries)),
+		EntriesRoot: tree.Root(),
 	}
 	if head != nil {
 		h.Height = head.Height + 1
@@ -78,7 +85,7 @@ func NewBlock(networkID string, head *SignedHeader, entries [][]byte, key ed2551
 	}
 	sh, err := SignHeader(h, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &Block{SignedHeader: sh, Entries: entries}, nil
+	return &Block{SignedHeader: sh, Entries: entries}, tree, nil
 }

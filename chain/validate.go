@@ -9,12 +9,12 @@ import (
 )
 
 // VerifiedBlock is a block that passed ValidateBlock, with what validation
-// computed: decoded entries, their keys and leaf hashes.
+// computed: decoded entries, their keys and the Merkle tree over them.
 type VerifiedBlock struct {
 	*Block
 	Decoded []*chainpb.Entry
 	Keys    [][]byte
-	Leaves  []Hash
+	Tree    *merkle.Tree
 }
 
 // ValidateBlock checks b against the newest header we hold of its issuer's
@@ -70,9 +70,9 @@ func validateContent(b *Block, members Members, p Params) (*VerifiedBlock, error
 		Block:   b,
 		Decoded: make([]*chainpb.Entry, len(b.Entries)),
 		Keys:    make([][]byte, len(b.Entries)),
-		Leaves:  LeafHashes(b.Entries),
+		Tree:    merkle.NewTree(LeafHashes(b.Entries)),
 	}
-	if merkle.Root(vb.Leaves) != h.EntriesRoot {
+	if vb.Tree.Root() != h.EntriesRoot {
 		return nil, ErrBadRoot
 	}
 	seen := make(map[string]struct{}, len(b.Entries))

@@ -9,7 +9,6 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/chaintest"
-	"github.com/credmesh/credmesh/chain/merkle"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -124,7 +123,7 @@ func TestValidateBlockRules(t *testing.T) {
 				if err != nil {
 					t.Fatalf("valid block refused: %v", err)
 				}
-				if len(vb.Decoded) != len(c.block.Entries) || merkle.Root(vb.Leaves) != c.block.EntriesRoot {
+				if len(vb.Decoded) != len(c.block.Entries) || vb.Tree.Root() != c.block.EntriesRoot {
 					t.Fatal("verified block lacks its decoded entries or leaves")
 				}
 				return

@@ -10,7 +10,6 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
-	"github.com/credmesh/credmesh/chain/merkle"
 	"github.com/credmesh/credmesh/chain/store"
 )
 
@@ -179,13 +178,4 @@ func (b *Builder) Flush(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// leaves returns the Merkle leaf hashes of pooled entries.
-func leaves(ps []pooled) []merkle.Hash {
-	out := make([]merkle.Hash, len(ps))
-	for i, p := range ps {
-		out[i] = merkle.LeafHash(p.data)
-	}
-	return out
 }

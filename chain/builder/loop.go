@@ -77,13 +77,18 @@ func (b *Builder) accept(reqs []*request) {
 		first  = b.nextSeq
 		inThis = make(map[string]struct{})
 	)
+	sealed, err := b.sealedKeys(reqs)
 	for _, r := range reqs {
 		for i := range r.entries {
 			p := &r.entries[i]
 			if r.errs[i] != nil {
 				continue
 			}
-			if err := b.admit(p.key, inThis); err != nil {
+			if err != nil {
+				r.errs[i] = fmt.Errorf("builder: checking for a duplicate: %w", err)
+				continue
+			}
+			if err := b.admit(p.key, inThis, sealed[string(p.key)]); err != nil {
 				r.errs[i] = fmt.Errorf("%w (%s)", err, describeKey(p.entry))
 				continue
 			}
@@ -114,24 +119,41 @@ func (b *Builder) accept(reqs []*request) {
 	}
 }
 
-func (b *Builder) admit(key []byte, inThis map[string]struct{}) error {
+func (b *Builder) admit(key []byte, inThis map[string]struct{}, sealed bool) error {
 	if len(b.pool)+len(inThis) >= b.cfg.MaxPending {
 		return ErrPoolFull
 	}
 	if _, dup := b.keys[string(key)]; dup {
 		return ErrDuplicate
 	}
-	if _, dup := inThis[string(key)]; dup {
-		return ErrDuplicate
-	}
-	sealed, err := b.cfg.Store.HasKey(b.issuer, key)
-	if err != nil {
-		return fmt.Errorf("builder: checking for a duplicate: %w", err)
-	}
-	if sealed {
+	if _, dup := inThis[string(key)]; dup || sealed {
 		return ErrDuplicate
 	}
 	return nil
+}
+
+// sealedKeys returns which keys of the requests' valid entries are already
+// in our sealed chain, probing the store once for all of them.
+func (b *Builder) sealedKeys(reqs []*request) (map[string]bool, error) {
+	var keys [][]byte
+	for _, r := range reqs {
+		for i, p := range r.entries {
+			if r.errs[i] == nil {
+				keys = append(keys, p.key)
+			}
+		}
+	}
+	found, err := b.cfg.Store.HasKeys(b.issuer, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool)
+	for i, f := range found {
+		if f {
+			out[string(keys[i])] = true
+		}
+	}
+	return out, nil
 }
 
 func describeKey(e *chainpb.Entry) string {
@@ -222,9 +244,9 @@ func (b *Builder) build(head *chain.SignedHeader, ps []pooled, now time.Time) (*
 	for i, p := range ps {
 		data[i], decoded[i], keys[i] = p.data, p.entry, p.key
 	}
-	blk, err := chain.NewBlock(b.cfg.Params.NetworkID, head, data, b.cfg.Key, now)
+	blk, tree, err := chain.SealBlock(b.cfg.Params.NetworkID, head, data, b.cfg.Key, now)
 	if err != nil {
 		return nil, fmt.Errorf("builder: signing block: %w", err)
 	}
-	return &chain.VerifiedBlock{Block: blk, Decoded: decoded, Keys: keys, Leaves: leaves(ps)}, nil
+	return &chain.VerifiedBlock{Block: blk, Decoded: decoded, Keys: keys, Tree: tree}, nil
 }

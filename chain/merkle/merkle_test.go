@@ -178,3 +178,41 @@ func BenchmarkVerifyInclusion256(b *testing.B) {
 		}
 	}
 }
+
+func TestTreeMatchesRootAndProofs(t *testing.T) {
+	all := syntheticLeaves(257)
+	for n := 1; n <= len(all); n++ {
+		tree := NewTree(all[:n])
+		if tree.Root() != Root(all[:n]) {
+			t.Fatalf("size %d: tree root differs from Root", n)
+		}
+		again, err := TreeFromNodes(tree.Nodes(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			want, _ := InclusionProof(all[:n], uint64(i))
+			got, err := again.Proof(uint64(i))
+			if err != nil || len(got) != len(want) {
+				t.Fatalf("size %d index %d: %d elements, want %d (%v)", n, i, len(got), len(want), err)
+			}
+			for j := range got {
+				if got[j] != want[j] {
+					t.Fatalf("size %d index %d: element %d differs", n, i, j)
+				}
+			}
+		}
+	}
+	if _, err := TreeFromNodes(make([]Hash, 5), 4); err == nil {
+		t.Fatal("accepted a node list of the wrong length")
+	}
+}
+
+func BenchmarkTreeProof256(b *testing.B) {
+	tree := NewTree(syntheticLeaves(256))
+	for i := 0; b.Loop(); i++ {
+		if _, err := tree.Proof(uint64(i % 256)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

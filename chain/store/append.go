@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/merkle"
 )
 
 // Append stores validated blocks, in order, in one atomic batch. Each must
@@ -14,12 +15,14 @@ import (
 // not exist, fails the whole batch with a provable chain error. The write is
 // not fsynced (see the package documentation).
 func (s *Store) Append(vbs ...*chain.VerifiedBlock) error {
-	return s.commit(vbs, nil, pebble.NoSync)
+	return s.commit(vbs, nil, false, pebble.NoSync)
 }
 
 // commit writes vbs and, when extra is set, lets it add to the batch; sync
-// decides whether the commit waits for the disk.
-func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) error, sync *pebble.WriteOptions) error {
+// decides whether the commit waits for the disk. keysChecked says the
+// caller has already made sure no entry key is in use (the builder checks
+// every key as it accepts the entry), which spares probing them again.
+func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) error, keysChecked bool, sync *pebble.WriteOptions) error {
 	s.appendMu.Lock()
 	defer s.appendMu.Unlock()
 
@@ -35,7 +38,7 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 		if err := follows(vb.SignedHeader, head); err != nil {
 			return err
 		}
-		if err := s.addBlock(b, vb, added); err != nil {
+		if err := s.addBlock(b, vb, added, keysChecked); err != nil {
 			return err
 		}
 		heads[vb.Issuer] = vb.SignedHeader
@@ -74,17 +77,35 @@ func follows(h, head *chain.SignedHeader) error {
 
 // addBlock puts one block and its index keys into b. added holds the index
 // keys of entry keys already in this batch.
-func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[string]struct{}) error {
+func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[string]struct{}, keysChecked bool) error {
 	iss, height := vb.Issuer, vb.Height
+	// Probe every key the block needs (its own, unless already checked, and
+	// the targets of its corrections) in one pass.
+	probes := make([][]byte, 0, len(vb.Keys))
+	for _, k := range vb.Keys {
+		probes = append(probes, keyIndexKey(iss, k))
+	}
+	own := probes
+	if keysChecked {
+		probes = nil
+	}
+	for _, e := range vb.Decoded {
+		if c := e.GetCorrection(); c != nil {
+			probes = append(probes, keyIndexKey(iss, c.TargetKey))
+		}
+	}
+	found, err := s.existing(probes)
+	if err != nil {
+		return err
+	}
+	targets := found
+	if !keysChecked {
+		targets = found[len(own):]
+	}
 	for i, e := range vb.Decoded {
 		loc := Location{Issuer: iss, Height: height, Index: uint32(i)}
-		key := keyIndexKey(iss, vb.Keys[i])
-		if _, dup := added[string(key)]; dup {
-			return fmt.Errorf("%w: block %d entry %d of %s", chain.ErrDuplicateKey, height, i, iss.Short())
-		}
-		if exists, err := s.has(key); err != nil {
-			return err
-		} else if exists {
+		key := own[i]
+		if _, dup := added[string(key)]; dup || !keysChecked && found[i] {
 			return fmt.Errorf("%w: block %d entry %d of %s reuses a key", chain.ErrDuplicateKey, height, i, iss.Short())
 		}
 		added[string(key)] = struct{}{}
@@ -102,15 +123,13 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 			}
 		}
 		if c := e.GetCorrection(); c != nil {
-			target := keyIndexKey(iss, c.TargetKey)
-			_, inBatch := added[string(target)]
-			if exists, err := s.has(target); err != nil {
-				return err
-			} else if !exists && !inBatch {
+			_, inBatch := added[string(keyIndexKey(iss, c.TargetKey))]
+			if !targets[0] && !inBatch {
 				return fmt.Errorf("%w: block %d entry %d of %s corrects an entry that does not exist", chain.ErrBadEntry, height, i, iss.Short())
 			}
-			fix := append(append([]byte{prefixFix}, iss[:]...), c.TargetKey...)
-			if err := b.Set(postingKey(prefixFix, fix[1:], loc), nil, nil); err != nil {
+			targets = targets[1:]
+			fix := append(append([]byte(nil), iss[:]...), c.TargetKey...)
+			if err := b.Set(postingKey(prefixFix, fix, loc), nil, nil); err != nil {
 				return err
 			}
 		}
@@ -121,16 +140,16 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 			}
 		}
 	}
-	leaves := make([]byte, 0, 32*len(vb.Leaves))
-	for _, l := range vb.Leaves {
-		leaves = append(leaves, l[:]...)
+	nodes := vb.Tree.Nodes()
+	tree := make([]byte, 0, merkle.Size*len(nodes))
+	for _, n := range nodes {
+		tree = append(tree, n[:]...)
 	}
-	head := make([]byte, 0, 40)
-	head = binary.BigEndian.AppendUint64(head, height)
+	head := binary.BigEndian.AppendUint64(make([]byte, 0, 8), height)
 	for _, kv := range [][2][]byte{
 		{blockKey(prefixHeader, iss, height), vb.SignedHeader.Marshal()},
 		{blockKey(prefixEntries, iss, height), encodeEntries(vb.Entries)},
-		{blockKey(prefixLeaves, iss, height), leaves},
+		{blockKey(prefixTree, iss, height), tree},
 		{headKey(iss), head},
 	} {
 		if err := b.Set(kv[0], kv[1], nil); err != nil {

@@ -43,3 +43,23 @@ func decodeEntries(blob []byte, count int) ([][]byte, error) {
 	}
 	return out, nil
 }
+
+// entryAt returns a copy of entry i of a blob written by encodeEntries, nil
+// if it was pruned, without splitting the rest.
+func entryAt(blob []byte, i int) ([]byte, error) {
+	for j := 0; len(blob) > 0; j++ {
+		n, w := binary.Uvarint(blob)
+		if w <= 0 || uint64(len(blob)-w) < n {
+			return nil, errCorruptBlob
+		}
+		blob = blob[w:]
+		if j == i {
+			if n == 0 {
+				return nil, nil
+			}
+			return append([]byte(nil), blob[:n]...), nil
+		}
+		blob = blob[n:]
+	}
+	return nil, errCorruptBlob
+}

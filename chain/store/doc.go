@@ -6,7 +6,7 @@
 //	'c' issuer                        → head: height(8)
 //	'h' issuer height                 → encoded chainpb.SignedHeader
 //	'e' issuer height                 → entries: per entry uvarint(len) bytes; a pruned entry has length 0
-//	'l' issuer height                 → leaf hashes, 32 bytes per entry, kept when entries are pruned
+//	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned
 //	'x' lookup issuer                 → location of a payment: height(8) index(4)
 //	'k' issuer entry-key              → location of any other entry (keys are unique per issuer)
 //	's' subject issuer height index   → (empty) entries about a subject
@@ -15,6 +15,10 @@
 //	'p' expiry-ms issuer height index → (empty) negative entries to prune after expiry
 //	'P' sequence                      → builder's pending entry, accepted but not yet in a block
 //	'm' name                          → metadata (schema version)
+//
+// Keeping the whole tree (about 64 bytes per entry, against 32 for the
+// leaves alone) makes an inclusion proof one read and no hashing, which is
+// what payment lookups at tens of thousands per second need.
 //
 // A block and all its index keys are written in one batch, so a crash leaves
 // either all of them or none. Entries are stored once per block rather than

@@ -10,7 +10,7 @@ const (
 	prefixHead    = 'c'
 	prefixHeader  = 'h'
 	prefixEntries = 'e'
-	prefixLeaves  = 'l'
+	prefixTree    = 't'
 	prefixLookup  = 'x'
 	prefixKey     = 'k'
 	prefixSubject = 's'

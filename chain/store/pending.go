@@ -50,14 +50,20 @@ func (s *Store) LoadPending() ([]Pending, error) {
 // AppendSealed stores the builder's own new blocks and removes the pending
 // entries with sequence numbers below pendingEnd, in one fsynced batch: after
 // a crash either the blocks exist and their entries are no longer pending,
-// or neither.
+// or neither. The builder checked every entry key against the chain when it
+// accepted the entry, so they are not probed again; only the builder writes
+// its own chain.
 func (s *Store) AppendSealed(vbs []*chain.VerifiedBlock, pendingEnd uint64) error {
 	return s.commit(vbs, func(b *pebble.Batch) error {
 		return b.DeleteRange(pendingKey(0), pendingKey(pendingEnd), nil)
-	}, pebble.Sync)
+	}, true, pebble.Sync)
 }
 
 // HasKey reports whether issuer's chain already holds an entry with key.
 func (s *Store) HasKey(iss chain.IssuerID, key []byte) (bool, error) {
-	return s.has(keyIndexKey(iss, key))
+	found, err := s.HasKeys(iss, [][]byte{key})
+	if err != nil {
+		return false, err
+	}
+	return found[0], nil
 }

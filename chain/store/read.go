@@ -6,7 +6,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/credmesh/credmesh/chain"
-	"github.com/credmesh/credmesh/chain/merkle"
 )
 
 // Header returns the header of issuer's block at height.
@@ -46,65 +45,6 @@ func (s *Store) entries(iss chain.IssuerID, height uint64, count int) ([][]byte,
 		return nil, fmt.Errorf("%w: entries of block %d of %s", ErrCorrupt, height, iss.Short())
 	}
 	return entries, nil
-}
-
-// Entry returns the encoded entry at loc.
-func (s *Store) Entry(loc Location) ([]byte, error) {
-	h, err := s.Header(loc.Issuer, loc.Height)
-	if err != nil {
-		return nil, err
-	}
-	if loc.Index >= h.EntryCount {
-		return nil, fmt.Errorf("entry %d of block %d of %s: %w", loc.Index, loc.Height, loc.Issuer.Short(), ErrNotFound)
-	}
-	entries, err := s.entries(loc.Issuer, loc.Height, int(h.EntryCount))
-	if err != nil {
-		return nil, err
-	}
-	if entries[loc.Index] == nil {
-		return nil, ErrPruned
-	}
-	return entries[loc.Index], nil
-}
-
-// Leaves returns the leaf hashes of issuer's block at height.
-func (s *Store) Leaves(iss chain.IssuerID, height uint64) ([]chain.Hash, error) {
-	v, err := s.get(blockKey(prefixLeaves, iss, height))
-	if err != nil {
-		return nil, fmt.Errorf("leaves of block %d of %s: %w", height, iss.Short(), err)
-	}
-	if len(v)%merkle.Size != 0 {
-		return nil, fmt.Errorf("%w: leaves of block %d of %s", ErrCorrupt, height, iss.Short())
-	}
-	out := make([]chain.Hash, len(v)/merkle.Size)
-	for i := range out {
-		copy(out[i][:], v[i*merkle.Size:])
-	}
-	return out, nil
-}
-
-// Proof returns the inclusion proof of the entry at loc.
-func (s *Store) Proof(loc Location) (*chain.Proof, error) {
-	h, err := s.Header(loc.Issuer, loc.Height)
-	if err != nil {
-		return nil, err
-	}
-	entry, err := s.Entry(loc)
-	if err != nil {
-		return nil, err
-	}
-	leaves, err := s.Leaves(loc.Issuer, loc.Height)
-	if err != nil {
-		return nil, err
-	}
-	if len(leaves) != int(h.EntryCount) {
-		return nil, fmt.Errorf("%w: block %d of %s has %d leaves for %d entries", ErrCorrupt, loc.Height, loc.Issuer.Short(), len(leaves), h.EntryCount)
-	}
-	path, err := merkle.InclusionProof(leaves, uint64(loc.Index))
-	if err != nil {
-		return nil, err
-	}
-	return &chain.Proof{Entry: entry, Index: loc.Index, Path: path, Header: h}, nil
 }
 
 // LocateKey returns where issuer's entry with the given key sits.

@@ -24,7 +24,7 @@ const schemaVersion = 1
 
 // Options tune the database. The zero value is usable.
 type Options struct {
-	// CacheBytes is the block cache size (default 64 MiB).
+	// CacheBytes is the block cache size (default 128 MiB).
 	CacheBytes int64
 	// Logger receives Pebble's messages (default slog.Default()).
 	Logger *slog.Logger
@@ -46,7 +46,7 @@ type Store struct {
 // Open opens or creates the database in dir.
 func Open(dir string, o Options) (*Store, error) {
 	if o.CacheBytes <= 0 {
-		o.CacheBytes = 64 << 20
+		o.CacheBytes = 128 << 20
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

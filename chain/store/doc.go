@@ -13,6 +13,7 @@
 //	'q' querier issuer height index   → (empty) receipts of queries a member made
 //	'w' issuer target-key location    → (empty) corrections of an entry
 //	'p' expiry-ms issuer height index → (empty) negative entries to prune after expiry
+//	'f' issuer                        → equivocation evidence against the issuer
 //	'P' sequence                      → builder's pending entry, accepted but not yet in a block
 //	'm' name                          → metadata (schema version)
 //

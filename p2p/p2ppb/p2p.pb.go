@@ -152,7 +152,6 @@ type Status struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	GenesisHash   []byte                 `protobuf:"bytes,1,opt,name=genesis_hash,json=genesisHash,proto3" json:"genesis_hash,omitempty"` // SHA-256 of the genesis file, 32 bytes
 	Heads         []*ChainHead           `protobuf:"bytes,2,rep,name=heads,proto3" json:"heads,omitempty"`                                // one per chain held
-	Forked        [][]byte               `protobuf:"bytes,3,rep,name=forked,proto3" json:"forked,omitempty"`                              // issuers this peer holds equivocation evidence against
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -197,13 +196,6 @@ func (x *Status) GetGenesisHash() []byte {
 func (x *Status) GetHeads() []*ChainHead {
 	if x != nil {
 		return x.Heads
-	}
-	return nil
-}
-
-func (x *Status) GetForked() [][]byte {
-	if x != nil {
-		return x.Forked
 	}
 	return nil
 }
@@ -338,11 +330,10 @@ const file_credmesh_p2p_v1_p2p_proto_rawDesc = "" +
 	"\tChainHead\x12\x16\n" +
 	"\x06issuer\x18\x01 \x01(\fR\x06issuer\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x04R\x06height\x12\x12\n" +
-	"\x04hash\x18\x03 \x01(\fR\x04hash\"u\n" +
+	"\x04hash\x18\x03 \x01(\fR\x04hash\"]\n" +
 	"\x06Status\x12!\n" +
 	"\fgenesis_hash\x18\x01 \x01(\fR\vgenesisHash\x120\n" +
-	"\x05heads\x18\x02 \x03(\v2\x1a.credmesh.p2p.v1.ChainHeadR\x05heads\x12\x16\n" +
-	"\x06forked\x18\x03 \x03(\fR\x06forked\"\\\n" +
+	"\x05heads\x18\x02 \x03(\v2\x1a.credmesh.p2p.v1.ChainHeadR\x05heads\"\\\n" +
 	"\vSyncRequest\x12\x16\n" +
 	"\x06issuer\x18\x01 \x01(\fR\x06issuer\x12\x1f\n" +
 	"\vfrom_height\x18\x02 \x01(\x04R\n" +

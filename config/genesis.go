@@ -1,0 +1,433 @@
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// GenesisFile is the name of the genesis in a peer's home.
+const GenesisFile = "genesis.json"
+
+// Role is what a member does in the network.
+type Role string
+
+// The roles of members.
+const (
+	// RolePayments members write payment records (tax, social and medical
+	// insurance authorities).
+	RolePayments Role = "payments"
+	// RoleCredit members publish credit events and answer credit queries.
+	RoleCredit Role = "credit"
+	// RoleQuery members ask for credit reports.
+	RoleQuery Role = "query"
+)
+
+// Roles lists every role, in the order documentation uses.
+var Roles = []Role{RolePayments, RoleCredit, RoleQuery}
+
+// Member is an institution of the network.
+type Member struct {
+	// ID is the peer ID of the institution's Ed25519 key; the key inside
+	// it is the member's chain.IssuerID.
+	ID peer.ID
+	// Name is the display name: 1 to 64 characters.
+	Name string
+	// Roles are what the member does: at least one, no repeats.
+	Roles []Role
+	// Addrs are where the member's peer can be dialled, without /p2p/;
+	// may be empty for a peer found through the DHT only.
+	Addrs []ma.Multiaddr
+}
+
+// HasRole reports whether m has role r.
+func (m Member) HasRole(r Role) bool { return slices.Contains(m.Roles, r) }
+
+// AddrInfo returns the member's peer ID and addresses, for dialling.
+func (m Member) AddrInfo() peer.AddrInfo {
+	return peer.AddrInfo{ID: m.ID, Addrs: slices.Clone(m.Addrs)}
+}
+
+// GenesisParams are the network's parameters: the chain.Params other than
+// the network ID, and the query fee.
+type GenesisParams struct {
+	// BlockInterval is the longest a non-empty pending pool waits before
+	// its block is sealed: 10 ms to 1 h. JSON: a Go duration, "1s".
+	BlockInterval time.Duration
+	// MaxBlockEntries bounds the entries of one block: 1 to 65536.
+	MaxBlockEntries int
+	// MaxBlockBytes bounds a block's summed entry bytes: MaxEntryBytes to
+	// 4 MiB.
+	MaxBlockBytes int
+	// MaxEntryBytes bounds one encoded entry, in bytes: 256 to 64 KiB.
+	MaxEntryBytes int
+	// MaxClockSkew is how far a block's time may lie ahead of a
+	// validator's clock: 0 to 10 min. JSON: a Go duration, "30s".
+	MaxClockSkew time.Duration
+	// QueryFeeMinor is what the asker of a credit query pays each
+	// answering member, in minor units of FeeCurrency (cents). 0: free.
+	QueryFeeMinor uint64
+	// FeeCurrency is the ISO 4217 code of the fee, three upper-case
+	// letters; may be empty only when QueryFeeMinor is 0.
+	FeeCurrency string
+}
+
+// DefaultGenesisParams returns the parameters of chain.DefaultParams and
+// free queries.
+func DefaultGenesisParams() GenesisParams {
+	d := chain.DefaultParams("")
+	return GenesisParams{
+		BlockInterval:   d.BlockInterval,
+		MaxBlockEntries: d.MaxBlockEntries,
+		MaxBlockBytes:   d.MaxBlockBytes,
+		MaxEntryBytes:   d.MaxEntryBytes,
+		MaxClockSkew:    d.MaxClockSkew,
+	}
+}
+
+// Genesis is a network's genesis.json: who the members are and the rules
+// they share. It is immutable; its Hash, SHA-256 of its file's exact bytes,
+// is the network's identity, and peers with another hash are disconnected.
+type Genesis struct {
+	networkID string
+	time      time.Time
+	members   []Member
+	params    GenesisParams
+	raw       []byte // the bytes it was read from or written as; nil if neither
+}
+
+// NewGenesis returns the genesis of a new network. Zero BlockInterval,
+// MaxBlockEntries, MaxBlockBytes and MaxEntryBytes (never valid) take
+// their defaults; start from DefaultGenesisParams to set the others. The
+// time keeps its precision and is written in UTC. Nothing is checked
+// until Validate, Marshal or WriteGenesis.
+func NewGenesis(networkID string, t time.Time, members []Member, params GenesisParams) *Genesis {
+	d := DefaultGenesisParams()
+	if params.BlockInterval == 0 {
+		params.BlockInterval = d.BlockInterval
+	}
+	if params.MaxBlockEntries == 0 {
+		params.MaxBlockEntries = d.MaxBlockEntries
+	}
+	if params.MaxBlockBytes == 0 {
+		params.MaxBlockBytes = d.MaxBlockBytes
+	}
+	if params.MaxEntryBytes == 0 {
+		params.MaxEntryBytes = d.MaxEntryBytes
+	}
+	ms := make([]Member, len(members))
+	for i, m := range members {
+		m.Roles = slices.Clone(m.Roles)
+		m.Addrs = slices.Clone(m.Addrs)
+		ms[i] = m
+	}
+	return &Genesis{networkID: networkID, time: t.Round(0).UTC(), members: ms, params: params}
+}
+
+// NetworkID returns the network's ID, which every header, protocol and
+// topic name carries.
+func (g *Genesis) NetworkID() string { return g.networkID }
+
+// Time returns the genesis time, in UTC.
+func (g *Genesis) Time() time.Time { return g.time }
+
+// MemberList returns the members in file order. The slice is a copy; the
+// Roles and Addrs inside it must not be modified.
+func (g *Genesis) MemberList() []Member { return slices.Clone(g.members) }
+
+// Params returns the network's parameters.
+func (g *Genesis) Params() GenesisParams { return g.params }
+
+// ChainParams returns the chain parameters: chain.DefaultParams of the
+// network ID, overridden by every parameter the genesis sets. LoadGenesis
+// and Marshal have checked them with chain.Params.Validate.
+func (g *Genesis) ChainParams() chain.Params {
+	p := chain.DefaultParams(g.networkID)
+	if g.params.BlockInterval != 0 {
+		p.BlockInterval = g.params.BlockInterval
+	}
+	if g.params.MaxBlockEntries != 0 {
+		p.MaxBlockEntries = g.params.MaxBlockEntries
+	}
+	if g.params.MaxBlockBytes != 0 {
+		p.MaxBlockBytes = g.params.MaxBlockBytes
+	}
+	if g.params.MaxEntryBytes != 0 {
+		p.MaxEntryBytes = g.params.MaxEntryBytes
+	}
+	p.MaxClockSkew = g.params.MaxClockSkew
+	return p
+}
+
+// Members returns the issuer IDs of the members. A member whose peer ID
+// does not hold an Ed25519 key (which Validate refuses, and LoadGenesis
+// never returns) is left out.
+func (g *Genesis) Members() chain.Members {
+	m := make(chain.Members, len(g.members))
+	for _, mb := range g.members {
+		if iss, err := IssuerFromPeerID(mb.ID); err == nil {
+			m[iss] = struct{}{}
+		}
+	}
+	return m
+}
+
+// MemberPeers returns the members by peer ID.
+func (g *Genesis) MemberPeers() map[peer.ID]Member {
+	m := make(map[peer.ID]Member, len(g.members))
+	for _, mb := range g.members {
+		m[mb.ID] = mb
+	}
+	return m
+}
+
+// Hash returns SHA-256 of the genesis bytes: those LoadGenesis read or
+// WriteGenesis wrote, else those Marshal would return.
+func (g *Genesis) Hash() [32]byte {
+	if g.raw != nil {
+		return sha256.Sum256(g.raw)
+	}
+	return sha256.Sum256(g.encode())
+}
+
+// Validate checks every field and reports every problem as a *FieldError
+// naming genesis.json and the field path (members[2].id); the result wraps
+// ErrInvalid.
+func (g *Genesis) Validate() error {
+	_, err := parseGenesis(GenesisFile, g.wire(), nil)
+	return err
+}
+
+// Marshal returns the genesis file: the bytes it was read from, if it was
+// read, else indented JSON with fields in a fixed order and a trailing
+// newline. It refuses an invalid genesis.
+func (g *Genesis) Marshal() ([]byte, error) {
+	if g.raw != nil {
+		return bytes.Clone(g.raw), nil
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	return g.encode(), nil
+}
+
+// WriteGenesis writes Marshal's bytes to path atomically (replacing a file
+// that is there), mode 0644. Afterwards Hash is SHA-256 of the written
+// bytes, as LoadGenesis of path computes it.
+func (g *Genesis) WriteGenesis(path string) error {
+	data, err := g.Marshal()
+	if err != nil {
+		return withFile(err, path)
+	}
+	if err := writeAtomic(path, data, 0o644); err != nil {
+		return err
+	}
+	g.raw = data
+	return nil
+}
+
+// LoadGenesis reads and checks a genesis file and keeps its exact bytes
+// for Hash. Mistakes are reported as *FieldError values with the path, the
+// field and, where the file shows it, line and column: JSON syntax, values
+// of the wrong type, unknown fields, and every rule of Validate. Parameters
+// the file leaves out take their defaults (chain.DefaultParams, free
+// queries).
+func LoadGenesis(path string) (*Genesis, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	w, err := decodeGenesis(path, data)
+	if err != nil {
+		return nil, err
+	}
+	g, err := parseGenesis(path, w, indexJSON(data))
+	if err != nil {
+		return nil, err
+	}
+	g.raw = data
+	return g, nil
+}
+
+// The file's shape. Field order here is the order Marshal writes.
+type genesisJSON struct {
+	NetworkID   string       `json:"network_id"`
+	GenesisTime string       `json:"genesis_time"`
+	Members     []memberJSON `json:"members"`
+	Params      paramsJSON   `json:"params"`
+}
+
+type memberJSON struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Roles []string `json:"roles"`
+	Addrs []string `json:"addrs"`
+}
+
+type paramsJSON struct {
+	BlockInterval   string `json:"block_interval"`
+	MaxBlockEntries int    `json:"max_block_entries"`
+	MaxBlockBytes   int    `json:"max_block_bytes"`
+	MaxEntryBytes   int    `json:"max_entry_bytes"`
+	MaxClockSkew    string `json:"max_clock_skew"`
+	QueryFeeMinor   uint64 `json:"query_fee_minor"`
+	FeeCurrency     string `json:"fee_currency"`
+}
+
+func paramsToJSON(p GenesisParams) paramsJSON {
+	return paramsJSON{
+		BlockInterval:   p.BlockInterval.String(),
+		MaxBlockEntries: p.MaxBlockEntries,
+		MaxBlockBytes:   p.MaxBlockBytes,
+		MaxEntryBytes:   p.MaxEntryBytes,
+		MaxClockSkew:    p.MaxClockSkew.String(),
+		QueryFeeMinor:   p.QueryFeeMinor,
+		FeeCurrency:     p.FeeCurrency,
+	}
+}
+
+func (g *Genesis) wire() *genesisJSON {
+	w := &genesisJSON{
+		NetworkID: g.networkID,
+		Members:   make([]memberJSON, len(g.members)),
+		Params:    paramsToJSON(g.params),
+	}
+	if !g.time.IsZero() {
+		w.GenesisTime = g.time.Format(time.RFC3339Nano)
+	}
+	for i, m := range g.members {
+		mj := memberJSON{ID: m.ID.String(), Name: m.Name, Roles: []string{}, Addrs: []string{}}
+		if m.ID == "" {
+			mj.ID = ""
+		}
+		for _, r := range m.Roles {
+			mj.Roles = append(mj.Roles, string(r))
+		}
+		for _, a := range m.Addrs {
+			mj.Addrs = append(mj.Addrs, a.String())
+		}
+		w.Members[i] = mj
+	}
+	return w
+}
+
+func (g *Genesis) encode() []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(g.wire()); err != nil {
+		panic("config: encoding genesis: " + err.Error()) // strings and numbers only
+	}
+	return buf.Bytes() // Encode ends with a newline
+}
+
+// decodeGenesis decodes the file's JSON, refusing unknown fields and
+// trailing data. Parameters absent from the file keep their defaults.
+func decodeGenesis(file string, data []byte) (*genesisJSON, error) {
+	w := &genesisJSON{Params: paramsToJSON(DefaultGenesisParams())}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(w)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			line, col := position(data, skipSeparators(data, dec.InputOffset()))
+			return nil, &FieldError{File: file, Line: line, Column: col, Msg: "unexpected data after the genesis object"}
+		}
+		// encoding/json matches keys regardless of case and lets a
+		// repeated key win silently; a network's identity must not be
+		// that loose.
+		if err := checkGenesisKeys(file, data); err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := position(data, syn.Offset-1)
+		return nil, &FieldError{File: file, Line: line, Column: col, Msg: "JSON syntax: " + strings.TrimPrefix(syn.Error(), "json: "), Err: err}
+	case errors.As(err, &typ):
+		ix := indexJSON(data)
+		field, off, ok := ix.valueBefore(typ.Field, typ.Offset)
+		if !ok {
+			field, off = typ.Field, typ.Offset
+		}
+		line, col := position(data, off)
+		return nil, &FieldError{File: file, Field: field, Line: line, Column: col,
+			Msg: fmt.Sprintf("%s where %s is expected", typ.Value, jsonKind(typ.Type.Kind().String())), Err: err}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		line, col := position(data, int64(len(data)))
+		return nil, &FieldError{File: file, Line: line, Column: col, Msg: "JSON syntax: unexpected end of file", Err: err}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		if errs := checkGenesisKeys(file, data); errs != nil {
+			return nil, errs
+		}
+	}
+	return nil, &FieldError{File: file, Msg: strings.TrimPrefix(err.Error(), "json: "), Err: err}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "int", "uint64":
+		return "an integer"
+	case "slice":
+		return "an array"
+	case "struct":
+		return "an object"
+	}
+	return "a " + goKind
+}
+
+// checkGenesisKeys reports every key of data that names no field (keys
+// must match in case too) and every key repeated in one object, with its
+// position.
+func checkGenesisKeys(file string, data []byte) error {
+	known := map[string][]string{
+		"":          jsonFields[genesisJSON](),
+		"members[]": jsonFields[memberJSON](),
+		"params":    jsonFields[paramsJSON](),
+	}
+	var errs []error
+	seen := make(map[string]bool)
+	for _, k := range indexJSON(data).keys {
+		path := joinPath(k.parent, k.name)
+		line, col := position(data, k.off)
+		fields, ok := known[indexPart.ReplaceAllString(k.parent, "[]")]
+		switch {
+		case ok && !slices.Contains(fields, k.name):
+			errs = append(errs, &FieldError{File: file, Field: path, Line: line, Column: col,
+				Msg: "unknown field (known here: " + strings.Join(fields, ", ") + ")"})
+		case seen[path]:
+			errs = append(errs, &FieldError{File: file, Field: path, Line: line, Column: col, Msg: "repeated key"})
+		}
+		seen[path] = true
+	}
+	return errors.Join(errs...)
+}
+
+// jsonFields lists the JSON keys of struct type T.
+func jsonFields[T any]() []string {
+	t := reflect.TypeFor[T]()
+	keys := make([]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys = append(keys, name)
+	}
+	return keys
+}

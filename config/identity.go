@@ -1,0 +1,54 @@
+package config
+
+import (
+	"crypto/ed25519"
+	"fmt"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// IssuerFromPeerID returns the issuer ID of a member: the Ed25519 public key
+// that its peer ID embeds. Peer IDs of other key types, and those that
+// hash their key instead of embedding it, are refused.
+func IssuerFromPeerID(id peer.ID) (chain.IssuerID, error) {
+	if err := id.Validate(); err != nil {
+		return chain.IssuerID{}, fmt.Errorf("config: peer ID: %w", err)
+	}
+	pub, err := id.ExtractPublicKey()
+	if err != nil {
+		return chain.IssuerID{}, fmt.Errorf("config: peer ID %s does not embed a public key (%v); members use Ed25519 keys", id, err)
+	}
+	if pub.Type() != crypto.Ed25519 {
+		return chain.IssuerID{}, fmt.Errorf("config: peer ID %s is of a %s key; members use Ed25519 keys", id, pub.Type())
+	}
+	raw, err := pub.Raw()
+	if err != nil || len(raw) != ed25519.PublicKeySize {
+		return chain.IssuerID{}, fmt.Errorf("config: peer ID %s holds a malformed Ed25519 key", id)
+	}
+	return chain.IssuerID(raw), nil
+}
+
+// PeerIDFromIssuer returns the libp2p peer ID of an issuer's Ed25519 key.
+func PeerIDFromIssuer(iss chain.IssuerID) (peer.ID, error) {
+	pub, err := crypto.UnmarshalEd25519PublicKey(iss[:])
+	if err != nil {
+		return "", fmt.Errorf("config: issuer %s: %w", iss.Short(), err)
+	}
+	return peer.IDFromPublicKey(pub)
+}
+
+// PeerIDOf returns the peer ID of an institution's key. It panics if key
+// is not ed25519.PrivateKeySize bytes long, which GenerateKey and LoadKey
+// never return.
+func PeerIDOf(key ed25519.PrivateKey) peer.ID {
+	if len(key) != ed25519.PrivateKeySize {
+		panic(fmt.Sprintf("config: PeerIDOf: key of %d bytes, want %d", len(key), ed25519.PrivateKeySize))
+	}
+	id, err := PeerIDFromIssuer(chain.IssuerOf(key.Public().(ed25519.PublicKey)))
+	if err != nil {
+		panic("config: PeerIDOf: " + err.Error()) // cannot happen for 32 bytes
+	}
+	return id
+}

@@ -1,0 +1,101 @@
+package p2p
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/store"
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Config configures a Network.
+type Config struct {
+	// Params are the genesis's chain parameters; Params.NetworkID names
+	// every protocol and topic.
+	Params chain.Params
+	// GenesisHash is SHA-256 of the genesis file; a peer whose status
+	// carries another is disconnected and banned for BanDuration.
+	GenesisHash [32]byte
+	// Members are the genesis members, the only peers admitted to gossip,
+	// status and sync.
+	Members chain.Members
+	// Key is the institution's key: host identity and block signer.
+	Key ed25519.PrivateKey
+	// Store holds every chain. Nil makes a light client: DHT client mode,
+	// no gossip, no status, no sync.
+	Store *store.Store
+
+	// ListenAddrs are the TCP and QUIC addresses to listen on.
+	ListenAddrs []ma.Multiaddr
+	// Transports, when set, replace the TCP and QUIC transports and
+	// ListenAddrs (simnet passes its simulated links here).
+	Transports []libp2p.Option
+	// Bootstrap peers seed the DHT and are dialled at start: configured
+	// addresses or the genesis members' addresses. Never public peers.
+	Bootstrap []peer.AddrInfo
+	// MaxPeers is the connection manager's high-water mark (default 200).
+	MaxPeers int
+
+	// ValidateQueue bounds blocks waiting for validation (default 256;
+	// about 16 MiB of 64 KiB blocks). Beyond it pubsub drops, counted in
+	// Stats.GossipDrops.
+	ValidateQueue int
+	// OutboundQueue bounds messages waiting to be sent to one peer
+	// (default 128). Beyond it pubsub drops, counted in Stats.GossipDrops.
+	OutboundQueue int
+	// DiscoveryInterval is how often members are looked up in the DHT once
+	// all are connected (default 1 min); until then every 2 s.
+	DiscoveryInterval time.Duration
+	// StatusInterval is how often a status is exchanged with a random
+	// connected member (default 30 s), besides once on every connection.
+	StatusInterval time.Duration
+	// BanDuration is how long a peer of another network stays banned
+	// (default 10 min).
+	BanDuration time.Duration
+
+	// Now reads the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() error {
+	if err := c.Params.Validate(); err != nil {
+		return err
+	}
+	if len(c.Key) != ed25519.PrivateKeySize {
+		return errors.New("p2p: an Ed25519 key is required")
+	}
+	if c.Store != nil && len(c.Members) == 0 {
+		return errors.New("p2p: a member peer needs the genesis members")
+	}
+	if c.MaxPeers <= 0 {
+		c.MaxPeers = 200
+	}
+	if c.ValidateQueue <= 0 {
+		c.ValidateQueue = 256
+	}
+	if c.OutboundQueue <= 0 {
+		c.OutboundQueue = 128
+	}
+	if c.DiscoveryInterval <= 0 {
+		c.DiscoveryInterval = time.Minute
+	}
+	if c.StatusInterval <= 0 {
+		c.StatusInterval = 30 * time.Second
+	}
+	if c.BanDuration <= 0 {
+		c.BanDuration = 10 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}

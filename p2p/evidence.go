@@ -1,0 +1,112 @@
+package p2p
+
+import (
+	"context"
+	"sync"
+
+	"github.com/credmesh/credmesh/chain"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// forks is the set of issuers proven to have equivocated.
+type forks struct {
+	mu sync.RWMutex
+	ev map[chain.IssuerID]*chain.Evidence
+}
+
+func newForks() *forks { return &forks{ev: make(map[chain.IssuerID]*chain.Evidence)} }
+
+func (f *forks) has(iss chain.IssuerID) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	_, ok := f.ev[iss]
+	return ok
+}
+
+// add records ev and reports whether it was new.
+func (f *forks) add(ev *chain.Evidence) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.ev[ev.A.Issuer]; ok {
+		return false
+	}
+	f.ev[ev.A.Issuer] = ev
+	return true
+}
+
+// Forked returns the evidence against every issuer known to have
+// equivocated.
+func (n *Network) Forked() map[chain.IssuerID]*chain.Evidence {
+	n.forks.mu.RLock()
+	defer n.forks.mu.RUnlock()
+	out := make(map[chain.IssuerID]*chain.Evidence, len(n.forks.ev))
+	for k, v := range n.forks.ev {
+		out[k] = v
+	}
+	return out
+}
+
+// checkEquivocation compares a validly signed header at a height we hold
+// with the stored one; two different headers are evidence, which we keep
+// and gossip.
+func (n *Network) checkEquivocation(h *chain.SignedHeader) {
+	stored, err := n.cfg.Store.Header(h.Issuer, h.Height)
+	if err != nil || stored.Hash == h.Hash {
+		return
+	}
+	ev := chain.NewEvidence(stored, h)
+	if ev == nil || ev.Verify(n.cfg.Members, n.cfg.Params.NetworkID) != nil {
+		return
+	}
+	if n.recordEvidence(ev) {
+		if err := n.evidence.Publish(n.ctx, ev.Marshal()); err != nil {
+			n.log.Warn("publishing equivocation evidence", "err", err)
+		}
+	}
+}
+
+// recordEvidence marks the issuer forked and keeps the evidence; it
+// reports whether the evidence was new to us.
+func (n *Network) recordEvidence(ev *chain.Evidence) bool {
+	if !n.forks.add(ev) {
+		return false
+	}
+	n.stats.evidenceSeen.Add(1)
+	n.log.Error("issuer equivocated: two different blocks at one height", "issuer", ev.A.Issuer.Short(), "height", ev.A.Height)
+	if err := n.cfg.Store.SaveEvidence(ev); err != nil {
+		n.log.Error("saving equivocation evidence", "err", err)
+	}
+	return true
+}
+
+func (n *Network) validateEvidenceMsg(_ context.Context, from peer.ID, msg *pubsub.Message) (res pubsub.ValidationResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.log.Error("evidence validator panicked", "from", from, "panic", r)
+			res = pubsub.ValidationReject
+		}
+	}()
+	ev, err := chain.DecodeEvidence(msg.Data)
+	if err != nil {
+		return pubsub.ValidationReject
+	}
+	if err := ev.Verify(n.cfg.Members, n.cfg.Params.NetworkID); err != nil {
+		return pubsub.ValidationReject
+	}
+	if from != n.host.ID() {
+		n.recordEvidence(ev)
+	}
+	return pubsub.ValidationAccept
+}
+
+func (n *Network) loadEvidence() error {
+	evs, err := n.cfg.Store.Evidence()
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		n.forks.add(ev)
+	}
+	return nil
+}

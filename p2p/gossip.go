@@ -1,0 +1,213 @@
+package p2p
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// startGossip joins the blocks and evidence topics. Blocks are signed by
+// their issuers, so pubsub's own signatures are off (StrictNoSign, no
+// author) and a block's message ID is its hash: the same block forwarded by
+// many members is one message. Flood publishing is off: the publisher
+// sends to its mesh (D peers) only, which keeps a 64 KiB block from taking
+// the issuer's whole uplink in a large network.
+func (n *Network) startGossip() error {
+	net := n.cfg.Params.NetworkID
+	bt, et := BlocksTopic(net), EvidenceTopic(net)
+	sp, th := scoreParams(bt, et)
+	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
+		pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(func(m *pb.Message) string { h := sha256.Sum256(m.Data); return string(h[:]) }),
+		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return n.IsMember(p) }),
+		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(bt, et)),
+		pubsub.WithPeerScore(sp, th),
+		pubsub.WithFloodPublish(false),
+		pubsub.WithPeerExchange(false),
+		pubsub.WithValidateQueueSize(n.cfg.ValidateQueue),
+		pubsub.WithPeerOutboundQueueSize(n.cfg.OutboundQueue),
+		pubsub.WithMaxMessageSize(n.cfg.Params.MaxWireBlockBytes()+4096),
+		pubsub.WithRawTracer(dropTracer{&n.stats}),
+		pubsub.WithPeerScoreInspect(n.scores.set, time.Second),
+	)
+	if err != nil {
+		return fmt.Errorf("p2p: gossipsub: %w", err)
+	}
+	n.ps = ps
+	if err := ps.RegisterTopicValidator(bt, n.validateBlockMsg); err != nil {
+		return err
+	}
+	if err := ps.RegisterTopicValidator(et, n.validateEvidenceMsg); err != nil {
+		return err
+	}
+	if n.blocks, err = ps.Join(bt, pubsub.WithTopicMessageIdFn(blockMessageID)); err != nil {
+		return err
+	}
+	if n.evidence, err = ps.Join(et); err != nil {
+		return err
+	}
+	for _, t := range []*pubsub.Topic{n.blocks, n.evidence} {
+		sub, err := t.Subscribe()
+		if err != nil {
+			return err
+		}
+		n.goLoop(func(ctx context.Context) { drain(ctx, sub) })
+	}
+	return nil
+}
+
+// drain reads a subscription: delivery itself does nothing, since the
+// validators store what they accept, but reading keeps us in the mesh and
+// keeps pubsub's delivery queue from overflowing.
+func drain(ctx context.Context, sub *pubsub.Subscription) {
+	defer sub.Cancel()
+	for {
+		if _, err := sub.Next(ctx); err != nil {
+			return
+		}
+	}
+}
+
+// blockMessageID is the block's hash: SHA-256 of the header bytes inside
+// field 1 (SignedHeader) field 1 (header) of the encoded block. Bytes that
+// do not parse get the hash of the whole message; the validator rejects
+// them.
+func blockMessageID(m *pb.Message) string {
+	if raw, ok := protoField(m.Data, 1); ok {
+		if header, ok := protoField(raw, 1); ok {
+			h := sha256.Sum256(header)
+			return string(h[:])
+		}
+	}
+	h := sha256.Sum256(m.Data)
+	return string(h[:])
+}
+
+// protoField returns the first length-delimited field num of a message.
+func protoField(b []byte, num protowire.Number) ([]byte, bool) {
+	for len(b) > 0 {
+		n, typ, l := protowire.ConsumeTag(b)
+		if l < 0 {
+			return nil, false
+		}
+		b = b[l:]
+		if n == num && typ == protowire.BytesType {
+			v, l := protowire.ConsumeBytes(b)
+			return v, l >= 0
+		}
+		l = protowire.ConsumeFieldValue(n, typ, b)
+		if l < 0 {
+			return nil, false
+		}
+		b = b[l:]
+	}
+	return nil, false
+}
+
+// Publish gossips one of our own blocks. The caller has persisted it.
+func (n *Network) Publish(ctx context.Context, b *chain.Block) error {
+	if n.blocks == nil {
+		return errors.New("p2p: a light client does not publish")
+	}
+	return n.blocks.Publish(ctx, b.Marshal())
+}
+
+// validateBlockMsg is the blocks topic's validator. It maps the chain's
+// verdict to pubsub's: Accept a valid next block (and store it), Reject what
+// is provably bad, Ignore what cannot be judged yet — and a gap ahead of our
+// head becomes a sync from the peer that sent it.
+func (n *Network) validateBlockMsg(ctx context.Context, from peer.ID, msg *pubsub.Message) (res pubsub.ValidationResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.log.Error("block validator panicked", "from", from, "panic", r)
+			res = pubsub.ValidationReject
+		}
+		switch res {
+		case pubsub.ValidationReject:
+			n.stats.blocksRejected.Add(1)
+		case pubsub.ValidationIgnore:
+			n.stats.blocksIgnored.Add(1)
+		}
+	}()
+	if from == n.host.ID() {
+		return pubsub.ValidationAccept // our own block, persisted before publishing
+	}
+	n.stats.blocksReceived.Add(1)
+	b, err := chain.DecodeBlock(msg.Data, n.cfg.Params)
+	if err != nil {
+		n.log.Debug("undecodable block", "from", from, "err", err)
+		return pubsub.ValidationReject
+	}
+	res, vb := n.judge(b, from)
+	if res == pubsub.ValidationAccept {
+		msg.ValidatorData = vb
+	}
+	return res
+}
+
+// judge validates and stores a block received from peer from.
+func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, *chain.VerifiedBlock) {
+	if b.Issuer == n.self {
+		return pubsub.ValidationIgnore, nil // only our builder writes our chain
+	}
+	if n.forks.has(b.Issuer) {
+		return pubsub.ValidationIgnore, nil
+	}
+	st := n.cfg.Store
+	vb, err := chain.ValidateBlock(b, st.Head(b.Issuer), n.cfg.Members, n.cfg.Params, n.cfg.Now())
+	if err == nil {
+		err = st.Append(vb)
+	}
+	switch {
+	case err == nil:
+		n.stats.blocksStored.Add(1)
+		n.sync.stored(b.Issuer, b.Height)
+		return pubsub.ValidationAccept, vb
+	case errors.Is(err, chain.ErrKnownHeight):
+		n.checkEquivocation(b.SignedHeader)
+		return pubsub.ValidationIgnore, nil
+	case errors.Is(err, chain.ErrHeightAhead), errors.Is(err, chain.ErrUnknownParent):
+		n.sync.want(b.Issuer, b.Height, from)
+		return pubsub.ValidationIgnore, nil
+	case chain.IsProvable(err):
+		n.log.Warn("rejected block", "from", from, "issuer", b.Issuer.Short(), "height", b.Height, "err", err)
+		return pubsub.ValidationReject, nil
+	default:
+		n.log.Debug("ignored block", "from", from, "issuer", b.Issuer.Short(), "height", b.Height, "err", err)
+		return pubsub.ValidationIgnore, nil
+	}
+}
+
+// dropTracer counts what pubsub drops for lack of queue room.
+type dropTracer struct{ c *counters }
+
+func (t dropTracer) RejectMessage(_ *pubsub.Message, reason string) {
+	if reason == pubsub.RejectValidationQueueFull || reason == pubsub.RejectValidationThrottled {
+		t.c.gossipDrops.Add(1)
+	}
+}
+func (t dropTracer) DropRPC(*pubsub.RPC, peer.ID)               { t.c.gossipDrops.Add(1) }
+func (t dropTracer) UndeliverableMessage(*pubsub.Message)       { t.c.gossipDrops.Add(1) }
+func (dropTracer) OnNewOutboundStream(peer.ID, protocol.ID)     {}
+func (dropTracer) OnClosedOutboundStream(peer.ID)               {}
+func (dropTracer) Join(string)                                  {}
+func (dropTracer) Leave(string)                                 {}
+func (dropTracer) Graft(peer.ID, string)                        {}
+func (dropTracer) Prune(peer.ID, string)                        {}
+func (dropTracer) ValidateMessage(*pubsub.Message)              {}
+func (dropTracer) DeliverMessage(*pubsub.Message)               {}
+func (dropTracer) DuplicateMessage(*pubsub.Message)             {}
+func (dropTracer) ThrottlePeer(peer.ID)                         {}
+func (dropTracer) RecvRPC(*pubsub.RPC)                          {}
+func (dropTracer) SendRPC(*pubsub.RPC, peer.ID)                 {}
+func (dropTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}

@@ -1,0 +1,157 @@
+package p2p
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/credmesh/credmesh/chain"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Network is one peer's presence on the network: host, DHT, gossip, status
+// and sync. A member peer replicates every chain into its store; a light
+// client (nil Store) only finds peers and opens the query protocol.
+type Network struct {
+	cfg     Config
+	self    chain.IssuerID
+	host    host.Host
+	gater   *gater
+	dht     *dht.IpfsDHT
+	members map[peer.ID]chain.IssuerID
+	log     *slog.Logger
+	stats   counters
+
+	// Member peers only.
+	ps       *pubsub.PubSub
+	blocks   *pubsub.Topic
+	evidence *pubsub.Topic
+	sync     *syncer
+	forks    *forks
+	scores   scores
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New starts the peer's networking. Close stops it.
+func New(cfg Config) (*Network, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	n := &Network{
+		cfg:     cfg,
+		self:    chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
+		gater:   newGater(cfg.Now),
+		members: make(map[peer.ID]chain.IssuerID, len(cfg.Members)),
+		forks:   newForks(),
+	}
+	for iss := range cfg.Members {
+		id, err := PeerIDOf(iss)
+		if err != nil {
+			return nil, fmt.Errorf("p2p: member %s: %w", iss.Short(), err)
+		}
+		n.members[id] = iss
+	}
+	cm, err := newConnManager(cfg.MaxPeers)
+	if err != nil {
+		return nil, err
+	}
+	if n.host, err = newHost(&n.cfg, n.gater, cm); err != nil {
+		return nil, err
+	}
+	n.log = cfg.Logger.With("peer", n.host.ID().String())
+	for id := range n.members {
+		cm.Protect(id, "member")
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if err := n.start(); err != nil {
+		n.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Network) start() error {
+	var err error
+	if n.dht, err = newDHT(n); err != nil {
+		return err
+	}
+	if n.cfg.Store != nil {
+		if err := n.loadEvidence(); err != nil {
+			return err
+		}
+		if err := n.startGossip(); err != nil {
+			return err
+		}
+		n.sync = newSyncer(n)
+		n.host.SetStreamHandler(StatusProtocol(n.cfg.Params.NetworkID), n.handleStatus)
+		n.host.SetStreamHandler(SyncProtocol(n.cfg.Params.NetworkID), n.handleSync)
+		n.goLoop(n.sync.run)
+		n.goLoop(n.statusLoop)
+	}
+	n.goLoop(n.discoveryLoop)
+	return nil
+}
+
+func (n *Network) goLoop(f func(context.Context)) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		f(n.ctx)
+	}()
+}
+
+// Close stops every loop and the host.
+func (n *Network) Close() error {
+	n.cancel()
+	if n.ps != nil {
+		n.host.RemoveStreamHandler(StatusProtocol(n.cfg.Params.NetworkID))
+		n.host.RemoveStreamHandler(SyncProtocol(n.cfg.Params.NetworkID))
+	}
+	var err error
+	if n.dht != nil {
+		err = n.dht.Close()
+	}
+	if n.host != nil {
+		if e := n.host.Close(); e != nil && err == nil {
+			err = e
+		}
+	}
+	n.wg.Wait()
+	return err
+}
+
+// Host returns the libp2p host, for protocols built on top (queryproto).
+func (n *Network) Host() host.Host { return n.host }
+
+// ID returns our peer ID.
+func (n *Network) ID() peer.ID { return n.host.ID() }
+
+// IsMember reports whether p is a genesis member.
+func (n *Network) IsMember(p peer.ID) bool {
+	_, ok := n.members[p]
+	return ok
+}
+
+// AddrInfo returns our peer ID and listen addresses.
+func (n *Network) AddrInfo() peer.AddrInfo {
+	return peer.AddrInfo{ID: n.host.ID(), Addrs: n.host.Addrs()}
+}
+
+// ConnectedMembers returns the members we hold a connection to.
+func (n *Network) ConnectedMembers() []peer.ID {
+	var out []peer.ID
+	for _, p := range n.host.Network().Peers() {
+		if n.IsMember(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,59 @@
+package p2p_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/credmesh/credmesh/chain/chaintest"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Five members, each given one bootstrap address (the previous member's):
+// every member finds every other through the DHT, and a block sealed by one
+// is stored by all.
+func TestFiveMembersDiscoverAndReplicate(t *testing.T) {
+	ctx := context.Background()
+	var peers []*peerNode
+	start := time.Now()
+	for i := range 5 {
+		var boot []peer.AddrInfo
+		if i > 0 {
+			boot = []peer.AddrInfo{peers[i-1].info()}
+		}
+		peers = append(peers, startPeer(t, i, "", boot))
+	}
+	eventually(t, 30*time.Second, "every member is connected to the four others", func() bool {
+		for _, p := range peers {
+			if len(p.net.ConnectedMembers()) < 4 {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("five members found each other in %s", time.Since(start).Round(time.Millisecond))
+
+	time.Sleep(1500 * time.Millisecond) // one gossipsub heartbeat to form the mesh
+	peers[2].seal(ctx, 3, 50)
+	eventually(t, 20*time.Second, "every member stores member 2's three blocks", func() bool {
+		for _, p := range peers {
+			if heightOf(p, 2) != 3 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, p := range peers {
+		if p.key != 2 && p.net.Stats().BlocksStored == 0 {
+			t.Errorf("member %d stored nothing by itself", p.key)
+		}
+	}
+	b, err := peers[4].st.Block(chaintest.Issuer(2), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := peers[2].st.Block(chaintest.Issuer(2), 2)
+	if b.Hash != orig.Hash {
+		t.Fatal("replica holds a different block")
+	}
+}

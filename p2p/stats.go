@@ -1,0 +1,39 @@
+package p2p
+
+import "sync/atomic"
+
+// Stats are the network's counters since start, for metrics.
+type Stats struct {
+	BlocksReceived uint64 // gossip messages on the blocks topic
+	BlocksStored   uint64 // blocks stored from gossip or sync
+	BlocksRejected uint64 // provably invalid blocks (sender penalized)
+	BlocksIgnored  uint64 // duplicates, gaps, blocks we could not judge yet
+	GossipDrops    uint64 // messages pubsub dropped: full validation or outbound queues
+	SyncedBlocks   uint64 // blocks stored through sync
+	SyncServed     uint64 // sync requests answered
+	SyncFailures   uint64 // sync requests that failed and moved to another peer
+	EvidenceSeen   uint64 // equivocations detected or received
+}
+
+type counters struct {
+	blocksReceived, blocksStored, blocksRejected, blocksIgnored atomic.Uint64
+	gossipDrops                                                 atomic.Uint64
+	syncedBlocks, syncServed, syncFailures                      atomic.Uint64
+	evidenceSeen                                                atomic.Uint64
+}
+
+// Stats returns a snapshot of the counters.
+func (n *Network) Stats() Stats {
+	c := &n.stats
+	return Stats{
+		BlocksReceived: c.blocksReceived.Load(),
+		BlocksStored:   c.blocksStored.Load(),
+		BlocksRejected: c.blocksRejected.Load(),
+		BlocksIgnored:  c.blocksIgnored.Load(),
+		GossipDrops:    c.gossipDrops.Load(),
+		SyncedBlocks:   c.syncedBlocks.Load(),
+		SyncServed:     c.syncServed.Load(),
+		SyncFailures:   c.syncFailures.Load(),
+		EvidenceSeen:   c.evidenceSeen.Load(),
+	}
+}

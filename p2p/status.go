@@ -1,0 +1,148 @@
+package p2p
+
+import (
+	"bufio"
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/p2p/p2ppb"
+	"github.com/libp2p/go-libp2p/core/event"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// The status protocol: the opener writes its Status, the other side reads it
+// and answers with its own. Both learn the other's genesis hash and chain
+// heads; a peer of another genesis is disconnected and banned, and every
+// chain the other holds further than we do is handed to the syncer.
+
+func (n *Network) ourStatus() *p2ppb.Status {
+	heads := n.cfg.Store.Heads()
+	st := &p2ppb.Status{GenesisHash: n.cfg.GenesisHash[:], Heads: make([]*p2ppb.ChainHead, 0, len(heads))}
+	for iss, h := range heads {
+		st.Heads = append(st.Heads, &p2ppb.ChainHead{Issuer: iss[:], Height: h.Height, Hash: h.Hash[:]})
+	}
+	return st
+}
+
+// handleStatus answers a status exchange a member opened.
+func (n *Network) handleStatus(s network.Stream) {
+	p := s.Conn().RemotePeer()
+	if !n.IsMember(p) {
+		s.Reset()
+		return
+	}
+	if err := reserve(s, MaxStatusBytes); err != nil {
+		s.Reset()
+		return
+	}
+	defer s.Scope().ReleaseMemory(MaxStatusBytes)
+	s.SetDeadline(time.Now().Add(StatusTimeout))
+	var theirs p2ppb.Status
+	if err := readMsg(bufio.NewReader(s), &theirs, MaxStatusBytes); err != nil {
+		s.Reset()
+		return
+	}
+	if err := writeMsg(s, n.ourStatus()); err != nil {
+		s.Reset()
+		return
+	}
+	s.Close()
+	n.processStatus(p, &theirs)
+}
+
+// exchangeStatus opens a status exchange with p.
+func (n *Network) exchangeStatus(ctx context.Context, p peer.ID) error {
+	ctx, cancel := context.WithTimeout(ctx, StatusTimeout)
+	defer cancel()
+	s, err := n.host.NewStream(ctx, p, StatusProtocol(n.cfg.Params.NetworkID))
+	if err != nil {
+		return err
+	}
+	if err := reserve(s, MaxStatusBytes); err != nil {
+		s.Reset()
+		return err
+	}
+	defer s.Scope().ReleaseMemory(MaxStatusBytes)
+	if d, ok := ctx.Deadline(); ok {
+		s.SetDeadline(d)
+	}
+	if err := writeMsg(s, n.ourStatus()); err != nil {
+		s.Reset()
+		return err
+	}
+	s.CloseWrite()
+	var theirs p2ppb.Status
+	if err := readMsg(bufio.NewReader(s), &theirs, MaxStatusBytes); err != nil {
+		s.Reset()
+		return err
+	}
+	s.Close()
+	n.processStatus(p, &theirs)
+	return nil
+}
+
+func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
+	if subtle.ConstantTimeCompare(st.GenesisHash, n.cfg.GenesisHash[:]) != 1 {
+		n.log.Warn("peer is on another genesis; disconnecting", "peer", p, "their_genesis", fmt.Sprintf("%x", st.GenesisHash))
+		n.gater.ban(p, n.cfg.BanDuration)
+		n.host.Network().ClosePeer(p)
+		return
+	}
+	for _, h := range st.Heads {
+		if len(h.Issuer) != len(chain.IssuerID{}) {
+			continue
+		}
+		iss := chain.IssuerID(h.Issuer)
+		if iss == n.self || !n.cfg.Members.Contains(iss) {
+			continue
+		}
+		if head := n.cfg.Store.Head(iss); head == nil || head.Height < h.Height {
+			n.sync.want(iss, h.Height, p)
+		}
+	}
+}
+
+// statusLoop exchanges status with every member once identify completes on
+// a new connection, and with a random connected member every
+// StatusInterval.
+func (n *Network) statusLoop(ctx context.Context) {
+	sub, err := n.host.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
+	if err != nil {
+		n.log.Error("subscribing to identify events", "err", err)
+		return
+	}
+	defer sub.Close()
+	tick := time.NewTicker(n.cfg.StatusInterval)
+	defer tick.Stop()
+	proto := StatusProtocol(n.cfg.Params.NetworkID)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-sub.Out():
+			ev := e.(event.EvtPeerIdentificationCompleted)
+			if !n.IsMember(ev.Peer) || !supports(ev.Protocols, proto) {
+				continue
+			}
+			go n.exchangeStatus(ctx, ev.Peer)
+		case <-tick.C:
+			if ps := n.ConnectedMembers(); len(ps) > 0 {
+				go n.exchangeStatus(ctx, ps[rand.IntN(len(ps))])
+			}
+		}
+	}
+}
+
+func supports[T comparable](list []T, x T) bool {
+	for _, v := range list {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

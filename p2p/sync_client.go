@@ -1,0 +1,280 @@
+package p2p
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/p2p/p2ppb"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// syncer fetches what other members hold further than we do. It keeps, per
+// chain, the highest height some peer is known to hold and the peers known
+// to hold it; one worker per chain fetches ranges in order, validating every
+// block, and moves to another peer when one fails.
+type syncer struct {
+	n    *Network
+	kick chan struct{}
+
+	mu    sync.Mutex
+	wants map[chain.IssuerID]*want
+}
+
+type want struct {
+	target  uint64
+	peers   []peer.ID // most recently heard of first
+	running bool
+}
+
+// maxSyncWorkers bounds chains fetched at once.
+const maxSyncWorkers = 4
+
+func newSyncer(n *Network) *syncer {
+	return &syncer{n: n, kick: make(chan struct{}, 1), wants: make(map[chain.IssuerID]*want)}
+}
+
+// want records that p holds iss's chain up to height.
+func (s *syncer) want(iss chain.IssuerID, height uint64, p peer.ID) {
+	s.mu.Lock()
+	w := s.wants[iss]
+	if w == nil {
+		w = &want{}
+		s.wants[iss] = w
+	}
+	w.target = max(w.target, height)
+	w.peers = append([]peer.ID{p}, remove(w.peers, p)...)
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// stored notes progress made by gossip.
+func (s *syncer) stored(iss chain.IssuerID, height uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w := s.wants[iss]; w != nil && !w.running && height >= w.target {
+		delete(s.wants, iss)
+	}
+}
+
+// Syncing reports, per chain being caught up, the height we are fetching
+// towards.
+func (n *Network) Syncing() map[chain.IssuerID]uint64 {
+	if n.sync == nil {
+		return nil
+	}
+	n.sync.mu.Lock()
+	defer n.sync.mu.Unlock()
+	out := make(map[chain.IssuerID]uint64)
+	for iss, w := range n.sync.wants {
+		if h := n.cfg.Store.Head(iss); h == nil || h.Height < w.target {
+			out[iss] = w.target
+		}
+	}
+	return out
+}
+
+func (s *syncer) run(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		case <-tick.C:
+		}
+		s.startWorkers(ctx)
+	}
+}
+
+func (s *syncer) startWorkers(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	running := 0
+	for _, w := range s.wants {
+		if w.running {
+			running++
+		}
+	}
+	for iss, w := range s.wants {
+		if running >= maxSyncWorkers {
+			return
+		}
+		if w.running || len(w.peers) == 0 {
+			continue
+		}
+		if h := s.n.cfg.Store.Head(iss); h != nil && h.Height >= w.target {
+			delete(s.wants, iss)
+			continue
+		}
+		w.running = true
+		running++
+		s.n.wg.Add(1)
+		go func() {
+			defer s.n.wg.Done()
+			s.fetch(ctx, iss)
+		}()
+	}
+}
+
+// fetch catches iss's chain up to its target, one range at a time.
+func (s *syncer) fetch(ctx context.Context, iss chain.IssuerID) {
+	defer func() {
+		s.mu.Lock()
+		if w := s.wants[iss]; w != nil {
+			w.running = false
+		}
+		s.mu.Unlock()
+	}()
+	for ctx.Err() == nil {
+		head := s.n.cfg.Store.Head(iss)
+		from := uint64(1)
+		if head != nil {
+			from = head.Height + 1
+		}
+		s.mu.Lock()
+		w := s.wants[iss]
+		if w == nil || from > w.target || len(w.peers) == 0 {
+			if w != nil && from > w.target {
+				delete(s.wants, iss)
+			}
+			s.mu.Unlock()
+			return
+		}
+		p, target := w.peers[0], w.target
+		s.mu.Unlock()
+
+		count := min(uint64(MaxSyncBlocks), target-from+1)
+		stored, err := s.fetchRange(ctx, p, iss, head, from, uint32(count))
+		if err != nil {
+			s.n.stats.syncFailures.Add(1)
+			s.n.log.Debug("sync failed; trying another peer", "peer", p, "issuer", iss.Short(), "from", from, "err", err)
+			s.mu.Lock()
+			if w := s.wants[iss]; w != nil {
+				w.peers = remove(w.peers, p)
+			}
+			s.mu.Unlock()
+			continue
+		}
+		s.n.stats.syncedBlocks.Add(uint64(stored))
+		s.n.stats.blocksStored.Add(uint64(stored))
+	}
+}
+
+// fetchRange requests blocks from..from+count-1 of iss from p, validates
+// them against head and each other, and stores the valid prefix.
+func (s *syncer) fetchRange(ctx context.Context, p peer.ID, iss chain.IssuerID, head *chain.SignedHeader, from uint64, count uint32) (int, error) {
+	blocks, err := s.request(ctx, p, iss, from, count)
+	if err != nil {
+		return 0, err
+	}
+	vbs, verr := s.validate(blocks, head)
+	if len(vbs) > 0 {
+		if err := s.n.cfg.Store.Append(vbs...); err != nil {
+			if errors.Is(err, chain.ErrKnownHeight) {
+				return 0, nil // gossip got there first; go round again
+			}
+			return 0, fmt.Errorf("storing synced blocks: %w", err)
+		}
+	}
+	if verr != nil {
+		return len(vbs), verr
+	}
+	return len(vbs), nil
+}
+
+func (s *syncer) request(ctx context.Context, p peer.ID, iss chain.IssuerID, from uint64, count uint32) ([]*chain.Block, error) {
+	ctx, cancel := context.WithTimeout(ctx, SyncTimeout)
+	defer cancel()
+	st, err := s.n.host.NewStream(ctx, p, SyncProtocol(s.n.cfg.Params.NetworkID))
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := ctx.Deadline(); ok {
+		st.SetDeadline(d)
+	}
+	if err := reserve(st, MaxSyncBytes); err != nil {
+		st.Reset()
+		return nil, err
+	}
+	defer st.Scope().ReleaseMemory(MaxSyncBytes)
+	if err := writeMsg(st, &p2ppb.SyncRequest{Issuer: iss[:], FromHeight: from, Count: count}); err != nil {
+		st.Reset()
+		return nil, err
+	}
+	st.CloseWrite()
+	var resp p2ppb.SyncResponse
+	if err := readMsg(bufio.NewReader(st), &resp, MaxSyncBytes); err != nil {
+		st.Reset()
+		return nil, err
+	}
+	st.Close()
+	if resp.Status != p2ppb.SyncStatus_SYNC_STATUS_OK {
+		return nil, fmt.Errorf("p2p: sync answered %s: %s", resp.Status, resp.Error)
+	}
+	if len(resp.Blocks) == 0 || len(resp.Blocks) > int(count) {
+		return nil, fmt.Errorf("p2p: sync answered %d blocks for %d asked", len(resp.Blocks), count)
+	}
+	out := make([]*chain.Block, len(resp.Blocks))
+	for i, data := range resp.Blocks {
+		b, err := chain.DecodeBlock(data, s.n.cfg.Params)
+		if err != nil {
+			return nil, fmt.Errorf("p2p: synced block %d: %w", i, err)
+		}
+		if b.Issuer != iss || b.Height != from+uint64(i) {
+			return nil, fmt.Errorf("p2p: synced block %d is %s/%d, asked %s/%d", i, b.Issuer.Short(), b.Height, iss.Short(), from+uint64(i))
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// validate checks every block against the one before it (the first against
+// head), spreading the work over the cores, and returns the valid prefix
+// and the first failure.
+func (s *syncer) validate(blocks []*chain.Block, head *chain.SignedHeader) ([]*chain.VerifiedBlock, error) {
+	vbs := make([]*chain.VerifiedBlock, len(blocks))
+	errs := make([]error, len(blocks))
+	now := s.n.cfg.Now()
+	workers := min(runtime.GOMAXPROCS(0), len(blocks))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(blocks); i += workers {
+				prev := head
+				if i > 0 {
+					prev = blocks[i-1].SignedHeader
+				}
+				vbs[i], errs[i] = chain.ValidateBlock(blocks[i], prev, s.n.cfg.Members, s.n.cfg.Params, now)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return vbs[:i], fmt.Errorf("p2p: synced block %d: %w", blocks[i].Height, err)
+		}
+	}
+	return vbs, nil
+}
+
+func remove(ps []peer.ID, p peer.ID) []peer.ID {
+	out := ps[:0:0]
+	for _, q := range ps {
+		if q != p {
+			out = append(out, q)
+		}
+	}
+	return out
+}

@@ -47,7 +47,7 @@ func (g *gater) allowed(p peer.ID) bool {
 	return false
 }
 
-func (g *gater) InterceptPeerDial(p peer.ID) bool                { return g.allowed(p) }
+func (g *gater) InterceptPeerDial(p peer.ID) bool                 { return g.allowed(p) }
 func (g *gater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g.allowed(p) }
 func (g *gater) InterceptAccept(network.ConnMultiaddrs) bool      { return true }
 func (g *gater) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {

@@ -196,18 +196,18 @@ func (t dropTracer) RejectMessage(_ *pubsub.Message, reason string) {
 		t.c.gossipDrops.Add(1)
 	}
 }
-func (t dropTracer) DropRPC(*pubsub.RPC, peer.ID)               { t.c.gossipDrops.Add(1) }
-func (t dropTracer) UndeliverableMessage(*pubsub.Message)       { t.c.gossipDrops.Add(1) }
-func (dropTracer) OnNewOutboundStream(peer.ID, protocol.ID)     {}
-func (dropTracer) OnClosedOutboundStream(peer.ID)               {}
-func (dropTracer) Join(string)                                  {}
-func (dropTracer) Leave(string)                                 {}
-func (dropTracer) Graft(peer.ID, string)                        {}
-func (dropTracer) Prune(peer.ID, string)                        {}
-func (dropTracer) ValidateMessage(*pubsub.Message)              {}
-func (dropTracer) DeliverMessage(*pubsub.Message)               {}
-func (dropTracer) DuplicateMessage(*pubsub.Message)             {}
-func (dropTracer) ThrottlePeer(peer.ID)                         {}
-func (dropTracer) RecvRPC(*pubsub.RPC)                          {}
-func (dropTracer) SendRPC(*pubsub.RPC, peer.ID)                 {}
+func (t dropTracer) DropRPC(*pubsub.RPC, peer.ID)                       { t.c.gossipDrops.Add(1) }
+func (t dropTracer) UndeliverableMessage(*pubsub.Message)               { t.c.gossipDrops.Add(1) }
+func (dropTracer) OnNewOutboundStream(peer.ID, protocol.ID)             {}
+func (dropTracer) OnClosedOutboundStream(peer.ID)                       {}
+func (dropTracer) Join(string)                                          {}
+func (dropTracer) Leave(string)                                         {}
+func (dropTracer) Graft(peer.ID, string)                                {}
+func (dropTracer) Prune(peer.ID, string)                                {}
+func (dropTracer) ValidateMessage(*pubsub.Message)                      {}
+func (dropTracer) DeliverMessage(*pubsub.Message)                       {}
+func (dropTracer) DuplicateMessage(*pubsub.Message)                     {}
+func (dropTracer) ThrottlePeer(peer.ID)                                 {}
+func (dropTracer) RecvRPC(*pubsub.RPC)                                  {}
+func (dropTracer) SendRPC(*pubsub.RPC, peer.ID)                         {}
 func (dropTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}

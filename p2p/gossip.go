@@ -30,6 +30,7 @@ func (n *Network) startGossip() error {
 		pubsub.WithNoAuthor(),
 		pubsub.WithMessageIdFn(func(m *pb.Message) string { h := sha256.Sum256(m.Data); return string(h[:]) }),
 		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return n.IsMember(p) }),
+		pubsub.WithAppSpecificRpcInspector(n.inspectRPC),
 		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(bt, et)),
 		pubsub.WithPeerScore(sp, th),
 		pubsub.WithFloodPublish(false),
@@ -62,6 +63,18 @@ func (n *Network) startGossip() error {
 			return err
 		}
 		n.goLoop(func(ctx context.Context) { drain(ctx, sub) })
+	}
+	return nil
+}
+
+// errNotMember drops a gossip RPC from a peer outside the genesis.
+var errNotMember = errors.New("p2p: gossip is for members")
+
+// inspectRPC drops every gossip RPC a non-member sends before pubsub looks
+// at it: the peer filter only governs whom we send to.
+func (n *Network) inspectRPC(from peer.ID, _ *pubsub.RPC) error {
+	if !n.IsMember(from) {
+		return errNotMember
 	}
 	return nil
 }
@@ -141,6 +154,9 @@ func (n *Network) validateBlockMsg(ctx context.Context, from peer.ID, msg *pubsu
 	}()
 	if from == n.host.ID() {
 		return pubsub.ValidationAccept // our own block, persisted before publishing
+	}
+	if !n.IsMember(msg.ReceivedFrom) {
+		return pubsub.ValidationReject // inspectRPC drops these first
 	}
 	n.stats.blocksReceived.Add(1)
 	b, err := chain.DecodeBlock(msg.Data, n.cfg.Params)

@@ -1,0 +1,66 @@
+package p2p_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/credmesh/credmesh/chain/chaintest"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// A member started after 100,000 records were published catches up by sync
+// alone. The rate is logged for docs/BENCHMARKS.md.
+func TestLateJoinerCatchesUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 100,000 records; skipped with -short")
+	}
+	ctx := context.Background()
+	const records = 100_000
+	per := chaintest.PerBlock()
+	blocks := (records + per - 1) / per
+	a := startPeer(t, 0, "", nil)
+	b := startPeer(t, 1, "", []peer.AddrInfo{a.info()})
+	a.seal(ctx, blocks, per)
+	b.seal(ctx, 10, per)
+	eventually(t, 60*time.Second, "member 1 holds member 0's chain", func() bool { return heightOf(b, 0) == uint64(blocks) })
+
+	start := time.Now()
+	late := startPeer(t, 2, "", []peer.AddrInfo{b.info()})
+	eventually(t, 120*time.Second, "the late joiner holds both chains", func() bool {
+		return heightOf(late, 0) == uint64(blocks) && heightOf(late, 1) == 10
+	})
+	took := time.Since(start)
+	total := (blocks + 10) * per
+	t.Logf("late joiner caught up %d records in %s: %.0f records/s (sync stored %d blocks)",
+		total, took.Round(time.Millisecond), float64(total)/took.Seconds(), late.net.Stats().SyncedBlocks)
+	if late.net.Stats().SyncedBlocks == 0 {
+		t.Fatal("the late joiner stored nothing through sync")
+	}
+	head, _ := a.st.Block(chaintest.Issuer(0), uint64(blocks))
+	got, _ := late.st.Block(chaintest.Issuer(0), uint64(blocks))
+	if got == nil || got.Hash != head.Hash {
+		t.Fatal("late joiner's head differs from the issuer's")
+	}
+}
+
+// A member that was stopped misses blocks, and after a restart on the same
+// store catches up with what it missed.
+func TestRestartedMemberSyncsWhatItMissed(t *testing.T) {
+	ctx := context.Background()
+	a := startPeer(t, 0, "", nil)
+	b := startPeer(t, 1, "", []peer.AddrInfo{a.info()})
+	eventually(t, 10*time.Second, "both connected", func() bool { return len(a.net.ConnectedMembers()) == 1 })
+	time.Sleep(1500 * time.Millisecond)
+	a.seal(ctx, 2, 20)
+	eventually(t, 10*time.Second, "member 1 holds two blocks", func() bool { return heightOf(b, 0) == 2 })
+
+	dir := b.dir
+	b.stop()
+	a.seal(ctx, 5, 20)
+	b = startPeer(t, 1, dir, []peer.AddrInfo{a.info()})
+	if heightOf(b, 0) != 2 {
+		t.Fatalf("restarted member holds %d blocks, want the 2 it had", heightOf(b, 0))
+	}
+	eventually(t, 20*time.Second, "the restarted member holds all seven blocks", func() bool { return heightOf(b, 0) == 7 })
+}

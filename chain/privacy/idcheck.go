@@ -10,24 +10,39 @@ var residentWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 
 
 const residentCheck = "10X98765432"
 
+// ResidentIDCheck returns the check character that completes the first 17
+// digits of a resident ID (ISO 7064 MOD 11-2), or 0 if they are not 17
+// digits.
+func ResidentIDCheck(first17 string) byte {
+	if len(first17) != 17 {
+		return 0
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		c := first17[i]
+		if c < '0' || c > '9' {
+			return 0
+		}
+		sum += int(c-'0') * residentWeights[i]
+	}
+	return residentCheck[sum%11]
+}
+
 // checkResidentID checks 17 digits, a valid birth date in characters 7..14,
 // and the ISO 7064 MOD 11-2 check character.
 func checkResidentID(v string) error {
 	if len(v) != 18 {
 		return fmt.Errorf("%w: a resident ID has 18 characters, got %d", ErrMalformedID, len(v))
 	}
-	sum := 0
 	for i := 0; i < 17; i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
+		if c := v[i]; c < '0' || c > '9' {
 			return fmt.Errorf("%w: resident ID character %d is not a digit", ErrMalformedID, i+1)
 		}
-		sum += int(c-'0') * residentWeights[i]
 	}
 	if _, err := time.Parse("20060102", v[6:14]); err != nil {
 		return fmt.Errorf("%w: resident ID has no valid birth date", ErrMalformedID)
 	}
-	if v[17] != residentCheck[sum%11] {
+	if v[17] != ResidentIDCheck(v[:17]) {
 		return fmt.Errorf("%w (resident ID)", ErrChecksum)
 	}
 	return nil

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/credmesh/credmesh/records"
+)
+
+// Client talks to a peer's API; the CLI uses it.
+type Client struct {
+	Base  string // e.g. http://127.0.0.1:7680
+	Token string
+	HTTP  *http.Client
+}
+
+// NewClient returns a client of the API at addr (host:port).
+func NewClient(addr, token string) *Client {
+	return &Client{Base: "http://" + addr, Token: token, HTTP: &http.Client{Timeout: 2 * time.Minute}}
+}
+
+// Error is an error response of the API.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s (%d %s)", e.Message, e.Status, e.Code) }
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("api: %w (is the peer running? start it with: credmesh run --home DIR)", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		var eb ErrorBody
+		if json.Unmarshal(data, &eb) != nil || eb.Error.Code == "" {
+			return &Error{Status: resp.StatusCode, Code: "http", Message: string(bytes.TrimSpace(data))}
+		}
+		return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
+
+// Submit posts records.
+func (c *Client) Submit(ctx context.Context, recs []records.Record) (*SubmitResponse, error) {
+	var out SubmitResponse
+	return &out, c.do(ctx, http.MethodPost, "/v1/records", SubmitRequest{Records: recs}, &out)
+}
+
+// Status gets the peer's status.
+func (c *Client) Status(ctx context.Context) (*Status, error) {
+	var out Status
+	return &out, c.do(ctx, http.MethodGet, "/v1/status", nil, &out)
+}
+
+// Block gets one block.
+func (c *Client) Block(ctx context.Context, issuer string, height uint64) (*BlockView, error) {
+	var out BlockView
+	return &out, c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/chains/%s/blocks/%d", issuer, height), nil, &out)
+}

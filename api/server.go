@@ -1,0 +1,181 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Limits of a submission.
+const (
+	MaxSubmitBytes   = 16 << 20
+	MaxSubmitRecords = 20_000
+)
+
+// Server serves the API of one peer.
+type Server struct {
+	backend Backend
+	token   string
+	log     *slog.Logger
+	srv     *http.Server
+	ln      net.Listener
+}
+
+// Options configure a Server.
+type Options struct {
+	Listen   string // host:port
+	Token    string // required bearer token, if set
+	Gatherer prometheus.Gatherer
+	Logger   *slog.Logger
+}
+
+// Listen binds the API's address; Serve then answers on it.
+func Listen(b Backend, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("api: listening on %s: %w", o.Listen, err)
+	}
+	s := &Server{backend: b, token: o.Token, log: o.Logger, ln: ln}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/records", s.submit)
+	mux.HandleFunc("GET /v1/status", s.status)
+	mux.HandleFunc("GET /v1/chains", s.chains)
+	mux.HandleFunc("GET /v1/chains/{issuer}/blocks/{height}", s.block)
+	if o.Gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	s.srv = &http.Server{
+		Handler:           s.auth(mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	return s, nil
+}
+
+// Addr returns the bound address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Serve answers requests until Shutdown.
+func (s *Server) Serve() error {
+	err := s.srv.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting requests and waits for those under way.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+
+func (s *Server) auth(next http.Handler) http.Handler {
+	if s.token == "" {
+		return next
+	}
+	want := []byte("Bearer " + s.token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			writeError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <api.token>")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	var req SubmitRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxSubmitBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "body is not {\"records\": [...]}: "+err.Error())
+		return
+	}
+	if len(req.Records) == 0 || len(req.Records) > MaxSubmitRecords {
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("send 1 to %d records, got %d", MaxSubmitRecords, len(req.Records)))
+		return
+	}
+	errs, err := s.backend.Submit(r.Context(), req.Records)
+	if err != nil {
+		writeBackendError(w, err)
+		return
+	}
+	resp := SubmitResponse{Results: make([]SubmitResult, len(errs))}
+	for i, e := range errs {
+		resp.Results[i] = SubmitResult{Index: i, Status: "accepted"}
+		if e != nil {
+			resp.Results[i] = SubmitResult{Index: i, Status: "refused", Error: e.Error()}
+			resp.Refused++
+		} else {
+			resp.Accepted++
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.backend.Status())
+}
+
+func (s *Server) chains(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"chains": s.backend.Status().Chains})
+}
+
+func (s *Server) block(w http.ResponseWriter, r *http.Request) {
+	height, err := strconv.ParseUint(r.PathValue("height"), 10, 64)
+	if err != nil || height == 0 {
+		writeError(w, http.StatusBadRequest, "bad_request", "height must be a whole number from 1")
+		return
+	}
+	b, err := s.backend.Block(r.PathValue("issuer"), height)
+	if err != nil {
+		writeBackendError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+func writeBackendError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, ErrBadRequest):
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	case errors.Is(err, ErrBusy):
+		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+	default:
+		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var body ErrorBody
+	body.Error.Code, body.Error.Message = code, msg
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}

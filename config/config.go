@@ -1,19 +1,15 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pelletier/go-toml/v2"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
@@ -231,154 +227,4 @@ func checkToken(s string) string {
 		return fmt.Sprintf("has %d characters, at least %d are required", len(s), MinTokenLen)
 	}
 	return ""
-}
-
-// Load reads the configuration of a peer: Default, then the file at path,
-// then the CREDMESH_* environment variables (ApplyEnv), then Validate.
-// Command-line flags are the caller's to apply after Load, followed by
-// another Validate. Errors are *FieldError values naming path (or the
-// environment variable) and the field, with line and column for mistakes
-// in the file; keys the file should not have are refused.
-func Load(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, err
-	}
-	c := Default()
-	if err := decodeTOML(path, data, &c); err != nil {
-		return Config{}, err
-	}
-	fromEnv, err := applyEnv(&c, os.Environ())
-	if err != nil {
-		return Config{}, err
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, blame(err, path, fromEnv)
-	}
-	return c, nil
-}
-
-// blame names, in the FieldErrors of err, the environment variable that
-// set a field, or else the file.
-func blame(err error, path string, fromEnv map[string]string) error {
-	withFile(err, path)
-	visitFieldErrors(err, func(fe *FieldError) {
-		field := fe.Field
-		if i := strings.IndexByte(field, '['); i >= 0 {
-			field = field[:i]
-		}
-		if v, ok := fromEnv[field]; ok {
-			fe.File = "environment"
-			fe.Field = v + " (" + fe.Field + ")"
-		}
-	})
-	return err
-}
-
-func visitFieldErrors(err error, f func(*FieldError)) {
-	if fe, ok := err.(*FieldError); ok {
-		f(fe)
-		return
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			visitFieldErrors(e, f)
-		}
-	}
-}
-
-// decodeTOML decodes data over c, refusing unknown keys.
-func decodeTOML(file string, data []byte, c *Config) error {
-	err := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields().Decode(c)
-	if err == nil {
-		return nil
-	}
-	var strict *toml.StrictMissingError
-	if errors.As(err, &strict) {
-		errs := make([]error, 0, len(strict.Errors))
-		for i := range strict.Errors {
-			de := &strict.Errors[i]
-			line, col := de.Position()
-			key := []string(de.Key())
-			msg := "unknown key"
-			if known := knownKeys(reflect.TypeFor[Config](), key[:len(key)-1]); len(known) > 0 {
-				msg += " (known here: " + strings.Join(known, ", ") + ")"
-			}
-			errs = append(errs, &FieldError{File: file, Field: strings.Join(key, "."), Line: line, Column: col, Msg: msg, Err: de})
-		}
-		return errors.Join(errs...)
-	}
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		line, col := de.Position()
-		return &FieldError{File: file, Field: strings.Join(de.Key(), "."), Line: line, Column: col,
-			Msg: strings.TrimPrefix(de.Error(), "toml: "), Err: de}
-	}
-	return &FieldError{File: file, Msg: err.Error(), Err: err}
-}
-
-// knownKeys lists the toml keys of the table at path inside t.
-func knownKeys(t reflect.Type, path []string) []string {
-	for _, name := range path {
-		f, ok := fieldByTag(t, name)
-		if !ok || f.Type.Kind() != reflect.Struct {
-			return nil
-		}
-		t = f.Type
-	}
-	var keys []string
-	for i := 0; i < t.NumField(); i++ {
-		if tag := tomlKey(t.Field(i)); tag != "" {
-			keys = append(keys, tag)
-		}
-	}
-	return keys
-}
-
-func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		if tomlKey(t.Field(i)) == key {
-			return t.Field(i), true
-		}
-	}
-	return reflect.StructField{}, false
-}
-
-// tomlKey returns the key of a struct field in the file, or "" for a field
-// the file does not hold.
-func tomlKey(f reflect.StructField) string {
-	if !f.IsExported() {
-		return ""
-	}
-	name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-	switch name {
-	case "-":
-		return ""
-	case "":
-		return f.Name
-	}
-	return name
-}
-
-const fileHeader = `# credmesh peer configuration.
-#
-# Precedence: built-in defaults < this file < CREDMESH_<SECTION>_<KEY>
-# environment variables (lists comma-separated) < command-line flags.
-# Unknown keys are refused. Keep this file private if it holds api.token.
-
-`
-
-// WriteFile validates c and writes it to path as TOML with a comment header
-// and a comment per key, atomically (see the package doc), with mode 0600
-// since it may hold the API token. An existing file is replaced.
-func (c Config) WriteFile(path string) error {
-	if err := c.Validate(); err != nil {
-		return withFile(err, path)
-	}
-	var buf bytes.Buffer
-	buf.WriteString(fileHeader)
-	if err := toml.NewEncoder(&buf).Encode(c); err != nil {
-		return fmt.Errorf("config: encoding %s: %w", path, err)
-	}
-	return writeAtomic(path, buf.Bytes(), 0o600)
 }

@@ -65,23 +65,23 @@ func fieldErr(file, field, format string, args ...any) *FieldError {
 	return &FieldError{File: file, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// withFile returns err with the File of every FieldError inside it set to
-// file. Validate names the conventional file; Load knows the real path.
+// withFile sets the File of every FieldError in err to file and returns
+// err. Validate names the conventional file; Load knows the real path.
 func withFile(err error, file string) error {
-	if err == nil {
-		return nil
+	visitFieldErrors(err, func(fe *FieldError) { fe.File = file })
+	return err
+}
+
+// visitFieldErrors calls f on every FieldError in err, looking through
+// errors.Join.
+func visitFieldErrors(err error, f func(*FieldError)) {
+	if fe, ok := err.(*FieldError); ok {
+		f(fe)
+		return
 	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		if _, isField := err.(*FieldError); !isField {
-			for _, e := range j.Unwrap() {
-				withFile(e, file)
-			}
-			return err
+		for _, e := range j.Unwrap() {
+			visitFieldErrors(e, f)
 		}
 	}
-	var fe *FieldError
-	if errors.As(err, &fe) {
-		fe.File = file
-	}
-	return err
 }

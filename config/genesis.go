@@ -3,14 +3,8 @@ package config
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
@@ -34,9 +28,6 @@ const (
 	// RoleQuery members ask for credit reports.
 	RoleQuery Role = "query"
 )
-
-// Roles lists every role, in the order documentation uses.
-var Roles = []Role{RolePayments, RoleCredit, RoleQuery}
 
 // Member is an institution of the network.
 type Member struct {
@@ -108,11 +99,11 @@ type Genesis struct {
 	raw       []byte // the bytes it was read from or written as; nil if neither
 }
 
-// NewGenesis returns the genesis of a new network. Zero BlockInterval,
-// MaxBlockEntries, MaxBlockBytes and MaxEntryBytes (never valid) take
-// their defaults; start from DefaultGenesisParams to set the others. The
-// time keeps its precision and is written in UTC. Nothing is checked
-// until Validate, Marshal or WriteGenesis.
+// NewGenesis returns the genesis of a new network. Zero durations and
+// sizes in params take their defaults (DefaultGenesisParams), so a zero
+// MaxClockSkew cannot be asked for here, only in the file; the fee fields
+// are taken as they are. The time keeps its precision and is written in
+// UTC. Nothing is checked until Validate, Marshal or WriteGenesis.
 func NewGenesis(networkID string, t time.Time, members []Member, params GenesisParams) *Genesis {
 	d := DefaultGenesisParams()
 	if params.BlockInterval == 0 {
@@ -126,6 +117,9 @@ func NewGenesis(networkID string, t time.Time, members []Member, params GenesisP
 	}
 	if params.MaxEntryBytes == 0 {
 		params.MaxEntryBytes = d.MaxEntryBytes
+	}
+	if params.MaxClockSkew == 0 {
+		params.MaxClockSkew = d.MaxClockSkew
 	}
 	ms := make([]Member, len(members))
 	for i, m := range members {
@@ -259,175 +253,4 @@ func LoadGenesis(path string) (*Genesis, error) {
 	}
 	g.raw = data
 	return g, nil
-}
-
-// The file's shape. Field order here is the order Marshal writes.
-type genesisJSON struct {
-	NetworkID   string       `json:"network_id"`
-	GenesisTime string       `json:"genesis_time"`
-	Members     []memberJSON `json:"members"`
-	Params      paramsJSON   `json:"params"`
-}
-
-type memberJSON struct {
-	ID    string   `json:"id"`
-	Name  string   `json:"name"`
-	Roles []string `json:"roles"`
-	Addrs []string `json:"addrs"`
-}
-
-type paramsJSON struct {
-	BlockInterval   string `json:"block_interval"`
-	MaxBlockEntries int    `json:"max_block_entries"`
-	MaxBlockBytes   int    `json:"max_block_bytes"`
-	MaxEntryBytes   int    `json:"max_entry_bytes"`
-	MaxClockSkew    string `json:"max_clock_skew"`
-	QueryFeeMinor   uint64 `json:"query_fee_minor"`
-	FeeCurrency     string `json:"fee_currency"`
-}
-
-func paramsToJSON(p GenesisParams) paramsJSON {
-	return paramsJSON{
-		BlockInterval:   p.BlockInterval.String(),
-		MaxBlockEntries: p.MaxBlockEntries,
-		MaxBlockBytes:   p.MaxBlockBytes,
-		MaxEntryBytes:   p.MaxEntryBytes,
-		MaxClockSkew:    p.MaxClockSkew.String(),
-		QueryFeeMinor:   p.QueryFeeMinor,
-		FeeCurrency:     p.FeeCurrency,
-	}
-}
-
-func (g *Genesis) wire() *genesisJSON {
-	w := &genesisJSON{
-		NetworkID: g.networkID,
-		Members:   make([]memberJSON, len(g.members)),
-		Params:    paramsToJSON(g.params),
-	}
-	if !g.time.IsZero() {
-		w.GenesisTime = g.time.Format(time.RFC3339Nano)
-	}
-	for i, m := range g.members {
-		mj := memberJSON{ID: m.ID.String(), Name: m.Name, Roles: []string{}, Addrs: []string{}}
-		if m.ID == "" {
-			mj.ID = ""
-		}
-		for _, r := range m.Roles {
-			mj.Roles = append(mj.Roles, string(r))
-		}
-		for _, a := range m.Addrs {
-			mj.Addrs = append(mj.Addrs, a.String())
-		}
-		w.Members[i] = mj
-	}
-	return w
-}
-
-func (g *Genesis) encode() []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(g.wire()); err != nil {
-		panic("config: encoding genesis: " + err.Error()) // strings and numbers only
-	}
-	return buf.Bytes() // Encode ends with a newline
-}
-
-// decodeGenesis decodes the file's JSON, refusing unknown fields and
-// trailing data. Parameters absent from the file keep their defaults.
-func decodeGenesis(file string, data []byte) (*genesisJSON, error) {
-	w := &genesisJSON{Params: paramsToJSON(DefaultGenesisParams())}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(w)
-	if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			line, col := position(data, skipSeparators(data, dec.InputOffset()))
-			return nil, &FieldError{File: file, Line: line, Column: col, Msg: "unexpected data after the genesis object"}
-		}
-		// encoding/json matches keys regardless of case and lets a
-		// repeated key win silently; a network's identity must not be
-		// that loose.
-		if err := checkGenesisKeys(file, data); err != nil {
-			return nil, err
-		}
-		return w, nil
-	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		line, col := position(data, syn.Offset-1)
-		return nil, &FieldError{File: file, Line: line, Column: col, Msg: "JSON syntax: " + strings.TrimPrefix(syn.Error(), "json: "), Err: err}
-	case errors.As(err, &typ):
-		ix := indexJSON(data)
-		field, off, ok := ix.valueBefore(typ.Field, typ.Offset)
-		if !ok {
-			field, off = typ.Field, typ.Offset
-		}
-		line, col := position(data, off)
-		return nil, &FieldError{File: file, Field: field, Line: line, Column: col,
-			Msg: fmt.Sprintf("%s where %s is expected", typ.Value, jsonKind(typ.Type.Kind().String())), Err: err}
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		line, col := position(data, int64(len(data)))
-		return nil, &FieldError{File: file, Line: line, Column: col, Msg: "JSON syntax: unexpected end of file", Err: err}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		if errs := checkGenesisKeys(file, data); errs != nil {
-			return nil, errs
-		}
-	}
-	return nil, &FieldError{File: file, Msg: strings.TrimPrefix(err.Error(), "json: "), Err: err}
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "int", "uint64":
-		return "an integer"
-	case "slice":
-		return "an array"
-	case "struct":
-		return "an object"
-	}
-	return "a " + goKind
-}
-
-// checkGenesisKeys reports every key of data that names no field (keys
-// must match in case too) and every key repeated in one object, with its
-// position.
-func checkGenesisKeys(file string, data []byte) error {
-	known := map[string][]string{
-		"":          jsonFields[genesisJSON](),
-		"members[]": jsonFields[memberJSON](),
-		"params":    jsonFields[paramsJSON](),
-	}
-	var errs []error
-	seen := make(map[string]bool)
-	for _, k := range indexJSON(data).keys {
-		path := joinPath(k.parent, k.name)
-		line, col := position(data, k.off)
-		fields, ok := known[indexPart.ReplaceAllString(k.parent, "[]")]
-		switch {
-		case ok && !slices.Contains(fields, k.name):
-			errs = append(errs, &FieldError{File: file, Field: path, Line: line, Column: col,
-				Msg: "unknown field (known here: " + strings.Join(fields, ", ") + ")"})
-		case seen[path]:
-			errs = append(errs, &FieldError{File: file, Field: path, Line: line, Column: col, Msg: "repeated key"})
-		}
-		seen[path] = true
-	}
-	return errors.Join(errs...)
-}
-
-// jsonFields lists the JSON keys of struct type T.
-func jsonFields[T any]() []string {
-	t := reflect.TypeFor[T]()
-	keys := make([]string, 0, t.NumField())
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		keys = append(keys, name)
-	}
-	return keys
 }

@@ -18,7 +18,7 @@ func IssuerFromPeerID(id peer.ID) (chain.IssuerID, error) {
 	}
 	pub, err := id.ExtractPublicKey()
 	if err != nil {
-		return chain.IssuerID{}, fmt.Errorf("config: peer ID %s does not embed a public key (%v); members use Ed25519 keys", id, err)
+		return chain.IssuerID{}, fmt.Errorf("config: peer ID %s does not embed its public key, so it is not of an Ed25519 key as members' are", id)
 	}
 	if pub.Type() != crypto.Ed25519 {
 		return chain.IssuerID{}, fmt.Errorf("config: peer ID %s is of a %s key; members use Ed25519 keys", id, pub.Type())

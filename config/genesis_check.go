@@ -1,0 +1,163 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// parseGenesis checks the decoded file and builds the Genesis. ix, when
+// not nil, gives the position of each field for the errors.
+func parseGenesis(file string, w *genesisJSON, ix *jsonIndex) (*Genesis, error) {
+	var errs []error
+	bad := func(field string, err error, format string, args ...any) {
+		line, col := ix.at(field)
+		errs = append(errs, &FieldError{File: file, Field: field, Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Err: err})
+	}
+	g := &Genesis{networkID: w.NetworkID}
+
+	if err := chain.CheckNetworkID(w.NetworkID); err != nil {
+		bad("network_id", err, "%v", err)
+	}
+
+	if w.GenesisTime == "" {
+		bad("genesis_time", nil, "required: an RFC 3339 time such as 2026-01-02T15:04:05Z")
+	} else if t, err := time.Parse(time.RFC3339, w.GenesisTime); err != nil {
+		bad("genesis_time", err, "%q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", w.GenesisTime)
+	} else {
+		g.time = t.UTC()
+	}
+
+	if len(w.Members) == 0 {
+		bad("members", nil, "at least one member is required")
+	}
+	firstIndex := make(map[peer.ID]int)
+	for i, mj := range w.Members {
+		at := fmt.Sprintf("members[%d]", i)
+		m := Member{Name: mj.Name}
+		if id, err := peer.Decode(mj.ID); err != nil {
+			bad(at+".id", err, "%q is not a peer ID: %v", mj.ID, err)
+		} else if _, err := IssuerFromPeerID(id); err != nil {
+			bad(at+".id", err, "%s", strings.TrimPrefix(err.Error(), "config: "))
+		} else if j, dup := firstIndex[id]; dup {
+			bad(at+".id", nil, "%s is already members[%d]", id, j)
+		} else {
+			firstIndex[id] = i
+			m.ID = id
+		}
+		if msg := checkName(mj.Name); msg != "" {
+			bad(at+".name", nil, "%s", msg)
+		}
+		if len(mj.Roles) == 0 {
+			bad(at+".roles", nil, "at least one of payments, credit, query is required")
+		}
+		for j, r := range mj.Roles {
+			switch role := Role(r); {
+			case role != RolePayments && role != RoleCredit && role != RoleQuery:
+				bad(fmt.Sprintf("%s.roles[%d]", at, j), nil, "%q is not one of payments, credit, query", r)
+			case m.HasRole(role):
+				bad(fmt.Sprintf("%s.roles[%d]", at, j), nil, "%q is repeated", r)
+			default:
+				m.Roles = append(m.Roles, role)
+			}
+		}
+		for j, s := range mj.Addrs {
+			if msg := checkListenAddr(s); msg != "" {
+				bad(fmt.Sprintf("%s.addrs[%d]", at, j), nil, "%s", strings.Replace(msg, "the peer ID comes from the key", "the peer ID is the member's id", 1))
+				continue
+			}
+			a, _ := ma.NewMultiaddr(s)
+			m.Addrs = append(m.Addrs, a)
+		}
+		g.members = append(g.members, m)
+	}
+
+	g.params = parseParams(w.Params, w.NetworkID, bad)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func parseParams(pj paramsJSON, networkID string, bad func(field string, err error, format string, args ...any)) GenesisParams {
+	p := GenesisParams{
+		MaxBlockEntries: pj.MaxBlockEntries,
+		MaxBlockBytes:   pj.MaxBlockBytes,
+		MaxEntryBytes:   pj.MaxEntryBytes,
+		QueryFeeMinor:   pj.QueryFeeMinor,
+		FeeCurrency:     pj.FeeCurrency,
+	}
+	durationsOK := true
+	duration := func(field, s string) time.Duration {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			bad(field, err, "%q is not a duration such as \"1s\" or \"500ms\"", s)
+			durationsOK = false
+		}
+		return d
+	}
+	p.BlockInterval = duration("params.block_interval", pj.BlockInterval)
+	p.MaxClockSkew = duration("params.max_clock_skew", pj.MaxClockSkew)
+
+	// The bounds are chain's; it names the field that is off in Go, and
+	// the error here names it as the file does.
+	cp := chain.Params{
+		NetworkID:       networkID,
+		MaxBlockEntries: p.MaxBlockEntries,
+		MaxBlockBytes:   p.MaxBlockBytes,
+		MaxEntryBytes:   p.MaxEntryBytes,
+		BlockInterval:   p.BlockInterval,
+		MaxClockSkew:    p.MaxClockSkew,
+	}
+	if durationsOK && chain.CheckNetworkID(networkID) == nil {
+		if err := cp.Validate(); err != nil {
+			msg := strings.TrimPrefix(err.Error(), chain.ErrParams.Error()+": ")
+			field := "params"
+			for goName, key := range paramKeys {
+				if rest, ok := strings.CutPrefix(msg, goName+" "); ok {
+					field, msg = "params."+key, rest
+				}
+			}
+			for goName, key := range paramKeys {
+				msg = strings.ReplaceAll(msg, goName, key)
+			}
+			bad(field, err, "%s", msg)
+		}
+	}
+
+	switch {
+	case p.FeeCurrency == "" && p.QueryFeeMinor == 0:
+	case p.FeeCurrency == "":
+		bad("params.fee_currency", nil, "required when query_fee_minor is not 0: an ISO 4217 code such as EUR")
+	case !isCurrencyCode(p.FeeCurrency):
+		bad("params.fee_currency", nil, "%q is not an ISO 4217 code: three upper-case letters such as EUR", p.FeeCurrency)
+	}
+	return p
+}
+
+// paramKeys maps the chain.Params field names in its errors to the keys of
+// the file.
+var paramKeys = map[string]string{
+	"MaxBlockEntries": "max_block_entries",
+	"MaxBlockBytes":   "max_block_bytes",
+	"MaxEntryBytes":   "max_entry_bytes",
+	"BlockInterval":   "block_interval",
+	"MaxClockSkew":    "max_clock_skew",
+}
+
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}

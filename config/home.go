@@ -1,0 +1,128 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Home is a peer's home directory; see the package doc for its layout.
+type Home string
+
+// ConfigPath returns <home>/config.toml.
+func (h Home) ConfigPath() string { return filepath.Join(string(h), ConfigFile) }
+
+// GenesisPath returns <home>/genesis.json.
+func (h Home) GenesisPath() string { return filepath.Join(string(h), GenesisFile) }
+
+// KeyPath returns <home>/key.
+func (h Home) KeyPath() string { return filepath.Join(string(h), KeyFile) }
+
+// SecretPath returns <home>/subject.secret.
+func (h Home) SecretPath() string { return filepath.Join(string(h), SecretFile) }
+
+// DataDir returns <home>/data, the database directory.
+func (h Home) DataDir() string { return filepath.Join(string(h), "data") }
+
+// Init makes h the home of a new institution called name: it creates the
+// directory (mode 0700) if needed, a new key and a default config.toml with
+// that name, and returns the peer ID of the key. The genesis and the
+// members' shared subject secret are not created here: they come from the
+// network (credmesh genesis new writes both into every member's home).
+//
+// Init refuses, before writing anything, a name Validate would refuse and
+// a home that already holds a key, a secret or a config.toml (the error
+// wraps fs.ErrExist): an institution's key is never replaced by accident.
+// If a step fails, what this call created is removed again.
+func (h Home) Init(name string) (peer.ID, error) {
+	return h.init(name, func(string) error { return nil })
+}
+
+// init is Init; before it writes each file it calls before with the
+// file's name, and stops if that fails (tests use it to fail a step).
+func (h Home) init(name string, before func(file string) error) (id peer.ID, err error) {
+	cfg := Default()
+	cfg.Name = name
+	if err := cfg.Validate(); err != nil {
+		return "", err
+	}
+	var present []string
+	for _, p := range []string{h.KeyPath(), h.SecretPath(), h.ConfigPath()} {
+		if _, err := os.Lstat(p); err == nil {
+			present = append(present, filepath.Base(p))
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+	}
+	if len(present) > 0 {
+		return "", fmt.Errorf("config: %s already holds %s: refusing to overwrite (move it away or choose another home): %w",
+			h, strings.Join(present, ", "), fs.ErrExist)
+	}
+
+	var created []string // files and directories, in creation order
+	defer func() {
+		if err == nil {
+			return
+		}
+		for i := len(created) - 1; i >= 0; i-- {
+			os.Remove(created[i]) // directories only if empty
+		}
+	}()
+	dirs, err := missingDirs(string(h))
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(string(h), 0o700); err != nil {
+		return "", err
+	}
+	created = append(created, dirs...)
+
+	key, err := GenerateKey()
+	if err != nil {
+		return "", err
+	}
+	if err := before(KeyFile); err != nil {
+		return "", err
+	}
+	if err := WriteKey(h.KeyPath(), key); err != nil {
+		return "", err
+	}
+	created = append(created, h.KeyPath())
+	data, err := cfg.encode(h.ConfigPath())
+	if err != nil {
+		return "", err
+	}
+	if err := before(ConfigFile); err != nil {
+		return "", err
+	}
+	if err := writeNew(h.ConfigPath(), data, 0o600); err != nil {
+		return "", err
+	}
+	created = append(created, h.ConfigPath())
+	return PeerIDOf(key), nil
+}
+
+// missingDirs returns dir and those of its parents that do not exist yet,
+// outermost first.
+func missingDirs(dir string) ([]string, error) {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		_, err := os.Stat(d)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		missing = append([]string{d}, missing...)
+		if parent := filepath.Dir(d); parent == d {
+			break
+		}
+	}
+	return missing, nil
+}

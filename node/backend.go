@@ -1,0 +1,151 @@
+package node
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/builder"
+	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/records"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+var _ api.Backend = (*Node)(nil)
+
+// Submit converts records into entries (subject references, sealed
+// payments) and hands them to the builder; errs[i] is nil once record i is
+// durable.
+func (n *Node) Submit(ctx context.Context, recs []records.Record) ([]error, error) {
+	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
+	errs := make([]error, len(recs))
+	var entries []*chainpb.Entry
+	var at []int
+	for i := range recs {
+		e, err := recs[i].Entry(rc)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		entries = append(entries, e)
+		at = append(at, i)
+	}
+	if len(entries) > 0 {
+		res, err := n.builder.Submit(ctx, entries)
+		if err != nil {
+			if errors.Is(err, builder.ErrClosed) {
+				return nil, fmt.Errorf("%w: the peer is shutting down", api.ErrBusy)
+			}
+			return nil, err
+		}
+		for j, e := range res {
+			errs[at[j]] = e
+		}
+	}
+	for _, e := range errs {
+		if e == nil {
+			n.accepted.Add(1)
+		} else {
+			n.refused.Add(1)
+		}
+	}
+	return errs, nil
+}
+
+// Status reports the peer, its connections and every chain it holds.
+func (n *Node) Status() api.Status {
+	st := api.Status{
+		PeerID:      n.net.ID().String(),
+		Name:        n.opts.Config.Name,
+		Network:     n.params.NetworkID,
+		GenesisHash: hex.EncodeToString(n.genesisHash()),
+		ListenAddrs: n.ListenAddrs(),
+		Peers:       len(n.net.Host().Network().Peers()),
+		Members:     api.MemberCount{Total: len(n.names), Connected: len(n.net.ConnectedMembers())},
+		Chains:      n.chains(),
+	}
+	for iss, target := range n.net.Syncing() {
+		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})
+	}
+	s := n.net.Stats()
+	st.Counters = api.Counters{
+		RecordsAccepted: n.accepted.Load(), RecordsRefused: n.refused.Load(), BlocksSealed: n.sealed.Load(),
+		BlocksReceived: s.BlocksReceived, BlocksStored: s.BlocksStored, BlocksRejected: s.BlocksRejected,
+		GossipDrops: s.GossipDrops, SyncedBlocks: s.SyncedBlocks,
+	}
+	return st
+}
+
+func (n *Node) genesisHash() []byte {
+	h := n.opts.Genesis.Hash()
+	return h[:]
+}
+
+func (n *Node) chains() []api.ChainStatus {
+	forked := n.net.Forked()
+	var out []api.ChainStatus
+	for iss, h := range n.store.Heads() {
+		_, f := forked[iss]
+		out = append(out, api.ChainStatus{
+			Issuer: peerString(iss), Name: n.names[iss], Height: h.Height,
+			Hash: h.Hash.String(), Time: h.Time.UTC(), Forked: f,
+		})
+	}
+	slices.SortFunc(out, func(a, b api.ChainStatus) int {
+		if a.Name != b.Name {
+			if a.Name < b.Name {
+				return -1
+			}
+			return 1
+		}
+		if a.Issuer < b.Issuer {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+func peerString(iss chain.IssuerID) string {
+	id, err := config.PeerIDFromIssuer(iss)
+	if err != nil {
+		return iss.String()
+	}
+	return id.String()
+}
+
+// Block describes one block of a chain.
+func (n *Node) Block(issuer string, height uint64) (*api.BlockView, error) {
+	id, err := peer.Decode(issuer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q is not a peer ID", api.ErrBadRequest, issuer)
+	}
+	iss, err := config.IssuerFromPeerID(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+	}
+	b, err := n.store.Block(iss, height)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: block %d of %s", api.ErrNotFound, height, issuer)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := &api.BlockView{
+		Issuer: issuer, Height: b.Height, Hash: b.Hash.String(), Time: b.Time.UTC(),
+		EntriesRoot: b.EntriesRoot.String(),
+	}
+	if b.Height > 1 {
+		v.PrevHash = b.PrevHash.String()
+	}
+	for _, data := range b.Entries {
+		v.Entries = append(v.Entries, describeEntry(data))
+	}
+	return v, nil
+}

@@ -1,0 +1,223 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/builder"
+	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/p2p"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Node is one running peer.
+type Node struct {
+	opts    Options
+	log     *slog.Logger
+	params  chain.Params
+	self    chain.IssuerID
+	store   *store.Store
+	builder *builder.Builder
+	net     *p2p.Network
+	api     *api.Server
+	reg     *prometheus.Registry
+	names   map[chain.IssuerID]string
+
+	accepted, refused, sealed atomic.Uint64
+}
+
+// New opens the store and starts the network and the API listener; Run
+// starts the work.
+func New(o Options) (n *Node, err error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = NewLogger(o.Config.Log, nil)
+	}
+	n = &Node{opts: o, log: o.Logger, params: o.Genesis.ChainParams(), names: make(map[chain.IssuerID]string)}
+	n.self = chain.IssuerOf(o.Key.Public().(ed25519.PublicKey))
+	for id, m := range o.Genesis.MemberPeers() {
+		iss, err := config.IssuerFromPeerID(id)
+		if err != nil {
+			return nil, err
+		}
+		n.names[iss] = m.Name
+	}
+	cleanup := func(f func() error) {
+		if err != nil {
+			f()
+		}
+	}
+	if n.store, err = store.Open(o.Home.DataDir(), store.Options{CacheBytes: int64(o.Config.Store.CacheMB) << 20, Logger: n.log}); err != nil {
+		return nil, err
+	}
+	defer cleanup(n.store.Close)
+	if n.builder, err = builder.New(builder.Config{Params: n.params, Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log}); err != nil {
+		return nil, err
+	}
+	pcfg, err := n.p2pConfig()
+	if err != nil {
+		return nil, err
+	}
+	if n.net, err = p2p.New(pcfg); err != nil {
+		return nil, err
+	}
+	defer cleanup(n.net.Close)
+	n.reg = n.newRegistry()
+	if n.api, err = api.Listen(n, api.Options{Listen: o.Config.API.Listen, Token: o.Config.API.Token, Gatherer: n.reg, Logger: n.log}); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) p2pConfig() (p2p.Config, error) {
+	c := p2p.Config{
+		Params:      n.params,
+		GenesisHash: n.opts.Genesis.Hash(),
+		Members:     n.opts.Genesis.Members(),
+		Key:         n.opts.Key,
+		Store:       n.store,
+		Transports:  n.opts.Transports,
+		MaxPeers:    n.opts.Config.P2P.MaxPeers,
+		Now:         n.opts.Now,
+		Logger:      n.log,
+	}
+	for _, s := range n.opts.Config.P2P.Listen {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return c, fmt.Errorf("config.toml: p2p.listen: %q: %w", s, err)
+		}
+		c.ListenAddrs = append(c.ListenAddrs, a)
+	}
+	self := config.PeerIDOf(n.opts.Key)
+	if len(n.opts.Config.P2P.Bootstrap) > 0 {
+		for _, s := range n.opts.Config.P2P.Bootstrap {
+			ai, err := peer.AddrInfoFromString(s)
+			if err != nil {
+				return c, fmt.Errorf("config.toml: p2p.bootstrap: %q: %w", s, err)
+			}
+			c.Bootstrap = append(c.Bootstrap, *ai)
+		}
+	} else {
+		for _, m := range n.opts.Genesis.MemberList() {
+			if ai := m.AddrInfo(); ai.ID != self && len(ai.Addrs) > 0 {
+				c.Bootstrap = append(c.Bootstrap, ai)
+			}
+		}
+	}
+	return c, nil
+}
+
+// PeerID returns the node's peer ID.
+func (n *Node) PeerID() peer.ID { return n.net.ID() }
+
+// APIAddr returns the address the API listens on.
+func (n *Node) APIAddr() string { return n.api.Addr() }
+
+// ListenAddrs returns the p2p addresses, with /p2p/<id>.
+func (n *Node) ListenAddrs() []string {
+	var out []string
+	for _, a := range n.net.Host().Addrs() {
+		out = append(out, a.String()+"/p2p/"+n.net.ID().String())
+	}
+	return out
+}
+
+// Store returns the node's store (read-only use).
+func (n *Node) Store() *store.Store { return n.store }
+
+// Network returns the node's network.
+func (n *Node) Network() *p2p.Network { return n.net }
+
+// Run does the node's work until ctx ends, then shuts down cleanly.
+func (n *Node) Run(ctx context.Context) error {
+	bctx, bcancel := context.WithCancel(context.Background())
+	defer bcancel()
+	berr := make(chan error, 1)
+	go func() { berr <- n.builder.Run(bctx) }()
+	aerr := make(chan error, 1)
+	go func() { aerr <- n.api.Serve() }()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	n.log.Info("peer running", "peer", n.net.ID(), "api", n.api.Addr(), "network", n.params.NetworkID)
+
+	var runErr error
+loop:
+	for {
+		select {
+		case b, ok := <-n.builder.Sealed():
+			if !ok {
+				break loop
+			}
+			n.publish(b)
+		case <-prune.C:
+			if c, err := n.store.Prune(n.opts.Now()); err != nil {
+				n.log.Error("pruning expired entries", "err", err)
+			} else if c > 0 {
+				n.log.Info("pruned expired negative entries", "count", c)
+			}
+		case err := <-berr:
+			runErr = fmt.Errorf("builder stopped: %w", err)
+			berr <- err
+			break loop
+		case err := <-aerr:
+			runErr = fmt.Errorf("api stopped: %w", err)
+			break loop
+		case <-ctx.Done():
+			break loop
+		}
+	}
+	return errors.Join(runErr, n.shutdown(bcancel, berr))
+}
+
+// shutdown stops the API, seals and publishes what is pending, stops the
+// builder, then closes the network and the store.
+func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error) error {
+	n.log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errs := []error{n.api.Shutdown(ctx)}
+	flushed := make(chan error, 1)
+	go func() { flushed <- n.builder.Flush(ctx) }()
+	for waiting := true; waiting; {
+		select {
+		case b, ok := <-n.builder.Sealed():
+			if ok {
+				n.publish(b)
+			}
+		case err := <-flushed:
+			if err != nil && !errors.Is(err, builder.ErrClosed) {
+				errs = append(errs, fmt.Errorf("sealing pending entries: %w", err))
+			}
+			waiting = false
+		}
+	}
+	stopBuilder()
+	for b := range n.builder.Sealed() {
+		n.publish(b)
+	}
+	<-berr
+	errs = append(errs, n.net.Close(), n.store.Close())
+	n.log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+func (n *Node) publish(b *chain.Block) {
+	n.sealed.Add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := n.net.Publish(ctx, b); err != nil {
+		n.log.Warn("publishing block; peers will sync it", "height", b.Height, "err", err)
+	}
+}

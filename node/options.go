@@ -1,0 +1,76 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/credmesh/credmesh/config"
+	"github.com/libp2p/go-libp2p"
+)
+
+// Options are everything a node is made from.
+type Options struct {
+	Home    config.Home
+	Config  config.Config
+	Genesis *config.Genesis
+	Key     ed25519.PrivateKey
+	Secret  []byte // members' subject secret
+	Logger  *slog.Logger
+
+	// Transports replace TCP and QUIC (simnet's simulated links).
+	Transports []libp2p.Option
+	// Now reads the clock (default time.Now).
+	Now func() time.Time
+}
+
+// LoadOptions reads a peer's home: config.toml (with CREDMESH_*
+// overrides), genesis.json, key and subject.secret. Flags are applied by
+// the caller to Options.Config afterwards.
+func LoadOptions(home config.Home) (Options, error) {
+	cfg, err := config.Load(home.ConfigPath())
+	if err != nil {
+		return Options{}, err
+	}
+	g, err := config.LoadGenesis(home.GenesisPath())
+	if err != nil {
+		return Options{}, fmt.Errorf("%w (create it with: credmesh genesis new --network ID --member %s ...)", err, home)
+	}
+	key, err := config.LoadKey(home.KeyPath())
+	if err != nil {
+		return Options{}, err
+	}
+	secret, err := config.LoadSecret(home.SecretPath())
+	if err != nil {
+		return Options{}, err
+	}
+	if _, ok := g.MemberPeers()[config.PeerIDOf(key)]; !ok {
+		return Options{}, fmt.Errorf("%s: this peer (%s) is not a member of the genesis", home.GenesisPath(), config.PeerIDOf(key))
+	}
+	return Options{Home: home, Config: cfg, Genesis: g, Key: key, Secret: secret}, nil
+}
+
+// NewLogger returns the logger a config asks for, writing to w.
+func NewLogger(c config.LogConfig, w io.Writer) *slog.Logger {
+	if w == nil {
+		w = os.Stderr
+	}
+	var level slog.Level
+	switch strings.ToLower(c.Level) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

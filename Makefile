@@ -5,7 +5,7 @@ BUF_VERSION           := v1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.10
 PKGS     := ./...
 # Packages with concurrency, run under the race detector by `make race`.
-RACE_PKGS := ./chain/...
+RACE_PKGS := ./chain/... ./p2p/... ./node/... ./api/... ./devnet/...
 
 .PHONY: all build test race bench lint proto fuzz clean demo
 
@@ -13,6 +13,10 @@ all: build
 
 build:
 	$(GO) build -o $(BIN)/credmesh ./cmd/credmesh
+
+## demo: a whole network of real peers on this machine (see `credmesh demo --help`).
+demo: build
+	$(BIN)/credmesh demo
 
 ## test: vet, then every package's tests (seed corpora of the fuzz targets included).
 test:

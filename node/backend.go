@@ -69,6 +69,7 @@ func (n *Node) Status() api.Status {
 		Peers:       len(n.net.Host().Network().Peers()),
 		Members:     api.MemberCount{Total: len(n.names), Connected: len(n.net.ConnectedMembers())},
 		Chains:      n.chains(),
+		Pending:     n.builder.Pending(),
 	}
 	for iss, target := range n.net.Syncing() {
 		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})

@@ -119,6 +119,12 @@ func (n *Node) p2pConfig() (p2p.Config, error) {
 	return c, nil
 }
 
+// Pending returns how many accepted records wait to be sealed.
+func (n *Node) Pending() int { return n.builder.Pending() }
+
+// Issuer returns the issuer ID of our own chain.
+func (n *Node) Issuer() chain.IssuerID { return n.self }
+
 // PeerID returns the node's peer ID.
 func (n *Node) PeerID() peer.ID { return n.net.ID() }
 

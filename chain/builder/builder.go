@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
@@ -44,6 +45,8 @@ type Builder struct {
 	flush  chan chan error
 	sealed chan *chain.Block
 	done   chan struct{}
+
+	pending atomic.Int64 // len(pool), readable from any goroutine
 
 	// Owned by Run.
 	head    *chain.SignedHeader
@@ -110,12 +113,16 @@ func New(cfg Config) (*Builder, error) {
 		b.keys[string(k)] = struct{}{}
 		b.nextSeq = p.Seq + 1
 	}
+	b.pending.Store(int64(len(b.pool)))
 	if len(b.pool) > 0 {
 		b.since = cfg.Now()
 		cfg.Logger.Info("resuming pending entries", "count", len(b.pool))
 	}
 	return b, nil
 }
+
+// Pending returns how many accepted entries wait to be sealed.
+func (b *Builder) Pending() int { return int(b.pending.Load()) }
 
 // Issuer returns the issuer the builder signs for.
 func (b *Builder) Issuer() chain.IssuerID { return b.issuer }

@@ -117,6 +117,7 @@ func (b *Builder) accept(reqs []*request) {
 		b.pool = append(b.pool, *p)
 		b.keys[string(p.key)] = struct{}{}
 	}
+	b.pending.Store(int64(len(b.pool)))
 }
 
 func (b *Builder) admit(key []byte, inThis map[string]struct{}, sealed bool) error {
@@ -220,6 +221,7 @@ func (b *Builder) seal(ctx context.Context, partial bool) error {
 		delete(b.keys, string(p.key))
 	}
 	b.pool = append(b.pool[:0:0], rest...)
+	b.pending.Store(int64(len(b.pool)))
 	if len(rest) > 0 {
 		b.since = now
 	}

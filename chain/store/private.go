@@ -1,0 +1,111 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/credmesh/credmesh/chain"
+)
+
+// Private credit records are the credit data an institution keeps only in
+// its own store: they are never put in a block, gossiped or synced, and
+// leave the peer only inside a signed credit answer (package queryproto).
+//
+// They live under their own key prefix, which doc.go's layout does not list
+// yet:
+//
+//	'v' subject(32) id → encoded chainpb.Entry holding a CreditEvent about subject
+//
+// 'v' is used by no other record ('m' 'v', the schema version, is a key
+// under the metadata prefix 'm').
+const prefixPrivate = 'v'
+
+// ErrBadPrivate is wrapped by every refusal of PutPrivate.
+var ErrBadPrivate = errors.New("store: invalid private record")
+
+// Bounds of a private record: the largest entry any network's parameters
+// allow, and an ID as long as the chain's IDs.
+const (
+	maxPrivateBytes = 64 << 10
+	maxPrivateID    = chain.MaxIDLen
+)
+
+func privateKey(subject []byte, id string) []byte {
+	k := make([]byte, 0, 1+len(subject)+len(id))
+	k = append(k, prefixPrivate)
+	k = append(k, subject...)
+	return append(k, id...)
+}
+
+// checkPrivateID accepts 1 to 128 printable ASCII characters, as the
+// chain's IDs.
+func checkPrivateID(id string) error {
+	if len(id) == 0 || len(id) > maxPrivateID {
+		return fmt.Errorf("%w: id has %d bytes, want 1 to %d", ErrBadPrivate, len(id), maxPrivateID)
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x21 || c > 0x7e {
+			return fmt.Errorf("%w: id character %d is not printable ASCII", ErrBadPrivate, i+1)
+		}
+	}
+	return nil
+}
+
+// PutPrivate stores, or replaces, the private record id about subject. The
+// entry must be an encoded chainpb.Entry holding a valid CreditEvent
+// (chain.ValidateCreditEvent) whose subject is subject. The write is
+// fsynced.
+func (s *Store) PutPrivate(subject []byte, id string, entry []byte) error {
+	if len(subject) != chain.RefSize {
+		return fmt.Errorf("%w: subject has %d bytes, want %d", ErrBadPrivate, len(subject), chain.RefSize)
+	}
+	if err := checkPrivateID(id); err != nil {
+		return err
+	}
+	e, err := chain.DecodeEntry(entry, maxPrivateBytes)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadPrivate, err)
+	}
+	c := e.GetCreditEvent()
+	if c == nil {
+		return fmt.Errorf("%w: entry is not a credit event", ErrBadPrivate)
+	}
+	if err := chain.ValidateCreditEvent(c); err != nil { // DecodeEntry did; kept explicit
+		return fmt.Errorf("%w: %w", ErrBadPrivate, err)
+	}
+	if !bytes.Equal(c.SubjectRef, subject) {
+		return fmt.Errorf("%w: the credit event is about another subject", ErrBadPrivate)
+	}
+	return s.db.Set(privateKey(subject, id), entry, pebble.Sync)
+}
+
+// DeletePrivate removes the private record id about subject, if any; the
+// write is fsynced. Negative records must go once they expire, as on the
+// chain.
+func (s *Store) DeletePrivate(subject []byte, id string) error {
+	if len(subject) != chain.RefSize {
+		return fmt.Errorf("%w: subject has %d bytes, want %d", ErrBadPrivate, len(subject), chain.RefSize)
+	}
+	return s.db.Delete(privateKey(subject, id), pebble.Sync)
+}
+
+// Private returns the encoded entries of every private record about
+// subject, in ID order.
+func (s *Store) Private(subject []byte) ([][]byte, error) {
+	if len(subject) != chain.RefSize {
+		return nil, fmt.Errorf("%w: subject has %d bytes, want %d", ErrBadPrivate, len(subject), chain.RefSize)
+	}
+	prefix := privateKey(subject, "")
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out [][]byte
+	for it.First(); it.Valid(); it.Next() {
+		out = append(out, append([]byte(nil), it.Value()...))
+	}
+	return out, it.Error()
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/credmesh/credmesh/config"
+	"github.com/spf13/cobra"
+)
+
+func newGenesisCmd() *cobra.Command {
+	c := &cobra.Command{Use: "genesis", Short: "Create a network's genesis"}
+	c.AddCommand(newGenesisNewCmd())
+	return c
+}
+
+func newGenesisNewCmd() *cobra.Command {
+	var (
+		network   string
+		homes     []string
+		roles     []string
+		advertise string
+		interval  time.Duration
+		fee       uint64
+	)
+	c := &cobra.Command{
+		Use:   "new --network ID --member DIR [--member DIR ...]",
+		Short: "Create a genesis listing every member and install it in their homes",
+		Long: `Create genesis.json — network ID, members (peer ID, name, roles, addresses) and
+parameters — and a new subject secret shared by the members, and write both into
+every member's home. The SHA-256 of genesis.json is the network's identity.
+
+Members' addresses come from their config.toml listen addresses, with 0.0.0.0
+replaced by --advertise. For members on other machines, run this where their
+homes are reachable, or copy genesis.json and subject.secret to them afterwards
+(subject.secret is secret: copy it only over a secure channel).`,
+		Example: `  credmesh genesis new --network sz-credit --member ./tax --member ./bank-a --member ./bank-b
+  credmesh genesis new --network sz-credit --member ./tax --member ./bank --role ./tax=payments,query --advertise 10.0.0.5`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if network == "" || len(homes) == 0 {
+				return usageErr("--network ID and at least one --member DIR are required")
+			}
+			roleOf, err := parseRoles(roles)
+			if err != nil {
+				return err
+			}
+			var members []config.Member
+			var hs []config.Home
+			for _, dir := range homes {
+				r := roleOf[dir]
+				if r == nil {
+					r = []config.Role{config.RolePayments, config.RoleCredit, config.RoleQuery}
+				}
+				m, err := config.MemberFromHome(config.Home(dir), r, advertise)
+				if err != nil {
+					return err
+				}
+				members = append(members, m)
+				hs = append(hs, config.Home(dir))
+			}
+			p := config.DefaultGenesisParams()
+			p.BlockInterval = interval
+			if fee > 0 {
+				p.QueryFeeMinor, p.FeeCurrency = fee, "CNY"
+			}
+			g := config.NewGenesis(network, time.Now().UTC(), members, p)
+			if err := g.Validate(); err != nil {
+				return err
+			}
+			if err := config.InstallGenesis(g, config.GenerateSecret(), hs...); err != nil {
+				return err
+			}
+			h := g.Hash()
+			fmt.Fprintf(cmd.OutOrStdout(), "network %s, %d members, genesis %x\n", network, len(members), h[:8])
+			for _, m := range members {
+				fmt.Fprintf(cmd.OutOrStdout(), "  %-24s %s\n", m.Name, m.ID)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "written into every member's home; start each with: credmesh run --home DIR\n")
+			return nil
+		},
+	}
+	c.Flags().StringVar(&network, "network", "", "network ID: 1 to 64 of [a-z0-9-]")
+	c.Flags().StringArrayVar(&homes, "member", nil, "a member's home directory (repeat for each member)")
+	c.Flags().StringArrayVar(&roles, "role", nil, "DIR=ROLE[,ROLE] roles of a member: payments, credit, query (default all)")
+	c.Flags().StringVar(&advertise, "advertise", "127.0.0.1", "address other members dial, replacing 0.0.0.0 in listen addresses")
+	c.Flags().DurationVar(&interval, "block-interval", time.Second, "longest wait before pending records are sealed into a block")
+	c.Flags().Uint64Var(&fee, "query-fee", 200, "fee per credit query in fen (CNY minor units)")
+	return c
+}
+
+func parseRoles(specs []string) (map[string][]config.Role, error) {
+	out := make(map[string][]config.Role)
+	for _, s := range specs {
+		dir, list, ok := strings.Cut(s, "=")
+		if !ok || list == "" {
+			return nil, usageErr(fmt.Sprintf("--role %q: want DIR=ROLE[,ROLE]", s))
+		}
+		for _, r := range strings.Split(list, ",") {
+			out[dir] = append(out[dir], config.Role(strings.TrimSpace(r)))
+		}
+	}
+	return out, nil
+}

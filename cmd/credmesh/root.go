@@ -1,0 +1,49 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+
+	"github.com/credmesh/credmesh/config"
+	"github.com/spf13/cobra"
+)
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "credmesh",
+		Short: "A peer-to-peer network for payment records and credit queries",
+		Long: `credmesh lets institutions share payment records and answer credit queries
+with no central server. Every institution runs an equal peer; every peer keeps a
+verified replica of every member's signed chain.
+
+Start with 'credmesh demo' to see a whole network on this machine.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newInitCmd(), newGenesisCmd(), newRunCmd(), newSubmitCmd(), newStatusCmd(), newDemoCmd())
+	return root
+}
+
+// homeFlag adds --home, defaulting to $CREDMESH_HOME.
+func homeFlag(c *cobra.Command, home *string) {
+	c.Flags().StringVar(home, "home", os.Getenv("CREDMESH_HOME"), "the peer's home directory (default $CREDMESH_HOME)")
+}
+
+func requireHome(home string) (config.Home, error) {
+	if home == "" {
+		return "", usageErr("--home DIR is required (or set CREDMESH_HOME)")
+	}
+	return config.Home(home), nil
+}
+
+func usageErr(msg string) error { return &exitError{code: 2, msg: msg} }
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// configLog is the log configuration of in-process peers (demo): info, text.
+func configLog() config.LogConfig { return config.LogConfig{Level: "info", Format: "text"} }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/config"
+	"github.com/spf13/cobra"
+)
+
+func newStatusCmd() *cobra.Command {
+	var (
+		home   string
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "status --home DIR",
+		Short: "Show a running peer's connections, chains and sync state",
+		Example: `  credmesh status --home ./tax
+  credmesh status --home ./tax --json | jq '.chains[] | {name, height}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h, err := requireHome(home)
+			if err != nil {
+				return err
+			}
+			cfg, err := config.Load(h.ConfigPath())
+			if err != nil {
+				return err
+			}
+			st, err := api.NewClient(cfg.API.Listen, cfg.API.Token).Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			printStatus(cmd, st)
+			return nil
+		},
+	}
+	homeFlag(c, &home)
+	c.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return c
+}
+
+func printStatus(cmd *cobra.Command, st *api.Status) {
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "%s  %s\nnetwork %s  genesis %.16s\n", st.Name, st.PeerID, st.Network, st.GenesisHash)
+	fmt.Fprintf(out, "peers %d, members connected %d of %d\n", st.Peers, st.Members.Connected, st.Members.Total-1)
+	sync := "in sync"
+	if len(st.Syncing) > 0 {
+		sync = fmt.Sprintf("syncing %d chains", len(st.Syncing))
+	}
+	fmt.Fprintf(out, "sync: %s\n\n", sync)
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")
+	for _, c := range st.Chains {
+		flag := ""
+		if c.Forked {
+			flag = "FORKED"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.12s\t%s\t%s\n", c.Name, c.Height, c.Hash, c.Time.Format("2006-01-02 15:04:05"), flag)
+	}
+	tw.Flush()
+	c := st.Counters
+	fmt.Fprintf(out, "\nrecords accepted %d, refused %d; blocks sealed %d, stored %d, rejected %d; gossip drops %d\n",
+		c.RecordsAccepted, c.RecordsRefused, c.BlocksSealed, c.BlocksStored, c.BlocksRejected, c.GossipDrops)
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/records"
+	"github.com/spf13/cobra"
+)
+
+// submitBatch is how many records one API request carries.
+const submitBatch = 5000
+
+// lineResult is one input line's outcome.
+type lineResult struct {
+	Line   int    `json:"line"`
+	Status string `json:"status"` // accepted or refused
+	Error  string `json:"error,omitempty"`
+}
+
+func newSubmitCmd() *cobra.Command {
+	var (
+		home    string
+		asJSON  bool
+		verbose bool
+	)
+	c := &cobra.Command{
+		Use:   "submit --home DIR FILE",
+		Short: "Submit records from a CSV or JSON lines file to a running peer",
+		Long: `Submit payment records or credit events to the running peer of a home, through
+its HTTP API. FILE is CSV (ending in .csv, with a header row naming the columns)
+or JSON lines (one record per line). Every line is reported accepted or refused
+with the reason; a record reported accepted is on disk and is never lost.
+Field names and examples: docs/OPERATIONS.md.`,
+		Example: `  credmesh submit --home ./tax payments.csv
+  credmesh submit --home ./bank events.jsonl --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			h, err := requireHome(home)
+			if err != nil {
+				return err
+			}
+			cfg, err := config.Load(h.ConfigPath())
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			lines, err := records.ParseFile(args[0], f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			client := api.NewClient(cfg.API.Listen, cfg.API.Token)
+			results := make([]lineResult, 0, len(lines))
+			var batch []records.Record
+			var batchLines []int
+			flush := func() error {
+				if len(batch) == 0 {
+					return nil
+				}
+				resp, err := client.Submit(cmd.Context(), batch)
+				if err != nil {
+					return err
+				}
+				for i, r := range resp.Results {
+					results = append(results, lineResult{Line: batchLines[i], Status: r.Status, Error: r.Error})
+				}
+				batch, batchLines = batch[:0], batchLines[:0]
+				return nil
+			}
+			for _, l := range lines {
+				if l.Err != nil {
+					results = append(results, lineResult{Line: l.Num, Status: "refused", Error: l.Err.Error()})
+					continue
+				}
+				batch = append(batch, l.Record)
+				batchLines = append(batchLines, l.Num)
+				if len(batch) == submitBatch {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			return reportSubmit(cmd, args[0], results, asJSON, verbose)
+		},
+	}
+	homeFlag(c, &home)
+	c.Flags().BoolVar(&asJSON, "json", false, "print every line's result as JSON")
+	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list accepted lines")
+	return c
+}
+
+func reportSubmit(cmd *cobra.Command, file string, results []lineResult, asJSON, verbose bool) error {
+	accepted, refused := 0, 0
+	for _, r := range results {
+		if r.Status == "accepted" {
+			accepted++
+		} else {
+			refused++
+		}
+	}
+	out := cmd.OutOrStdout()
+	if asJSON {
+		if err := printJSON(out, map[string]any{"file": file, "accepted": accepted, "refused": refused, "lines": results}); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			if r.Status != "accepted" {
+				fmt.Fprintf(out, "%s:%d: refused: %s\n", file, r.Line, r.Error)
+			} else if verbose {
+				fmt.Fprintf(out, "%s:%d: accepted\n", file, r.Line)
+			}
+		}
+		fmt.Fprintf(out, "%s: %d accepted, %d refused\n", file, accepted, refused)
+	}
+	if refused > 0 {
+		return &exitError{code: 1}
+	}
+	return nil
+}

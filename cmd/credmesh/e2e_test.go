@@ -1,0 +1,233 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/records"
+)
+
+// These tests drive the real binary the way the README does: every peer is
+// its own OS process on loopback.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "credmesh-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "credmesh")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building credmesh: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// credmesh runs the binary to completion and returns its output.
+func credmesh(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("credmesh %v: %v", args, err)
+	}
+	return o.String(), e.String(), 0
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, code := credmesh(t, args...)
+	if code != 0 {
+		t.Fatalf("credmesh %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		l.Close()
+		if err == nil {
+			u.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+type peerProc struct {
+	home    string
+	apiPort int
+	cmd     *exec.Cmd
+	log     *bytes.Buffer
+}
+
+// setupNetwork runs the README's commands: init every home, genesis new.
+func setupNetwork(t *testing.T, names ...string) []*peerProc {
+	t.Helper()
+	dir := t.TempDir()
+	var peers []*peerProc
+	args := []string{"genesis", "new", "--network", "e2e-net"}
+	for _, name := range names {
+		p := &peerProc{home: filepath.Join(dir, strings.ReplaceAll(strings.ToLower(name), " ", "-")), apiPort: freePort(t)}
+		out := mustRun(t, "init", "--home", p.home, "--name", name, "--listen-ip", "127.0.0.1",
+			"--p2p-port", strconv.Itoa(freePort(t)), "--api-port", strconv.Itoa(p.apiPort))
+		if !strings.Contains(out, "peer ID: 12D3KooW") {
+			t.Fatalf("init printed no peer ID: %s", out)
+		}
+		args = append(args, "--member", p.home)
+		peers = append(peers, p)
+	}
+	mustRun(t, args...)
+	return peers
+}
+
+func (p *peerProc) start(t *testing.T) {
+	t.Helper()
+	p.log = new(bytes.Buffer)
+	p.cmd = exec.Command(binary, "run", "--home", p.home)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := p.client().Status(context.Background()); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peer %s did not come up:\n%s", p.home, p.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (p *peerProc) stop() {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+	p.cmd = nil
+}
+
+func (p *peerProc) kill() {
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.cmd.Wait()
+	p.cmd = nil
+}
+
+func (p *peerProc) client() *api.Client {
+	return api.NewClient(fmt.Sprintf("127.0.0.1:%d", p.apiPort), "")
+}
+
+func status(t *testing.T, p *peerProc) api.Status {
+	t.Helper()
+	var st api.Status
+	if err := json.Unmarshal([]byte(mustRun(t, "status", "--home", p.home, "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func heightOf(st api.Status, name string) uint64 {
+	for _, c := range st.Chains {
+		if c.Name == name {
+			return c.Height
+		}
+	}
+	return 0
+}
+
+func writeCSV(t *testing.T, path string, recs []records.Record) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"type", "order_id", "payer_kind", "payer_id", "category", "amount_minor", "currency", "period", "paid_at", "channel", "region"})
+	for _, r := range recs {
+		w.Write([]string{r.Type, r.OrderID, r.Payer.Kind, r.Payer.ID, r.Category, strconv.FormatUint(r.AmountMinor, 10), r.Currency, r.Period, r.PaidAt, r.Channel, r.Region})
+	}
+	w.Flush()
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Three peers set up with the README's commands, each its own process:
+// records submitted to one appear in the status of the others.
+func TestThreePeersFromTheREADME(t *testing.T) {
+	peers := setupNetwork(t, "Tax Bureau", "Bank A", "Bank B")
+	for _, p := range peers {
+		p.start(t)
+	}
+	file := filepath.Join(t.TempDir(), "payments.csv")
+	var recs []records.Record
+	for n := range 500 {
+		recs = append(recs, records.SamplePayment("tax", n, 100))
+	}
+	writeCSV(t, file, recs)
+	out := mustRun(t, "submit", "--home", peers[0].home, file)
+	if !strings.Contains(out, "500 accepted, 0 refused") {
+		t.Fatalf("submit: %s", out)
+	}
+	eventually(t, 30*time.Second, "both banks hold the tax bureau's whole chain", func() bool {
+		own := status(t, peers[0])
+		want := heightOf(own, "Tax Bureau")
+		return own.Pending == 0 && want > 0 &&
+			heightOf(status(t, peers[1]), "Tax Bureau") == want && heightOf(status(t, peers[2]), "Tax Bureau") == want
+	})
+	text := mustRun(t, "status", "--home", peers[2].home)
+	if !strings.Contains(text, "Tax Bureau") || !strings.Contains(text, "members connected 2 of 2") {
+		t.Fatalf("status text:\n%s", text)
+	}
+}

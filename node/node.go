@@ -59,7 +59,7 @@ func New(o Options) (n *Node, err error) {
 			f()
 		}
 	}
-	if n.store, err = store.Open(o.Home.DataDir(), store.Options{CacheBytes: int64(o.Config.Store.CacheMB) << 20, Logger: n.log}); err != nil {
+	if n.store, err = store.Open(o.Home.DataDir(), store.Options{CacheBytes: int64(o.Config.Store.CacheMB) << 20, Logger: n.log, InMemory: o.InMemoryStore}); err != nil {
 		return nil, err
 	}
 	defer cleanup(n.store.Close)
@@ -75,8 +75,10 @@ func New(o Options) (n *Node, err error) {
 	}
 	defer cleanup(n.net.Close)
 	n.reg = n.newRegistry()
-	if n.api, err = api.Listen(n, api.Options{Listen: o.Config.API.Listen, Token: o.Config.API.Token, Gatherer: n.reg, Logger: n.log}); err != nil {
-		return nil, err
+	if !o.NoAPI {
+		if n.api, err = api.Listen(n, api.Options{Listen: o.Config.API.Listen, Token: o.Config.API.Token, Gatherer: n.reg, Logger: n.log}); err != nil {
+			return nil, err
+		}
 	}
 	return n, nil
 }
@@ -128,8 +130,13 @@ func (n *Node) Issuer() chain.IssuerID { return n.self }
 // PeerID returns the node's peer ID.
 func (n *Node) PeerID() peer.ID { return n.net.ID() }
 
-// APIAddr returns the address the API listens on.
-func (n *Node) APIAddr() string { return n.api.Addr() }
+// APIAddr returns the address the API listens on ("" without an API).
+func (n *Node) APIAddr() string {
+	if n.api == nil {
+		return ""
+	}
+	return n.api.Addr()
+}
 
 // ListenAddrs returns the p2p addresses, with /p2p/<id>.
 func (n *Node) ListenAddrs() []string {
@@ -153,7 +160,9 @@ func (n *Node) Run(ctx context.Context) error {
 	berr := make(chan error, 1)
 	go func() { berr <- n.builder.Run(bctx) }()
 	aerr := make(chan error, 1)
-	go func() { aerr <- n.api.Serve() }()
+	if n.api != nil {
+		go func() { aerr <- n.api.Serve() }()
+	}
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
 	n.log.Info("peer running", "peer", n.net.ID(), "api", n.api.Addr(), "network", n.params.NetworkID)
@@ -193,7 +202,10 @@ func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error) error {
 	n.log.Info("shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{n.api.Shutdown(ctx)}
+	var errs []error
+	if n.api != nil {
+		errs = append(errs, n.api.Shutdown(ctx))
+	}
 	flushed := make(chan error, 1)
 	go func() { flushed <- n.builder.Flush(ctx) }()
 	for waiting := true; waiting; {

@@ -24,6 +24,10 @@ type Options struct {
 
 	// Transports replace TCP and QUIC (simnet's simulated links).
 	Transports []libp2p.Option
+	// NoAPI runs the peer without its HTTP API (simulations).
+	NoAPI bool
+	// InMemoryStore keeps the store in memory (simulations).
+	InMemoryStore bool
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
 }

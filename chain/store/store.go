@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/credmesh/credmesh/chain"
 )
 
@@ -28,6 +29,10 @@ type Options struct {
 	CacheBytes int64
 	// Logger receives Pebble's messages (default slog.Default()).
 	Logger *slog.Logger
+	// InMemory keeps the database in memory (Pebble's in-memory file
+	// system) instead of dir: for simulations of many peers in one
+	// process. Nothing survives Close.
+	InMemory bool
 }
 
 // Store is the Pebble database of one peer. It is safe for concurrent use.
@@ -60,6 +65,10 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	if o.InMemory {
+		opts.FS = vfs.NewMem()
+		opts.MemTableSize = 4 << 20
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {

@@ -94,6 +94,7 @@ func (n *Node) p2pConfig() (p2p.Config, error) {
 		MaxPeers:    n.opts.Config.P2P.MaxPeers,
 		Now:         n.opts.Now,
 		Logger:      n.log,
+		OnStored:    n.opts.OnBlockStored,
 	}
 	for _, s := range n.opts.Config.P2P.Listen {
 		a, err := ma.NewMultiaddr(s)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
 	"github.com/libp2p/go-libp2p"
 )
@@ -28,6 +29,9 @@ type Options struct {
 	NoAPI bool
 	// InMemoryStore keeps the store in memory (simulations).
 	InMemoryStore bool
+	// OnBlockStored, if set, is called after every block of another member
+	// is stored (see p2p.Config.OnStored). It must not block.
+	OnBlockStored func(b *chain.Block, viaSync bool)
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
 }

@@ -58,6 +58,11 @@ type Config struct {
 	// (default 10 min).
 	BanDuration time.Duration
 
+	// OnStored, if set, is called after every block of another member is
+	// stored, from gossip or sync (simnet measures propagation with it).
+	// It must not block.
+	OnStored func(b *chain.Block, viaSync bool)
+
 	// Now reads the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger

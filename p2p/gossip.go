@@ -188,6 +188,9 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 	case err == nil:
 		n.stats.blocksStored.Add(1)
 		n.sync.stored(b.Issuer, b.Height)
+		if n.cfg.OnStored != nil {
+			n.cfg.OnStored(b, false)
+		}
 		return pubsub.ValidationAccept, vb
 	case errors.Is(err, chain.ErrKnownHeight):
 		n.checkEquivocation(b.SignedHeader)

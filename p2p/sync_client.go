@@ -185,6 +185,11 @@ func (s *syncer) fetchRange(ctx context.Context, p peer.ID, iss chain.IssuerID, 
 			}
 			return 0, fmt.Errorf("storing synced blocks: %w", err)
 		}
+		if s.n.cfg.OnStored != nil {
+			for _, vb := range vbs {
+				s.n.cfg.OnStored(vb.Block, true)
+			}
+		}
 	}
 	if verr != nil {
 		return len(vbs), verr

@@ -99,7 +99,7 @@ func New(cfg Config) (*Builder, error) {
 		keys:   make(map[string]struct{}),
 	}
 	b.head = cfg.Store.Head(b.issuer)
-	pending, err := cfg.Store.LoadPending()
+	pending, next, err := cfg.Store.LoadPending()
 	if err != nil {
 		return nil, fmt.Errorf("builder: loading pending pool: %w", err)
 	}
@@ -111,8 +111,8 @@ func New(cfg Config) (*Builder, error) {
 		k := chain.EntryKey(e)
 		b.pool = append(b.pool, pooled{seq: p.Seq, data: p.Entry, entry: e, key: k})
 		b.keys[string(k)] = struct{}{}
-		b.nextSeq = p.Seq + 1
 	}
+	b.nextSeq = next
 	b.pending.Store(int64(len(b.pool)))
 	if len(b.pool) > 0 {
 		b.since = cfg.Now()

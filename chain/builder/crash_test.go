@@ -190,7 +190,7 @@ func TestCrashNeverLosesAcceptedEntries(t *testing.T) {
 			t.Fatalf("entry %d was acknowledged but is in no block (%v)", n, err)
 		}
 	}
-	if pending, _ := st.LoadPending(); len(pending) != 0 {
+	if pending, _, _ := st.LoadPending(); len(pending) != 0 {
 		t.Fatalf("%d entries still pending after the flush", len(pending))
 	}
 	t.Logf("%d kills, %d entries acknowledged, %d blocks, %d of them seen published", kills, len(acked), head.Height, len(published))

@@ -14,8 +14,11 @@
 //	'w' issuer target-key location    → (empty) corrections of an entry
 //	'p' expiry-ms issuer height index → (empty) negative entries to prune after expiry
 //	'f' issuer                        → equivocation evidence against the issuer
-//	'P' sequence                      → builder's pending entry, accepted but not yet in a block
-//	'm' name                          → metadata (schema version)
+//	'm' 'v'                           → schema version
+//	'm' 's'                           → pending entries below this sequence number are sealed
+//
+// The builder's pending pool is a log of its own in <dir>/pending (see
+// pending.go).
 //
 // Keeping the whole tree (about 64 bytes per entry, against 32 for the
 // leaves alone) makes an inclusion proof one read and no hashing, which is

@@ -17,7 +17,6 @@ const (
 	prefixQuerier = 'q'
 	prefixExpiry  = 'p'
 	prefixFix     = 'w'
-	prefixPending = 'P'
 	prefixMeta    = 'm'
 )
 
@@ -87,10 +86,6 @@ func encodeLocation(height uint64, index uint32) []byte {
 	binary.BigEndian.PutUint64(v, height)
 	binary.BigEndian.PutUint32(v[8:], index)
 	return v
-}
-
-func pendingKey(seq uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{prefixPending}, seq)
 }
 
 // prefixEnd returns the smallest key greater than every key with prefix p.

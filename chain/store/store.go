@@ -46,6 +46,10 @@ type Store struct {
 	// appendMu serializes appends, so the head check and the write are one
 	// step.
 	appendMu sync.Mutex
+
+	// The builder's pending log; used by its loop only.
+	pool     *pool
+	poolNext uint64 // sequence number after the last pending record
 }
 
 // Open opens or creates the database in dir.
@@ -69,6 +73,8 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.InMemory {
 		opts.FS = vfs.NewMem()
 		opts.MemTableSize = 4 << 20
+	} else {
+		opts.FS = vfs.Default
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
@@ -83,12 +89,16 @@ func Open(dir string, o Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if s.pool, err = openPool(opts.FS, dir); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: opening the pending log: %w", err)
+	}
 	return s, nil
 }
 
 // Close flushes nothing more (every write was committed) and closes the
-// database.
-func (s *Store) Close() error { return s.db.Close() }
+// database and the pending log.
+func (s *Store) Close() error { return errors.Join(s.pool.close(), s.db.Close()) }
 
 func (s *Store) checkSchema() error {
 	key := []byte{prefixMeta, 'v'}

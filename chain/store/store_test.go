@@ -266,14 +266,14 @@ func TestPendingPool(t *testing.T) {
 	s.Close()
 	s = open(t, dir)
 	defer s.Close()
-	p, err := s.LoadPending()
-	if err != nil || len(p) != 3 || p[2].Seq != 2 || !bytes.Equal(p[1].Entry, blocks[0].Entries[1]) {
-		t.Fatalf("pending after reopen: %v %v", p, err)
+	p, next, err := s.LoadPending()
+	if err != nil || len(p) != 3 || p[2].Seq != 2 || next != 3 || !bytes.Equal(p[1].Entry, blocks[0].Entries[1]) {
+		t.Fatalf("pending after reopen: %v %d %v", p, next, err)
 	}
 	if err := s.AppendSealed(verify(t, blocks[0]), 2); err != nil {
 		t.Fatal(err)
 	}
-	p, _ = s.LoadPending()
+	p, _, _ = s.LoadPending()
 	if len(p) != 1 || p[0].Seq != 2 {
 		t.Fatalf("pending after sealing 0..1: %v", p)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/config"
 	"github.com/spf13/cobra"
 )
@@ -35,6 +36,19 @@ func requireHome(home string) (config.Home, error) {
 		return "", usageErr("--home DIR is required (or set CREDMESH_HOME)")
 	}
 	return config.Home(home), nil
+}
+
+// homeClient returns a client of the API of the peer running from home.
+func homeClient(home string) (*api.Client, error) {
+	h, err := requireHome(home)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(h.ConfigPath())
+	if err != nil {
+		return nil, err
+	}
+	return api.NewClient(cfg.API.Listen, cfg.API.Token), nil
 }
 
 func usageErr(msg string) error { return &exitError{code: 2, msg: msg} }

@@ -5,7 +5,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/credmesh/credmesh/api"
-	"github.com/credmesh/credmesh/config"
 	"github.com/spf13/cobra"
 )
 
@@ -21,15 +20,11 @@ func newStatusCmd() *cobra.Command {
   credmesh status --home ./tax --json | jq '.chains[] | {name, height}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			h, err := requireHome(home)
+			client, err := homeClient(home)
 			if err != nil {
 				return err
 			}
-			cfg, err := config.Load(h.ConfigPath())
-			if err != nil {
-				return err
-			}
-			st, err := api.NewClient(cfg.API.Listen, cfg.API.Token).Status(cmd.Context())
+			st, err := client.Status(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/credmesh/credmesh/api"
-	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/records"
 	"github.com/spf13/cobra"
 )
@@ -38,11 +36,7 @@ Field names and examples: docs/OPERATIONS.md.`,
   credmesh submit --home ./bank events.jsonl --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, err := requireHome(home)
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(h.ConfigPath())
+			client, err := homeClient(home)
 			if err != nil {
 				return err
 			}
@@ -55,7 +49,6 @@ Field names and examples: docs/OPERATIONS.md.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			client := api.NewClient(cfg.API.Listen, cfg.API.Token)
 			results := make([]lineResult, 0, len(lines))
 			var batch []records.Record
 			var batchLines []int

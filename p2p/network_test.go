@@ -32,6 +32,13 @@ func TestFiveMembersDiscoverAndReplicate(t *testing.T) {
 		return true
 	})
 	t.Logf("five members found each other in %s", time.Since(start).Round(time.Millisecond))
+	// Peer routing finds a member by ID alone.
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ai, err := peers[0].net.FindPeer(fctx, peers[4].info().ID)
+	if err != nil || len(ai.Addrs) == 0 {
+		t.Fatalf("FindPeer of member 4: %v %v", ai, err)
+	}
 
 	time.Sleep(1500 * time.Millisecond) // one gossipsub heartbeat to form the mesh
 	peers[2].seal(ctx, 3, 50)

@@ -38,9 +38,11 @@ func newDHT(n *Network) (*dht.IpfsDHT, error) {
 }
 
 // discoveryLoop dials the bootstrap peers, then (members) advertises the
-// rendezvous key and looks the other members up: every 2 s until every
-// member is connected, then every DiscoveryInterval. Advertise renews the
-// record before its TTL runs out.
+// rendezvous key and looks the other members up: after 2 s, then backing
+// off (doubling) to DiscoveryInterval while some member is missing, and
+// every DiscoveryInterval once all are connected. A member that is down for
+// good thus costs a lookup a minute, not one every 2 s. Advertise renews
+// the record before its TTL runs out.
 func (n *Network) discoveryLoop(ctx context.Context) {
 	for _, ai := range n.cfg.Bootstrap {
 		if ai.ID == n.host.ID() {
@@ -63,7 +65,7 @@ func (n *Network) discoveryLoop(ctx context.Context) {
 	disc := drouting.NewRoutingDiscovery(n.dht)
 	ns := Rendezvous(n.cfg.Params.NetworkID)
 	dutil.Advertise(ctx, disc, ns)
-	wait := time.Duration(0)
+	wait, backoff := time.Duration(0), 2*time.Second
 	for {
 		select {
 		case <-ctx.Done():
@@ -73,7 +75,7 @@ func (n *Network) discoveryLoop(ctx context.Context) {
 		n.findMembers(ctx, disc, ns)
 		wait = n.cfg.DiscoveryInterval
 		if len(n.ConnectedMembers()) < len(n.members)-1 {
-			wait = 2 * time.Second
+			wait, backoff = backoff, min(2*backoff, n.cfg.DiscoveryInterval)
 		}
 	}
 }

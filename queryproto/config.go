@@ -1,0 +1,125 @@
+package queryproto
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/builder"
+	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/store"
+	"github.com/libp2p/go-libp2p/core/host"
+)
+
+// ReceiptSink appends entries to the responder's own chain and returns once
+// each is durable or refused: errs[i] is entry i's refusal, err is set when
+// nothing could be judged. chain/builder.Builder implements it. A receipt
+// the sink already holds (the same querier and query ID: the querier asked
+// again) is refused with an error wrapping builder.ErrDuplicate; the server
+// then answers without charging a second time.
+type ReceiptSink interface {
+	Submit(ctx context.Context, entries []*chainpb.Entry) (errs []error, err error)
+}
+
+var _ ReceiptSink = (*builder.Builder)(nil)
+
+// Config configures a Server.
+type Config struct {
+	// Host is the member's libp2p host (p2p.Network.Host()); the server
+	// registers p2p.QueryProtocol(NetworkID) on it.
+	Host host.Host
+	// NetworkID names the network (the genesis's).
+	NetworkID string
+	// Members are the genesis members: only they may make credit queries.
+	Members chain.Members
+	// Store is the peer's replica of every chain, and its private records.
+	Store *store.Store
+	// Key is the institution's key; it signs credit answers.
+	Key ed25519.PrivateKey
+	// Receipts appends query receipts to our own chain. Without it credit
+	// queries are answered UNAVAILABLE: no answer goes out unrecorded.
+	Receipts ReceiptSink
+	// FeeMinor is the fee a credit query is charged, in minor units of
+	// FeeCurrency (0 to chain.MaxAmountMinor).
+	FeeMinor uint64
+	// FeeCurrency is the fee's ISO 4217 code; required with Receipts.
+	FeeCurrency string
+
+	// PeerRate and PeerBurst bound one peer's requests: tokens per second
+	// and bucket size (defaults 200 and 400).
+	PeerRate  float64
+	PeerBurst int
+	// GlobalRate and GlobalBurst bound all requests together (defaults
+	// 20,000 and 20,000).
+	GlobalRate  float64
+	GlobalBurst int
+	// Timeout is how long one stream may take, from opening to the last
+	// byte answered (default ServerTimeout, 10 s).
+	Timeout time.Duration
+
+	// Now reads the clock (default time.Now): rate limits, query freshness,
+	// answer times.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// ErrConfig is wrapped by every error of Config.Validate.
+var ErrConfig = errors.New("queryproto: invalid configuration")
+
+func (c *Config) setDefaults() {
+	if c.PeerRate <= 0 {
+		c.PeerRate = DefaultPeerRate
+	}
+	if c.PeerBurst <= 0 {
+		c.PeerBurst = DefaultPeerBurst
+	}
+	if c.GlobalRate <= 0 {
+		c.GlobalRate = DefaultGlobalRate
+	}
+	if c.GlobalBurst <= 0 {
+		c.GlobalBurst = DefaultGlobalBurst
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = ServerTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate checks the required fields and the fee.
+func (c *Config) Validate() error {
+	switch {
+	case c.Host == nil:
+		return fmt.Errorf("%w: Host is required", ErrConfig)
+	case c.Store == nil:
+		return fmt.Errorf("%w: Store is required", ErrConfig)
+	case len(c.Key) != ed25519.PrivateKeySize:
+		return fmt.Errorf("%w: an Ed25519 Key is required", ErrConfig)
+	case len(c.Members) == 0:
+		return fmt.Errorf("%w: Members are required", ErrConfig)
+	}
+	if err := chain.CheckNetworkID(c.NetworkID); err != nil {
+		return fmt.Errorf("%w: NetworkID: %v", ErrConfig, err)
+	}
+	if c.Receipts != nil {
+		// A receipt with our fee must pass the chain's checks.
+		probe := &chainpb.QueryReceipt{
+			QueryId: "probe", Querier: make([]byte, 32), SubjectRef: make([]byte, 32),
+			Purpose: chainpb.QueryPurpose_QUERY_PURPOSE_SELF_REQUEST, ConsentRef: "probe",
+			QueriedAtMs: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(),
+			FeeMinor:    c.FeeMinor, FeeCurrency: c.FeeCurrency,
+		}
+		if err := chain.ValidateQueryReceipt(probe); err != nil {
+			return fmt.Errorf("%w: fee: %v", ErrConfig, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+// Package queryproto is the query protocol /credmesh/<network>/query/1
+// (p2p.QueryProtocol): its messages, the server a member runs, a Go client,
+// the light client that verifies payment records against the genesis
+// alone, and the credit-report fan-out. docs/PROTOCOL.md is the normative
+// wire specification.
+//
+// # Shape
+//
+// One request per stream. The client opens a stream, writes one Request
+// framed as uvarint(length) || protobuf (at most MaxRequestBytes, 64 KiB),
+// closes its write side, and reads one Response framed the same way (at
+// most MaxResponseBytes, 4 MiB). The server gives a stream ServerTimeout
+// (10 s); the client gives it its context's deadline. Either side resets
+// the stream on any error. Every response carries a status: OK, NOT_FOUND,
+// BAD_REQUEST, UNAUTHORIZED, RATE_LIMITED, UNAVAILABLE or INTERNAL. Before
+// reading a request the server takes a token from the peer's bucket
+// (DefaultPeerRate 200/s, burst 400) and from the global bucket
+// (DefaultGlobalRate 20,000/s). The memory of every frame over 16 KiB is
+// reserved from the stream's resource scope before it is read or written;
+// smaller ones are bounded by the resource manager's stream limits.
+//
+// Operations:
+//
+//   - heads: every chain's newest signed header. Anyone.
+//   - payment: the sealed entries indexed under a lookup hash, each with
+//     its audit path and its issuer's signed header. Anyone, light clients
+//     included; NOT_FOUND when there is none.
+//   - credit query: members only. The querier signs a CreditQuery
+//     ("credmesh/v1/credit-query\x00" || the encoded query); the responder
+//     checks membership, that the querier is the stream's peer, the
+//     signature, the network, freshness (MaxQueryAge, 5 min, either way),
+//     the purpose and the consent reference. It answers its credit events
+//     and their corrections on its own chain about the subject, each with
+//     an inclusion proof, and its private records (store.PutPrivate), in a
+//     CreditAnswer it signs ("credmesh/v1/credit-answer\x00" || the encoded
+//     answer) that carries SHA-256 of the query bytes, so the answer cannot
+//     be passed off as the answer to another query. Before the answer
+//     leaves, a QueryReceipt is durable in the responder's pending pool
+//     (ReceiptSink): no credit data goes out unrecorded. A repeated query
+//     (same querier and query ID) is answered again and not charged twice.
+//
+// # Duties of the caller
+//
+// A member's node:
+//
+//  1. Creates the p2p.Network, the store and its builder.
+//  2. Calls NewServer with the host, the store, the key, the builder as
+//     ReceiptSink and the genesis fee, and Close on shutdown, before the
+//     builder stops.
+//  3. Publishes what the builder seals, as for every other entry: the
+//     receipts reach every replica, where reports count them.
+//  4. For credit reports, makes a Reporter with Local set to its own
+//     Server, and calls Report with a query ID it never used before and
+//     the subject's consent reference.
+//
+// A light client makes a host with p2p.New and a nil Store, a LightClient
+// with the genesis, and calls LookupPayment. Every record it returns has
+// been verified; errors.Is(err, ErrNotFound) means no peer asked holds the
+// order ID, and errors.Is(err, ErrVerify) means a peer answered something
+// that failed a check (named in the error).
+//
+// # The report summary
+//
+// Report verifies every answer (Verify) and computes its Summary from the
+// verified answers only, and from the receipts in the local store:
+//
+//   - Events. For each answer, its chain records are taken in chain order
+//     (height, then index); a credit event sets the state of its entry key,
+//     a correction REPLACE sets its target key's state to the replacement,
+//     a WITHDRAW clears it. The events left, then the answer's private
+//     records, are the answer's events. Overdue and defaulted events whose
+//     expiry is at or before now are dropped.
+//   - Accounts. An account is (answering member, account_id). Its latest
+//     event is the one with the greatest occurred_at_ms; among equal times,
+//     the later in the order above.
+//   - ActiveAccounts: accounts whose latest event is neither CLOSED nor
+//     REPAID with outstanding_minor 0.
+//   - Outstanding: per currency, the sum of outstanding_minor of the
+//     active accounts' latest events.
+//   - WorstDaysOverdue: the greatest days_overdue of any event kept (any
+//     account, active or not; only overdue and defaulted events carry it).
+//   - ActiveLenders: the number of distinct answering members with at
+//     least one active account.
+//   - LendingQueriers30d / 90d: over every entry about the subject in the
+//     local store (store.BySubject, all issuers), the QueryReceipts with
+//     purpose LOAN_APPLICATION or CREDIT_CARD_APPLICATION whose
+//     queried_at_ms lies at most 30 (90) days before now and at most
+//     MaxQueryAge after it, excluding the receipts of this very query
+//     (same querier and query ID); the count of distinct queriers. One
+//     query leaves a receipt on every answering member's chain, and counts
+//     once. Corrections of receipts are not applied.
+//
+// Truncated is set when an answer left records out to stay under the
+// response cap; the figures then cover only what arrived.
+package queryproto

@@ -1,0 +1,42 @@
+package queryproto
+
+import "time"
+
+// Limits of the query protocol. docs/PROTOCOL.md states them as the wire
+// contract.
+const (
+	// MaxRequestBytes caps an encoded Request (the frame's length prefix
+	// excluded).
+	MaxRequestBytes = 64 << 10
+	// MaxResponseBytes caps an encoded Response.
+	MaxResponseBytes = 4 << 20
+	// ServerTimeout is how long a server gives one stream, from its
+	// opening to the last byte of the response.
+	ServerTimeout = 10 * time.Second
+	// DefaultClientTimeout bounds a request whose context has no deadline.
+	DefaultClientTimeout = 10 * time.Second
+	// MaxQueryAge is how far a credit query's time may lie from the
+	// responder's clock, either way.
+	MaxQueryAge = 5 * time.Minute
+
+	// maxEntryBytes bounds one entry in a proof or answer: the largest
+	// MaxEntryBytes any network's parameters allow.
+	maxEntryBytes = 64 << 10
+	// maxPathLen bounds an audit path: a block has at most 65536 entries,
+	// so 16 levels; anything far beyond is malformed.
+	maxPathLen = 64
+	// maxPaymentProofs bounds the proofs of one payment answer: one per
+	// chain that holds the lookup hash.
+	maxPaymentProofs = 1024
+	// answerBudget is how many bytes of records an answer may carry, with
+	// room left for the response around it.
+	answerBudget = MaxResponseBytes - 64<<10
+)
+
+// Default rate limits of a server, in requests per second.
+const (
+	DefaultPeerRate    = 200
+	DefaultPeerBurst   = 400
+	DefaultGlobalRate  = 20_000
+	DefaultGlobalBurst = 20_000
+)

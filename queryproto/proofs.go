@@ -1,0 +1,48 @@
+package queryproto
+
+import (
+	"fmt"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/merkle"
+	"github.com/credmesh/credmesh/queryproto/querypb"
+)
+
+// proofToPB returns the wire form of an inclusion proof.
+func proofToPB(p *chain.Proof) *querypb.Proof {
+	path := make([][]byte, len(p.Path))
+	for i := range p.Path {
+		path[i] = p.Path[i][:]
+	}
+	return &querypb.Proof{Entry: p.Entry, Index: p.Index, Path: path, Header: p.Header.Proto()}
+}
+
+// proofFromPB decodes a proof and checks its shape: an entry of sensible
+// size, an index inside the block, 32-byte path elements, and a header that
+// decodes. It does not verify anything; chain.Proof.Verify does.
+func proofFromPB(p *querypb.Proof) (*chain.Proof, error) {
+	if len(p.Entry) == 0 || len(p.Entry) > maxEntryBytes {
+		return nil, fmt.Errorf("%w: proof entry of %d bytes", ErrMalformed, len(p.Entry))
+	}
+	if len(p.Path) > maxPathLen {
+		return nil, fmt.Errorf("%w: audit path of %d hashes", ErrMalformed, len(p.Path))
+	}
+	if p.Header == nil {
+		return nil, fmt.Errorf("%w: proof has no header", ErrMalformed)
+	}
+	h, err := chain.DecodeSignedHeader(p.Header.Header, p.Header.Signature)
+	if err != nil {
+		return nil, fmt.Errorf("%w: proof header: %w", ErrMalformed, err)
+	}
+	if p.Index >= h.EntryCount {
+		return nil, fmt.Errorf("%w: leaf %d of a block of %d entries", ErrMalformed, p.Index, h.EntryCount)
+	}
+	path := make([]chain.Hash, len(p.Path))
+	for i, b := range p.Path {
+		if len(b) != merkle.Size {
+			return nil, fmt.Errorf("%w: audit path hash %d has %d bytes", ErrMalformed, i, len(b))
+		}
+		path[i] = chain.Hash(b)
+	}
+	return &chain.Proof{Entry: p.Entry, Index: p.Index, Path: path, Header: h}, nil
+}

@@ -1,0 +1,53 @@
+package queryproto
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/privacy"
+	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/queryproto/querypb"
+)
+
+// heads answers every chain's newest signed header, sorted by issuer.
+func (s *Server) heads() *querypb.Response {
+	heads := s.cfg.Store.Heads()
+	ids := make([]chain.IssuerID, 0, len(heads))
+	for id := range heads {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b chain.IssuerID) int { return bytes.Compare(a[:], b[:]) })
+	out := &querypb.HeadsResponse{Heads: make([]*chainpb.SignedHeader, len(ids))}
+	for i, id := range ids {
+		out.Heads[i] = heads[id].Proto()
+	}
+	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Heads{Heads: out}}
+}
+
+// payment answers the proof of every payment indexed under lookup.
+func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
+	locs, err := s.cfg.Store.LookupPayment(lookup[:])
+	if err != nil {
+		s.cfg.Logger.Error("payment lookup", "err", err)
+		return failure(querypb.Status_STATUS_INTERNAL, "store error")
+	}
+	out := &querypb.PaymentResponse{}
+	for _, loc := range locs {
+		p, err := s.cfg.Store.Proof(loc)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrPruned) {
+			continue
+		}
+		if err != nil {
+			s.cfg.Logger.Error("payment proof", "issuer", loc.Issuer.Short(), "height", loc.Height, "err", err)
+			return failure(querypb.Status_STATUS_INTERNAL, "store error")
+		}
+		out.Proofs = append(out.Proofs, proofToPB(p))
+	}
+	if len(out.Proofs) == 0 {
+		return failure(querypb.Status_STATUS_NOT_FOUND, "no payment under this lookup hash")
+	}
+	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{Payment: out}}
+}

@@ -1,0 +1,148 @@
+package queryproto
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/p2p"
+	"github.com/credmesh/credmesh/queryproto/querypb"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// Server answers the query protocol on a member's host.
+type Server struct {
+	cfg     Config
+	self    chain.IssuerID
+	proto   protocol.ID
+	limiter *limiter
+	stats   serverCounters
+
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// NewServer checks cfg and registers the protocol handler on cfg.Host.
+// Close removes it.
+func NewServer(cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		self:    chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
+		proto:   p2p.QueryProtocol(cfg.NetworkID),
+		limiter: newLimiter(cfg.PeerRate, float64(cfg.PeerBurst), cfg.GlobalRate, float64(cfg.GlobalBurst), cfg.Now()),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	cfg.Host.SetStreamHandler(s.proto, s.handle)
+	return s, nil
+}
+
+// Close stops serving; streams being served are cut short.
+func (s *Server) Close() error {
+	s.cfg.Host.RemoveStreamHandler(s.proto)
+	s.cancel()
+	return nil
+}
+
+// handle serves one request: rate limit, capped read, answer, close. Any
+// failure to read or write resets the stream.
+func (s *Server) handle(st network.Stream) {
+	if err := st.SetDeadline(time.Now().Add(s.cfg.Timeout)); err != nil {
+		s.reset(st)
+		return
+	}
+	remote := st.Conn().RemotePeer()
+	if !s.limiter.allow(remote, s.cfg.Now()) {
+		s.respond(st, failure(querypb.Status_STATUS_RATE_LIMITED, "request budget spent; retry later"))
+		return
+	}
+	data, release, err := readStreamFrame(st, st.Scope(), MaxRequestBytes)
+	switch {
+	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrMalformed):
+		s.respond(st, failure(querypb.Status_STATUS_BAD_REQUEST, err.Error()))
+		return
+	case errors.Is(err, ErrRateLimited):
+		s.respond(st, failure(querypb.Status_STATUS_RATE_LIMITED, "no memory for the request"))
+		return
+	case err != nil:
+		s.reset(st)
+		return
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
+	defer cancel()
+	s.respond(st, s.serve(ctx, remote, data))
+}
+
+// serve decodes a request and runs its operation.
+func (s *Server) serve(ctx context.Context, remote peer.ID, data []byte) *querypb.Response {
+	req, err := decodeRequest(data)
+	if err != nil {
+		return failure(statusOf(err), err.Error())
+	}
+	switch {
+	case req.heads:
+		s.stats.heads.Add(1)
+		return s.heads()
+	case req.query != nil:
+		s.stats.credit.Add(1)
+		return s.creditQuery(ctx, remote, req.query)
+	default:
+		s.stats.payments.Add(1)
+		return s.payment(req.lookup)
+	}
+}
+
+// respond writes resp and closes the stream, reserving the frame's memory
+// first.
+func (s *Server) respond(st network.Stream, resp *querypb.Response) {
+	frame, err := marshalFrame(resp, MaxResponseBytes)
+	if err != nil {
+		s.cfg.Logger.Error("query response over the cap", "err", err)
+		resp = failure(querypb.Status_STATUS_INTERNAL, "response over the cap")
+		if frame, err = marshalFrame(resp, MaxResponseBytes); err != nil {
+			s.reset(st)
+			return
+		}
+	}
+	release, err := reserve(st.Scope(), len(frame))
+	if err != nil {
+		s.reset(st)
+		return
+	}
+	defer release()
+	if _, err := st.Write(frame); err != nil {
+		s.reset(st)
+		return
+	}
+	s.stats.status[statusIndex(resp.Status)].Add(1)
+	st.Close()
+}
+
+func (s *Server) reset(st network.Stream) {
+	s.stats.resets.Add(1)
+	st.Reset()
+}
+
+// failure is a response with a status other than OK.
+func failure(status querypb.Status, msg string) *querypb.Response {
+	return &querypb.Response{Status: status, Error: msg}
+}
+
+// member returns the issuer of a member peer, or an error wrapping
+// ErrUnauthorized.
+func (s *Server) member(p peer.ID) (chain.IssuerID, error) {
+	iss, err := p2p.IssuerOf(p)
+	if err != nil || !s.cfg.Members.Contains(iss) {
+		return chain.IssuerID{}, fmt.Errorf("%w: credit queries are for members", ErrUnauthorized)
+	}
+	return iss, nil
+}

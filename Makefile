@@ -5,7 +5,7 @@ BUF_VERSION           := v1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.10
 PKGS     := ./...
 # Packages with concurrency, run under the race detector by `make race`.
-RACE_PKGS := ./chain/... ./p2p/... ./node/... ./api/... ./devnet/...
+RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devnet/...
 
 .PHONY: all build test race bench lint proto fuzz clean demo
 
@@ -30,12 +30,16 @@ race:
 ## bench: the benchmarks quoted in docs/BENCHMARKS.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./chain/...
+	$(GO) test -run '^$$' -bench . -benchtime 30000x ./queryproto/
 
 ## fuzz: each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
 fuzz:
 	@for t in FuzzDecodeEntry FuzzDecodeBlock FuzzDecodeEvidence; do \
 		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./chain || exit 1; \
+	done
+	@for t in FuzzDecodeRequest FuzzDecodeResponse FuzzDecodeSignedQuery FuzzDecodeSignedAnswer FuzzReadFrame; do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./queryproto || exit 1; \
 	done
 
 lint:

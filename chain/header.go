@@ -142,7 +142,7 @@ func (s *SignedHeader) Proto() *chainpb.SignedHeader {
 	return &chainpb.SignedHeader{Header: s.Raw, Signature: s.Signature}
 }
 
-// MarshalSignedHeader returns the encoded chainpb.SignedHeader.
+// Marshal returns the encoded chainpb.SignedHeader.
 func (s *SignedHeader) Marshal() []byte {
 	b, err := proto.Marshal(s.Proto())
 	if err != nil {

@@ -186,24 +186,25 @@ func TestTreeMatchesRootAndProofs(t *testing.T) {
 		if tree.Root() != Root(all[:n]) {
 			t.Fatalf("size %d: tree root differs from Root", n)
 		}
-		again, err := TreeFromNodes(tree.Nodes(), n)
-		if err != nil {
-			t.Fatal(err)
+		var flat []byte
+		for _, h := range tree.Nodes() {
+			flat = append(flat, h[:]...)
 		}
 		for i := 0; i < n; i++ {
 			want, _ := InclusionProof(all[:n], uint64(i))
-			got, err := again.Proof(uint64(i))
-			if err != nil || len(got) != len(want) {
-				t.Fatalf("size %d index %d: %d elements, want %d (%v)", n, i, len(got), len(want), err)
+			got, err := tree.Proof(uint64(i))
+			fromFlat, err2 := ProofFromNodes(flat, n, uint64(i))
+			if err != nil || err2 != nil || len(got) != len(want) || len(fromFlat) != len(want) {
+				t.Fatalf("size %d index %d: %d and %d elements, want %d (%v, %v)", n, i, len(got), len(fromFlat), len(want), err, err2)
 			}
 			for j := range got {
-				if got[j] != want[j] {
+				if got[j] != want[j] || fromFlat[j] != want[j] {
 					t.Fatalf("size %d index %d: element %d differs", n, i, j)
 				}
 			}
 		}
 	}
-	if _, err := TreeFromNodes(make([]Hash, 5), 4); err == nil {
+	if _, err := ProofFromNodes(make([]byte, 5*Size), 4, 0); err == nil {
 		t.Fatal("accepted a node list of the wrong length")
 	}
 }

@@ -51,15 +51,7 @@ func NewTree(leaves []Hash) *Tree {
 	return &Tree{nodes: nodes, size: len(leaves)}
 }
 
-// TreeFromNodes wraps nodes kept from Tree.Nodes of a tree of size leaves.
-func TreeFromNodes(nodes []Hash, size int) (*Tree, error) {
-	if size <= 0 || len(nodes) != NodeCount(size) {
-		return nil, fmt.Errorf("merkle: %d nodes cannot be a tree of %d leaves", len(nodes), size)
-	}
-	return &Tree{nodes: nodes, size: size}, nil
-}
-
-// Nodes returns every node, leaves first; TreeFromNodes takes them back.
+// Nodes returns every node, leaves first; ProofFromNodes reads them flat.
 func (t *Tree) Nodes() []Hash { return t.nodes }
 
 // Size returns the number of leaves.
@@ -74,20 +66,52 @@ func (t *Tree) Root() Hash { return t.nodes[len(t.nodes)-1] }
 // Proof returns the audit path of leaf index, bottom-up, as InclusionProof
 // does.
 func (t *Tree) Proof(index uint64) ([]Hash, error) {
-	if index >= uint64(t.size) {
-		return nil, fmt.Errorf("%w: index %d, size %d", ErrIndexOutOfRange, index, t.size)
+	at, err := pathNodes(t.size, index)
+	if err != nil {
+		return nil, err
 	}
-	var path []Hash
+	path := make([]Hash, len(at))
+	for i, n := range at {
+		path[i] = t.nodes[n]
+	}
+	return path, nil
+}
+
+// ProofFromNodes is Tree.Proof over the nodes of a tree of size leaves
+// stored flat (32 bytes each, in Nodes order), reading only the path: a
+// proof straight out of a database value, with nothing else copied.
+func ProofFromNodes(flat []byte, size int, index uint64) ([]Hash, error) {
+	if size <= 0 || len(flat) != Size*NodeCount(size) {
+		return nil, fmt.Errorf("merkle: %d bytes cannot be the nodes of a tree of %d leaves", len(flat), size)
+	}
+	at, err := pathNodes(size, index)
+	if err != nil {
+		return nil, err
+	}
+	path := make([]Hash, len(at))
+	for i, n := range at {
+		copy(path[i][:], flat[n*Size:])
+	}
+	return path, nil
+}
+
+// pathNodes returns the positions, in Nodes order, of leaf index's audit
+// path in a tree of size leaves.
+func pathNodes(size int, index uint64) ([]int, error) {
+	if index >= uint64(size) {
+		return nil, fmt.Errorf("%w: index %d, size %d", ErrIndexOutOfRange, index, size)
+	}
+	var at []int
 	i, offset := int(index), 0
-	for _, n := range levelSizes(t.size) {
+	for _, n := range levelSizes(size) {
 		if n == 1 {
 			break
 		}
 		if sib := i ^ 1; sib < n {
-			path = append(path, t.nodes[offset+sib])
+			at = append(at, offset+sib)
 		}
 		offset += n
 		i /= 2
 	}
-	return path, nil
+	return at, nil
 }

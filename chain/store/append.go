@@ -112,6 +112,9 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 		if err := b.Set(key, encodeLocation(height, uint32(i)), nil); err != nil {
 			return err
 		}
+		if err := b.Set(entryKey(iss, height, uint32(i)), vb.Entries[i], nil); err != nil {
+			return err
+		}
 		if subj := chain.SubjectOf(e); subj != nil {
 			if err := b.Set(postingKey(prefixSubject, subj, loc), nil, nil); err != nil {
 				return err
@@ -148,7 +151,6 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 	head := binary.BigEndian.AppendUint64(make([]byte, 0, 8), height)
 	for _, kv := range [][2][]byte{
 		{blockKey(prefixHeader, iss, height), vb.SignedHeader.Marshal()},
-		{blockKey(prefixEntries, iss, height), encodeEntries(vb.Entries)},
 		{blockKey(prefixTree, iss, height), tree},
 		{headKey(iss), head},
 	} {

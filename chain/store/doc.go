@@ -5,7 +5,7 @@
 //
 //	'c' issuer                        → head: height(8)
 //	'h' issuer height                 → encoded chainpb.SignedHeader
-//	'e' issuer height                 → entries: per entry uvarint(len) bytes; a pruned entry has length 0
+//	'e' issuer height index           → encoded entry as shipped; deleted when pruned
 //	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned
 //	'x' lookup issuer                 → location of a payment: height(8) index(4)
 //	'k' issuer entry-key              → location of any other entry (keys are unique per issuer)
@@ -14,6 +14,7 @@
 //	'w' issuer target-key location    → (empty) corrections of an entry
 //	'p' expiry-ms issuer height index → (empty) negative entries to prune after expiry
 //	'f' issuer                        → equivocation evidence against the issuer
+//	'v' subject id                    → private credit record (never gossiped; see private.go)
 //	'm' 'v'                           → schema version
 //	'm' 's'                           → pending entries below this sequence number are sealed
 //
@@ -25,9 +26,9 @@
 // what payment lookups at tens of thousands per second need.
 //
 // A block and all its index keys are written in one batch, so a crash leaves
-// either all of them or none. Entries are stored once per block rather than
-// once per key: sync serves whole blocks with one read, and an entry lookup
-// decodes one small blob.
+// either all of them or none. Every entry has a key of its own: a payment
+// lookup then reads one small data block instead of a whole 64 KiB block of
+// entries, and sync reads a block's entries with one short scan.
 //
 // Appends of other issuers' blocks are not fsynced: after a power loss a
 // replica may lose its newest blocks and fetches them again. The builder's

@@ -38,6 +38,11 @@ func blockKey(prefix byte, iss chain.IssuerID, height uint64) []byte {
 	return binary.BigEndian.AppendUint64(k, height)
 }
 
+// entryKey is where entry index of a block is stored.
+func entryKey(iss chain.IssuerID, height uint64, index uint32) []byte {
+	return binary.BigEndian.AppendUint32(blockKey(prefixEntries, iss, height), index)
+}
+
 func lookupKey(lookup []byte, iss chain.IssuerID) []byte {
 	k := make([]byte, 0, 1+32+32)
 	k = append(k, prefixLookup)

@@ -13,13 +13,7 @@ import (
 // its own store: they are never put in a block, gossiped or synced, and
 // leave the peer only inside a signed credit answer (package queryproto).
 //
-// They live under their own key prefix, which doc.go's layout does not list
-// yet:
-//
-//	'v' subject(32) id → encoded chainpb.Entry holding a CreditEvent about subject
-//
-// 'v' is used by no other record ('m' 'v', the schema version, is a key
-// under the metadata prefix 'm').
+// They live under their own key prefix (see doc.go's layout).
 const prefixPrivate = 'v'
 
 // ErrBadPrivate is wrapped by every refusal of PutPrivate.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -45,18 +46,13 @@ func (s *Store) Prune(now time.Time) (int, error) {
 	defer b.Close()
 	pruned := 0
 	for ref, idxs := range due {
-		h, err := s.Header(ref.iss, ref.height)
-		if err != nil {
-			return 0, err
-		}
-		entries, err := s.entries(ref.iss, ref.height, int(h.EntryCount))
-		if err != nil {
-			return 0, err
-		}
 		for _, i := range idxs {
-			e := entries[i]
-			if e == nil {
+			e, err := s.get(entryKey(ref.iss, ref.height, i))
+			if errors.Is(err, ErrNotFound) {
 				continue
+			}
+			if err != nil {
+				return 0, err
 			}
 			decoded, err := chain.DecodeEntry(e, len(e))
 			if err != nil {
@@ -68,11 +64,10 @@ func (s *Store) Prune(now time.Time) (int, error) {
 					return 0, err
 				}
 			}
-			entries[i] = nil
+			if err := b.Delete(entryKey(ref.iss, ref.height, i), nil); err != nil {
+				return 0, err
+			}
 			pruned++
-		}
-		if err := b.Set(blockKey(prefixEntries, ref.iss, ref.height), encodeEntries(entries), nil); err != nil {
-			return 0, err
 		}
 	}
 	for _, k := range expiryKeys {

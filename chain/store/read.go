@@ -35,16 +35,27 @@ func (s *Store) Block(iss chain.IssuerID, height uint64) (*chain.Block, error) {
 	return &chain.Block{SignedHeader: h, Entries: entries}, nil
 }
 
+// entries reads the entries of a block; pruned ones come back nil.
 func (s *Store) entries(iss chain.IssuerID, height uint64, count int) ([][]byte, error) {
-	blob, err := s.get(blockKey(prefixEntries, iss, height))
+	prefix := blockKey(prefixEntries, iss, height)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
-		return nil, fmt.Errorf("entries of block %d of %s: %w", height, iss.Short(), err)
+		return nil, err
 	}
-	entries, err := decodeEntries(blob, count)
-	if err != nil {
-		return nil, fmt.Errorf("%w: entries of block %d of %s", ErrCorrupt, height, iss.Short())
+	defer it.Close()
+	out := make([][]byte, count)
+	for it.First(); it.Valid(); it.Next() {
+		k := it.Key()
+		if len(k) != len(prefix)+4 {
+			return nil, fmt.Errorf("%w: entry key %x", ErrCorrupt, k)
+		}
+		i := binary.BigEndian.Uint32(k[len(prefix):])
+		if int(i) >= count {
+			return nil, fmt.Errorf("%w: entry %d of block %d of %s, which has %d", ErrCorrupt, i, height, iss.Short(), count)
+		}
+		out[i] = append([]byte(nil), it.Value()...)
 	}
-	return entries, nil
+	return out, it.Error()
 }
 
 // LocateKey returns where issuer's entry with the given key sits.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/credmesh/credmesh/records"
@@ -90,4 +91,28 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 func (c *Client) Block(ctx context.Context, issuer string, height uint64) (*BlockView, error) {
 	var out BlockView
 	return &out, c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/chains/%s/blocks/%d", issuer, height), nil, &out)
+}
+
+// Report asks for a credit report on a subject.
+func (c *Client) Report(ctx context.Context, req ReportRequest) (*ReportView, error) {
+	var out ReportView
+	return &out, c.do(ctx, http.MethodPost, "/v1/report", req, &out)
+}
+
+// Billing gets the statement of a period (YYYY-MM).
+func (c *Client) Billing(ctx context.Context, period string) (*BillingView, error) {
+	var out BillingView
+	return &out, c.do(ctx, http.MethodGet, "/v1/billing?period="+url.QueryEscape(period), nil, &out)
+}
+
+// ImportCredit sends private credit events (or publishes the negative ones).
+func (c *Client) ImportCredit(ctx context.Context, recs []records.Record, publish bool) (*SubmitResponse, error) {
+	var out SubmitResponse
+	return &out, c.do(ctx, http.MethodPost, "/v1/credit/import", ImportRequest{Records: recs, Publish: publish}, &out)
+}
+
+// Payment looks an order ID up in the peer's replica.
+func (c *Client) Payment(ctx context.Context, orderID string) (*PaymentView, error) {
+	var out PaymentView
+	return &out, c.do(ctx, http.MethodGet, "/v1/payments/"+url.PathEscape(orderID), nil, &out)
 }

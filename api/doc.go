@@ -4,6 +4,10 @@
 //	GET  /v1/status                         peer, connections, every chain's head, sync state
 //	GET  /v1/chains                         every chain's head
 //	GET  /v1/chains/{issuer}/blocks/{height} one block, its entries described
+//	GET  /v1/payments/{order_id}            a payment from the local replica, verified and opened
+//	POST /v1/report                         credit report on a subject, from every member
+//	GET  /v1/billing?period=YYYY-MM         queries made and served, payable, receivable, net
+//	POST /v1/credit/import                  private credit events (publish: negative ones on chain)
 //	GET  /metrics                           Prometheus metrics
 //
 // It listens on 127.0.0.1 by default. When a token is configured every

@@ -54,6 +54,10 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("GET /v1/status", s.status)
 	mux.HandleFunc("GET /v1/chains", s.chains)
 	mux.HandleFunc("GET /v1/chains/{issuer}/blocks/{height}", s.block)
+	mux.HandleFunc("POST /v1/report", s.report)
+	mux.HandleFunc("GET /v1/billing", s.billing)
+	mux.HandleFunc("POST /v1/credit/import", s.importCredit)
+	mux.HandleFunc("GET /v1/payments/{order}", s.payment)
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -99,19 +103,77 @@ func (s *Server) auth(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	var req SubmitRequest
+// decodeBody reads a JSON body of at most MaxSubmitBytes, refusing unknown
+// fields; on failure it has written the error.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, shape string) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxSubmitBytes))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "body is not {\"records\": [...]}: "+err.Error())
-		return
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "body is not "+shape+": "+err.Error())
+		return false
 	}
-	if len(req.Records) == 0 || len(req.Records) > MaxSubmitRecords {
-		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("send 1 to %d records, got %d", MaxSubmitRecords, len(req.Records)))
+	return true
+}
+
+func checkCount(w http.ResponseWriter, n int) bool {
+	if n == 0 || n > MaxSubmitRecords {
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("send 1 to %d records, got %d", MaxSubmitRecords, n))
+		return false
+	}
+	return true
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	var req SubmitRequest
+	if !decodeBody(w, r, &req, `{"records": [...]}`) || !checkCount(w, len(req.Records)) {
 		return
 	}
 	errs, err := s.backend.Submit(r.Context(), req.Records)
+	writeResults(w, errs, err)
+}
+
+func (s *Server) importCredit(w http.ResponseWriter, r *http.Request) {
+	var req ImportRequest
+	if !decodeBody(w, r, &req, `{"records": [...], "publish": false}`) || !checkCount(w, len(req.Records)) {
+		return
+	}
+	errs, err := s.backend.ImportCredit(r.Context(), req.Records, req.Publish)
+	writeResults(w, errs, err)
+}
+
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	var req ReportRequest
+	if !decodeBody(w, r, &req, `{"subject": {"kind", "id"}, "purpose", "consent_ref"}`) {
+		return
+	}
+	v, err := s.backend.Report(r.Context(), req)
+	if err != nil {
+		writeBackendError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) billing(w http.ResponseWriter, r *http.Request) {
+	v, err := s.backend.Billing(r.URL.Query().Get("period"))
+	if err != nil {
+		writeBackendError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
+	v, err := s.backend.Payment(r.PathValue("order"))
+	if err != nil {
+		writeBackendError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// writeResults answers a submission with every record's outcome.
+func writeResults(w http.ResponseWriter, errs []error, err error) {
 	if err != nil {
 		writeBackendError(w, err)
 		return

@@ -16,6 +16,14 @@ type fixed struct{}
 func (fixed) Submit(context.Context, []records.Record) ([]error, error) { return nil, api.ErrBusy }
 func (fixed) Status() api.Status                                        { return api.Status{Name: "fixed"} }
 func (fixed) Block(string, uint64) (*api.BlockView, error)              { return nil, api.ErrNotFound }
+func (fixed) Report(context.Context, api.ReportRequest) (*api.ReportView, error) {
+	return nil, api.ErrBadRequest
+}
+func (fixed) Billing(string) (*api.BillingView, error) { return nil, api.ErrBadRequest }
+func (fixed) ImportCredit(context.Context, []records.Record, bool) ([]error, error) {
+	return nil, api.ErrBusy
+}
+func (fixed) Payment(string) (*api.PaymentView, error) { return nil, api.ErrNotFound }
 
 func serve(t *testing.T, token string) string {
 	t.Helper()

@@ -15,6 +15,15 @@ type Backend interface {
 	Submit(ctx context.Context, recs []records.Record) (errs []error, err error)
 	Status() Status
 	Block(issuer string, height uint64) (*BlockView, error)
+	// Report asks every member about a subject (members only).
+	Report(ctx context.Context, req ReportRequest) (*ReportView, error)
+	// Billing is the statement of a period, YYYY-MM.
+	Billing(period string) (*BillingView, error)
+	// ImportCredit keeps credit events private, or publishes the negative
+	// ones; errs[i] says why record i was refused.
+	ImportCredit(ctx context.Context, recs []records.Record, publish bool) ([]error, error)
+	// Payment looks an order ID up in the local replica, verified.
+	Payment(orderID string) (*PaymentView, error)
 }
 
 // Errors a Backend returns that map to HTTP statuses.
@@ -118,4 +127,91 @@ type ErrorBody struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
+}
+
+// ReportRequest is the body of POST /v1/report.
+type ReportRequest struct {
+	Subject    records.Subject `json:"subject"`
+	Purpose    string          `json:"purpose"` // loan_application, post_loan_review, ...
+	ConsentRef string          `json:"consent_ref"`
+}
+
+// ReportView answers POST /v1/report.
+type ReportView struct {
+	QueryID    string         `json:"query_id"`
+	SubjectRef string         `json:"subject_ref"`
+	Purpose    string         `json:"purpose"`
+	ElapsedMS  int64          `json:"elapsed_ms"`
+	Summary    ReportSummary  `json:"summary"`
+	Members    []ReportMember `json:"members"`
+}
+
+// ReportSummary is the combined picture of a subject.
+type ReportSummary struct {
+	Asked              int               `json:"asked"`
+	Answered           int               `json:"answered"`
+	Truncated          bool              `json:"truncated,omitempty"`
+	ActiveAccounts     int               `json:"active_accounts"`
+	Outstanding        map[string]uint64 `json:"outstanding_minor"`
+	WorstDaysOverdue   uint32            `json:"worst_days_overdue"`
+	ActiveLenders      int               `json:"active_lenders"`
+	LendingQueriers30d int               `json:"lending_queriers_30d"`
+	LendingQueriers90d int               `json:"lending_queriers_90d"`
+}
+
+// ReportMember is one member's part of a report.
+type ReportMember struct {
+	Member         string      `json:"member"`
+	Name           string      `json:"name"`
+	Outcome        string      `json:"outcome"` // answered, timeout, unreachable, refused, invalid answer
+	Error          string      `json:"error,omitempty"`
+	LatencyMS      int64       `json:"latency_ms"`
+	Records        int         `json:"records"`
+	PrivateRecords int         `json:"private_records"`
+	Events         []EntryView `json:"events,omitempty"`
+}
+
+// BillingView answers GET /v1/billing?period=YYYY-MM.
+type BillingView struct {
+	Period          string            `json:"period"`
+	Lines           []BillingLine     `json:"lines"`
+	TotalPayable    map[string]uint64 `json:"total_payable"`
+	TotalReceivable map[string]uint64 `json:"total_receivable"`
+}
+
+// BillingLine is one member's queries and fees in a period.
+type BillingLine struct {
+	Member        string            `json:"member"`
+	Name          string            `json:"name"`
+	QueriesMade   int               `json:"queries_made"`
+	QueriesServed int               `json:"queries_served"`
+	Payable       map[string]uint64 `json:"payable"`
+	Receivable    map[string]uint64 `json:"receivable"`
+	Net           map[string]int64  `json:"net"`
+}
+
+// ImportRequest is the body of POST /v1/credit/import.
+type ImportRequest struct {
+	Records []records.Record `json:"records"`
+	Publish bool             `json:"publish"`
+}
+
+// PaymentView is an opened, verified payment record.
+type PaymentView struct {
+	OrderID     string    `json:"order_id"`
+	Issuer      string    `json:"issuer"`
+	IssuerName  string    `json:"issuer_name,omitempty"`
+	Height      uint64    `json:"height"`
+	BlockHash   string    `json:"block_hash"`
+	Category    string    `json:"category"`
+	AmountMinor uint64    `json:"amount_minor"`
+	Currency    string    `json:"currency"`
+	Period      string    `json:"period"`
+	PaidAt      time.Time `json:"paid_at"`
+	Channel     string    `json:"channel,omitempty"`
+	Region      string    `json:"region,omitempty"`
+	Item        string    `json:"item,omitempty"`
+	ReceiptNo   string    `json:"receipt_no,omitempty"`
+	Verified    bool      `json:"verified"`
+	Peer        string    `json:"peer,omitempty"` // the peer that answered a light client
 }

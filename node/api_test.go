@@ -109,3 +109,5 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+func errorAs(err error, target **api.Error) bool { return errors.As(err, target) }

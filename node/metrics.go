@@ -1,6 +1,10 @@
 package node
 
 import (
+	"strings"
+	"time"
+
+	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -32,8 +36,25 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		counter("synced_blocks_total", "Blocks stored through sync.", func() uint64 { return stats().SyncedBlocks }),
 		counter("sync_failures_total", "Sync requests that failed.", func() uint64 { return stats().SyncFailures }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
+		n.queryLatency.hist,
 	)
 	return reg
+}
+
+// queryLatency is the histogram of the query server's answers, by
+// operation and status.
+type queryLatency struct{ hist *prometheus.HistogramVec }
+
+func newQueryLatency() queryLatency {
+	return queryLatency{hist: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "credmesh", Name: "query_seconds",
+		Help:    "Time the query server took to answer, by operation and status.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	}, []string{"op", "status"})}
+}
+
+func (q queryLatency) observe(op string, status querypb.Status, took time.Duration) {
+	q.hist.WithLabelValues(op, strings.ToLower(strings.TrimPrefix(status.String(), "STATUS_"))).Observe(took.Seconds())
 }
 
 type headsCollector struct {

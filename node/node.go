@@ -15,6 +15,7 @@ import (
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/p2p"
+	"github.com/credmesh/credmesh/queryproto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,9 +30,13 @@ type Node struct {
 	store   *store.Store
 	builder *builder.Builder
 	net     *p2p.Network
+	query   *queryproto.Server
+	reports *queryproto.Reporter
 	api     *api.Server
 	reg     *prometheus.Registry
 	names   map[chain.IssuerID]string
+
+	queryLatency queryLatency
 
 	accepted, refused, sealed atomic.Uint64
 }
@@ -45,7 +50,7 @@ func New(o Options) (n *Node, err error) {
 	if o.Logger == nil {
 		o.Logger = NewLogger(o.Config.Log, nil)
 	}
-	n = &Node{opts: o, log: o.Logger, params: o.Genesis.ChainParams(), names: make(map[chain.IssuerID]string)}
+	n = &Node{opts: o, log: o.Logger, params: o.Genesis.ChainParams(), names: make(map[chain.IssuerID]string), queryLatency: newQueryLatency()}
 	n.self = chain.IssuerOf(o.Key.Public().(ed25519.PublicKey))
 	for id, m := range o.Genesis.MemberPeers() {
 		iss, err := config.IssuerFromPeerID(id)
@@ -74,6 +79,10 @@ func New(o Options) (n *Node, err error) {
 		return nil, err
 	}
 	defer cleanup(n.net.Close)
+	if err := n.startQuery(); err != nil {
+		return nil, err
+	}
+	defer cleanup(n.query.Close)
 	n.reg = n.newRegistry()
 	if !o.NoAPI {
 		if n.api, err = api.Listen(n, api.Options{Listen: o.Config.API.Listen, Token: o.Config.API.Token, Gatherer: n.reg, Logger: n.log}); err != nil {
@@ -222,6 +231,7 @@ func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error) error {
 			waiting = false
 		}
 	}
+	errs = append(errs, n.query.Close())
 	stopBuilder()
 	for b := range n.builder.Sealed() {
 		n.publish(b)

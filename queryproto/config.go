@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/credmesh/credmesh/queryproto/querypb"
 	"log/slog"
 	"time"
 
@@ -60,6 +61,11 @@ type Config struct {
 	// Timeout is how long one stream may take, from opening to the last
 	// byte answered (default ServerTimeout, 10 s).
 	Timeout time.Duration
+
+	// Observe, if set, is told of every decoded-or-not request: its
+	// operation (heads, payment, credit_query, invalid), the status
+	// answered and how long the server took (metrics). It must not block.
+	Observe func(op string, status querypb.Status, took time.Duration)
 
 	// Now reads the clock (default time.Now): rate limits, query freshness,
 	// answer times.

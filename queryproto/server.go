@@ -82,20 +82,28 @@ func (s *Server) handle(st network.Stream) {
 	s.respond(st, s.serve(ctx, remote, data))
 }
 
-// serve decodes a request and runs its operation.
-func (s *Server) serve(ctx context.Context, remote peer.ID, data []byte) *querypb.Response {
+// serve decodes a request, runs its operation and reports how long that
+// took to Config.Observe.
+func (s *Server) serve(ctx context.Context, remote peer.ID, data []byte) (resp *querypb.Response) {
+	start, op := time.Now(), "invalid"
+	if s.cfg.Observe != nil {
+		defer func() { s.cfg.Observe(op, resp.Status, time.Since(start)) }()
+	}
 	req, err := decodeRequest(data)
 	if err != nil {
 		return failure(statusOf(err), err.Error())
 	}
 	switch {
 	case req.heads:
+		op = "heads"
 		s.stats.heads.Add(1)
 		return s.heads()
 	case req.query != nil:
+		op = "credit_query"
 		s.stats.credit.Add(1)
 		return s.creditQuery(ctx, remote, req.query)
 	default:
+		op = "payment"
 		s.stats.payments.Add(1)
 		return s.payment(req.lookup)
 	}

@@ -1,0 +1,212 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/billing"
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/privacy"
+	"github.com/credmesh/credmesh/queryproto"
+	"github.com/credmesh/credmesh/records"
+)
+
+// startQuery serves the query protocol (payments to anyone, credit queries
+// to members, receipts through our builder) and prepares the reporter.
+func (n *Node) startQuery() error {
+	p := n.opts.Genesis.Params()
+	currency := p.FeeCurrency
+	if currency == "" {
+		currency = "CNY" // a free network still names the fee's currency on receipts
+	}
+	var err error
+	n.query, err = queryproto.NewServer(queryproto.Config{
+		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
+		Store: n.store, Key: n.opts.Key, Receipts: n.builder, FeeMinor: p.QueryFeeMinor, FeeCurrency: currency,
+		Observe: n.queryLatency.observe, Now: n.opts.Now, Logger: n.log,
+	})
+	if err != nil {
+		return err
+	}
+	n.reports, err = queryproto.NewReporter(queryproto.ReporterConfig{
+		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
+		Key: n.opts.Key, Store: n.store, Local: n.query, Now: n.opts.Now,
+	})
+	return err
+}
+
+// Purposes maps the names the API and CLI accept to query purposes.
+var Purposes = map[string]chainpb.QueryPurpose{
+	"loan_application":        chainpb.QueryPurpose_QUERY_PURPOSE_LOAN_APPLICATION,
+	"post_loan_review":        chainpb.QueryPurpose_QUERY_PURPOSE_POST_LOAN_REVIEW,
+	"guarantee_review":        chainpb.QueryPurpose_QUERY_PURPOSE_GUARANTEE_REVIEW,
+	"self_request":            chainpb.QueryPurpose_QUERY_PURPOSE_SELF_REQUEST,
+	"credit_card_application": chainpb.QueryPurpose_QUERY_PURPOSE_CREDIT_CARD_APPLICATION,
+	"employment_screening":    chainpb.QueryPurpose_QUERY_PURPOSE_EMPLOYMENT_SCREENING,
+}
+
+// PurposeNames lists the accepted purposes, sorted.
+func PurposeNames() []string {
+	var out []string
+	for k := range Purposes {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Report asks every member about a subject and combines the answers. The
+// raw ID is turned into the subject reference here; it never leaves.
+func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportView, error) {
+	ref, err := records.SubjectRef(req.Subject, n.opts.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+	}
+	purpose, ok := Purposes[req.Purpose]
+	if !ok {
+		return nil, fmt.Errorf("%w: purpose %q is not one of %s", api.ErrBadRequest, req.Purpose, strings.Join(PurposeNames(), ", "))
+	}
+	if req.ConsentRef == "" {
+		return nil, fmt.Errorf("%w: consent_ref is required: the reference of the subject's consent", api.ErrBadRequest)
+	}
+	id := make([]byte, 12)
+	rand.Read(id)
+	r, err := n.reports.Report(ctx, queryproto.ReportRequest{
+		QueryID: "Q-" + hex.EncodeToString(id), Subject: privacy.Ref(ref), Purpose: purpose, ConsentRef: req.ConsentRef,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n.reportView(r), nil
+}
+
+func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
+	s := r.Summary
+	v := &api.ReportView{
+		QueryID: r.Query.QueryID, SubjectRef: hex.EncodeToString(r.Query.Subject[:]), Purpose: r.Query.Purpose.String(),
+		ElapsedMS: r.Elapsed.Milliseconds(),
+		Summary: api.ReportSummary{
+			Asked: s.Asked, Answered: s.Answered, Truncated: s.Truncated, ActiveAccounts: s.ActiveAccounts,
+			Outstanding: s.Outstanding, WorstDaysOverdue: s.WorstDaysOverdue, ActiveLenders: s.ActiveLenders,
+			LendingQueriers30d: s.LendingQueriers30d, LendingQueriers90d: s.LendingQueriers90d,
+		},
+	}
+	for _, m := range r.Results {
+		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: m.Outcome.String(), LatencyMS: m.Latency.Milliseconds()}
+		if m.Err != nil {
+			mv.Error = m.Err.Error()
+		}
+		if a := m.Answer; a != nil {
+			mv.Records = len(a.Records)
+			mv.PrivateRecords = len(a.Private)
+			for _, p := range a.Records {
+				mv.Events = append(mv.Events, describeEntry(p.Entry))
+			}
+			for _, p := range a.Private {
+				mv.Events = append(mv.Events, describeEntry(p))
+			}
+		}
+		v.Members = append(v.Members, mv)
+	}
+	return v
+}
+
+// Billing computes the period's statement from the receipts we hold.
+func (n *Node) Billing(period string) (*api.BillingView, error) {
+	var members []chain.IssuerID
+	for iss := range n.names {
+		members = append(members, iss)
+	}
+	slices.SortFunc(members, func(a, b chain.IssuerID) int { return strings.Compare(n.names[a], n.names[b]) })
+	st, err := billing.Compute(n.store, members, period)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+	}
+	v := &api.BillingView{Period: period}
+	for _, l := range st.Lines {
+		v.Lines = append(v.Lines, api.BillingLine{
+			Member: peerString(l.Member), Name: n.names[l.Member], QueriesMade: l.QueriesMade, QueriesServed: l.QueriesServed,
+			Payable: l.Payable, Receivable: l.Receivable, Net: l.Net,
+		})
+	}
+	v.TotalPayable, v.TotalReceivable = st.Totals()
+	return v, nil
+}
+
+// ImportCredit keeps credit events in our own store, never gossiped; with
+// publish, the negative ones (overdue, defaulted) go on our chain instead.
+func (n *Node) ImportCredit(ctx context.Context, recs []records.Record, publish bool) ([]error, error) {
+	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
+	errs := make([]error, len(recs))
+	var toChain []records.Record
+	var at []int
+	for i := range recs {
+		if recs[i].Type != records.TypeCreditEvent {
+			errs[i] = fmt.Errorf("%w: type: only credit_event records are private credit data", records.ErrInvalid)
+			continue
+		}
+		e, err := recs[i].Entry(rc)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if publish && chain.IsNegative(e.GetCreditEvent().Kind) {
+			toChain, at = append(toChain, recs[i]), append(at, i)
+			continue
+		}
+		data, err := chain.EncodeEntry(e)
+		if err == nil {
+			err = n.store.PutPrivate(e.GetCreditEvent().SubjectRef, e.GetCreditEvent().EventId, data)
+		}
+		errs[i] = err
+	}
+	if len(toChain) > 0 {
+		res, err := n.Submit(ctx, toChain)
+		if err != nil {
+			return nil, err
+		}
+		for j, e := range res {
+			errs[at[j]] = e
+		}
+	}
+	return errs, nil
+}
+
+// Payment looks an order ID up in our own replica, verifies the proof and
+// opens the record: what a light client does, done locally.
+func (n *Node) Payment(orderID string) (*api.PaymentView, error) {
+	if err := privacy.CheckOrderID(orderID); err != nil {
+		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+	}
+	lookup := privacy.Lookup(n.params.NetworkID, orderID)
+	locs, err := n.store.LookupPayment(lookup[:])
+	if err != nil {
+		return nil, err
+	}
+	if len(locs) == 0 {
+		return nil, fmt.Errorf("%w: no payment with this order ID", api.ErrNotFound)
+	}
+	p, err := n.store.Proof(locs[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Verify(n.opts.Genesis.Members(), n.params.NetworkID); err != nil {
+		return nil, fmt.Errorf("stored proof does not verify: %w", err)
+	}
+	e, err := chain.DecodeEntry(p.Entry, len(p.Entry))
+	if err != nil || e.GetPayment() == nil {
+		return nil, errors.New("stored entry is not a payment")
+	}
+	rec, err := chain.OpenPayment(n.params.NetworkID, orderID, locs[0].Issuer, e.GetPayment())
+	if err != nil {
+		return nil, err
+	}
+	return PaymentView(rec, peerString(locs[0].Issuer), n.names[locs[0].Issuer], locs[0].Height, p.Header.Hash.String()), nil
+}

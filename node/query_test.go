@@ -1,0 +1,100 @@
+package node_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/records"
+)
+
+// Payments, private credit data, a credit report and billing, through the
+// API of real peers.
+func TestReportsReceiptsAndBilling(t *testing.T) {
+	ctx := context.Background()
+	net := startNet(t, 3)
+	tax, bankA, bankB := api.NewClient(net.Node(0).APIAddr(), ""), api.NewClient(net.Node(1).APIAddr(), ""), api.NewClient(net.Node(2).APIAddr(), "")
+
+	pay := records.SamplePayment("tax", 7, 10)
+	if r, err := tax.Submit(ctx, []records.Record{pay}); err != nil || r.Accepted != 1 {
+		t.Fatalf("submit: %+v %v", r, err)
+	}
+	// Bank B keeps loan 0's events private; its overdue event goes on chain.
+	events := records.SampleCreditEvents("bank-b", 0, 10)
+	if r, err := bankB.ImportCredit(ctx, events, true); err != nil || r.Accepted != len(events) {
+		t.Fatalf("import: %+v %v", r, err)
+	}
+	if r, err := bankB.ImportCredit(ctx, []records.Record{pay}, false); err != nil || r.Refused != 1 {
+		t.Fatalf("a payment imported as private credit data: %+v %v", r, err)
+	}
+	if err := net.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// Bank A's replica serves the tax bureau's payment, verified and opened.
+	p, err := bankA.Payment(ctx, pay.OrderID)
+	if err != nil || !p.Verified || p.AmountMinor != pay.AmountMinor || p.Period != pay.Period {
+		t.Fatalf("payment from a replica: %+v %v", p, err)
+	}
+	var apiErr *api.Error
+	if _, err := bankA.Payment(ctx, "NO-SUCH-ORDER-123"); !errorAs(err, &apiErr) || apiErr.Status != 404 {
+		t.Fatalf("unknown order: %v", err)
+	}
+
+	subject := *events[0].Subject
+	rep, err := bankA.Report(ctx, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "CONSENT-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Summary
+	if s.Asked != 3 || s.Answered != 3 || s.ActiveAccounts != 1 || s.ActiveLenders != 1 || s.WorstDaysOverdue == 0 {
+		t.Fatalf("report summary: %+v", s)
+	}
+	for _, m := range rep.Members {
+		if m.Outcome != "answered" {
+			t.Fatalf("member %s: %s %s", m.Name, m.Outcome, m.Error)
+		}
+	}
+	if _, err := bankA.Report(ctx, api.ReportRequest{Subject: subject, Purpose: "curiosity", ConsentRef: "C"}); !errorAs(err, &apiErr) || apiErr.Status != 400 {
+		t.Fatalf("unknown purpose: %v", err)
+	}
+	if _, err := bankA.Report(ctx, api.ReportRequest{Subject: records.Subject{ID: "110105194912310021"}, Purpose: "loan_application", ConsentRef: "C"}); !errorAs(err, &apiErr) || apiErr.Status != 400 {
+		t.Fatalf("bad subject ID: %v", err)
+	}
+
+	// Every responder wrote a receipt; once replicated, every peer computes
+	// the same statement and it balances.
+	if err := net.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
+		t.Fatal(err)
+	}
+	period := time.Now().UTC().Format("2006-01")
+	var first *api.BillingView
+	for _, c := range []*api.Client{tax, bankA, bankB} {
+		b, err := c.Billing(ctx, period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.TotalPayable["CNY"] != 3*200 || !reflect.DeepEqual(b.TotalPayable, b.TotalReceivable) {
+			t.Fatalf("statement totals: %+v", b)
+		}
+		if first == nil {
+			first = b
+		} else if !reflect.DeepEqual(first, b) {
+			t.Fatalf("peers disagree on the statement:\n%+v\n%+v", first, b)
+		}
+	}
+	r, err := http.Get("http://" + net.Node(2).APIAddr() + "/metrics") // bank B answered bank A
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if !strings.Contains(string(data), `credmesh_query_seconds_count{op="credit_query",status="ok"}`) {
+		t.Fatal("metrics lack the query latency histogram")
+	}
+}

@@ -52,7 +52,8 @@ type Config struct {
 	// all are connected (default 1 min); until then every 2 s.
 	DiscoveryInterval time.Duration
 	// StatusInterval is how often a status is exchanged with a random
-	// connected member (default 30 s), besides once on every connection.
+	// connected member (default 10 s), besides once on every connection
+	// and once when a member joins the blocks topic.
 	StatusInterval time.Duration
 	// BanDuration is how long a peer of another network stays banned
 	// (default 10 min).
@@ -91,7 +92,7 @@ func (c *Config) setDefaults() error {
 		c.DiscoveryInterval = time.Minute
 	}
 	if c.StatusInterval <= 0 {
-		c.StatusInterval = 30 * time.Second
+		c.StatusInterval = 10 * time.Second
 	}
 	if c.BanDuration <= 0 {
 		c.BanDuration = 10 * time.Minute

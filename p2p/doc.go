@@ -22,8 +22,9 @@
 // our own issuer from the network are ignored.
 //
 // Status (/credmesh/<network>/status/1) runs when identify completes with a
-// member and every StatusInterval with a random member: both sides send
-// genesis hash and heads. Sync (/credmesh/<network>/sync/1) serves up to 128
+// member, again when a member joins the blocks topic (a block published
+// before it subscribed reached it through nobody), and every StatusInterval
+// with a random member: both sides send genesis hash and heads. Sync (/credmesh/<network>/sync/1) serves up to 128
 // blocks and 16 MiB per request, with deadlines on both sides; the client
 // validates every block (spread over the cores), stores the valid prefix,
 // and moves to another peer when one fails.

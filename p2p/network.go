@@ -10,6 +10,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -87,14 +88,24 @@ func (n *Network) start() error {
 		if err := n.loadEvidence(); err != nil {
 			return err
 		}
+		identified, err := n.host.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
+		if err != nil {
+			return err
+		}
 		if err := n.startGossip(); err != nil {
+			identified.Close()
+			return err
+		}
+		joins, err := n.blocks.EventHandler()
+		if err != nil {
+			identified.Close()
 			return err
 		}
 		n.sync = newSyncer(n)
 		n.host.SetStreamHandler(StatusProtocol(n.cfg.Params.NetworkID), n.handleStatus)
 		n.host.SetStreamHandler(SyncProtocol(n.cfg.Params.NetworkID), n.handleSync)
 		n.goLoop(n.sync.run)
-		n.goLoop(n.statusLoop)
+		n.goLoop(func(ctx context.Context) { n.statusLoop(ctx, identified, joins) })
 	}
 	n.goLoop(n.discoveryLoop)
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/p2p/p2ppb"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -108,15 +109,29 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 }
 
 // statusLoop exchanges status with every member once identify completes on
-// a new connection, and with a random connected member every
-// StatusInterval.
-func (n *Network) statusLoop(ctx context.Context) {
-	sub, err := n.host.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
-	if err != nil {
-		n.log.Error("subscribing to identify events", "err", err)
-		return
-	}
+// a new connection, again when it joins the blocks topic (a block we
+// published before it subscribed reached it through nobody), and with a
+// random connected member every StatusInterval. sub was subscribed before
+// any connection could be made, so no identify event is missed.
+func (n *Network) statusLoop(ctx context.Context, sub event.Subscription, joins *pubsub.TopicEventHandler) {
 	defer sub.Close()
+	defer joins.Cancel()
+	joined := make(chan peer.ID)
+	go func() {
+		for {
+			ev, err := joins.NextPeerEvent(ctx)
+			if err != nil {
+				return
+			}
+			if ev.Type == pubsub.PeerJoin {
+				select {
+				case joined <- ev.Peer:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
 	tick := time.NewTicker(n.cfg.StatusInterval)
 	defer tick.Stop()
 	proto := StatusProtocol(n.cfg.Params.NetworkID)
@@ -130,6 +145,10 @@ func (n *Network) statusLoop(ctx context.Context) {
 				continue
 			}
 			go n.exchangeStatus(ctx, ev.Peer)
+		case p := <-joined:
+			if n.IsMember(p) {
+				go n.exchangeStatus(ctx, p)
+			}
 		case <-tick.C:
 			if ps := n.ConnectedMembers(); len(ps) > 0 {
 				go n.exchangeStatus(ctx, ps[rand.IntN(len(ps))])

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/devnet"
 	"github.com/credmesh/credmesh/node"
+	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/records"
 	"github.com/spf13/cobra"
 )
@@ -24,6 +26,7 @@ type demoFlags struct {
 	payments int
 	loans    int
 	timeout  time.Duration
+	logLevel string
 }
 
 // demoSummary is what `credmesh demo --json` prints.
@@ -34,6 +37,9 @@ type demoSummary struct {
 	Submitted map[string]int    `json:"submitted"`
 	InSync    bool              `json:"in_sync"`
 	Timings   map[string]string `json:"timings"`
+	Payment   *api.PaymentView  `json:"payment_lookup"`
+	Report    *api.ReportView   `json:"credit_report"`
+	Billing   *api.BillingView  `json:"billing"`
 }
 
 type demoPeer struct {
@@ -51,7 +57,9 @@ func newDemoCmd() *cobra.Command {
 		Short: "Run a whole network on this machine and show it working",
 		Long: `Start a local network of real peers on loopback — a tax authority and three
 lenders, each with a home of its own — publish sample payment records and
-credit events, wait until every peer holds every chain, and print a summary.
+credit events, wait until every peer holds every chain, look a payment up with
+a light client that verifies it against the genesis, run a credit report that
+asks every member, and print a summary with the billing statement it caused.
 Each peer is a real libp2p host with its own store; they find each other through
 the private DHT and replicate over gossip and sync.`,
 		Example: `  credmesh demo
@@ -66,6 +74,7 @@ the private DHT and replicate over gossip and sync.`,
 	c.Flags().IntVar(&f.payments, "payments", 3000, "payment records the tax authority publishes")
 	c.Flags().IntVar(&f.loans, "loans", 300, "loans each lender publishes (every third goes overdue)")
 	c.Flags().DurationVar(&f.timeout, "timeout", 90*time.Second, "give up if the network is not in sync by then")
+	c.Flags().StringVar(&f.logLevel, "log-level", "info", "level of the peers' log (demo.log): debug, info, warn, error")
 	return c
 }
 
@@ -88,13 +97,16 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 			defer os.RemoveAll(dir)
 		}
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
 	logFile, err := os.Create(filepath.Join(dir, "demo.log"))
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
 	fmt.Fprintf(progress, "creating %d homes under %s (peer logs: %s)\n", len(devnet.DefaultMembers), dir, logFile.Name())
-	net, err := devnet.Create(devnet.Options{Dir: dir, Network: "demo", Logger: node.NewLogger(configLog(), logFile)})
+	net, err := devnet.Create(devnet.Options{Dir: dir, Network: "demo", Logger: node.NewLogger(config.LogConfig{Level: f.logLevel, Format: "text"}, logFile)})
 	if err != nil {
 		return err
 	}
@@ -113,14 +125,54 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 
 	wctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
+	last := -1
 	err = net.WaitInSync(wctx, func(done, total int) {
-		fmt.Fprintf(progress, "\rwaiting until every peer holds every chain: %d/%d", done, total)
+		if done != last { // a line per change, not per poll
+			fmt.Fprintf(progress, "every peer holds every chain: %d of %d (peer, chain) pairs in sync\n", done, total)
+			last = done
+		}
 	})
-	fmt.Fprintln(progress)
 	inSync := err == nil
 	timings["in_sync"] = since(start)
+	if !inSync {
+		return &exitError{code: 1, msg: err.Error()}
+	}
 
-	sum := demoSummary{Dir: dir, Network: "demo", Submitted: submitted, InSync: inSync, Timings: timings}
+	fmt.Fprintf(progress, "looking a payment up with a light client, and running a credit report\n")
+	g, err := config.LoadGenesis(net.Homes[0].GenesisPath())
+	if err != nil {
+		return err
+	}
+	orderID := records.SampleOrderID(net.Opts.Members[0].Dir, 42)
+	lctx, lcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer lcancel()
+	pay, err := lookupPayment(lctx, g, orderID, "")
+	if err != nil {
+		return fmt.Errorf("light client lookup of %s: %w", orderID, err)
+	}
+	timings["lookup"] = since(start)
+	lender := api.NewClient(net.Node(1).APIAddr(), "")
+	subject := records.Subject{Kind: "cn-rid", ID: records.SampleResidentID(0)}
+	report, err := lender.Report(ctx, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "DEMO-CONSENT-0001"})
+	if err != nil {
+		return fmt.Errorf("credit report: %w", err)
+	}
+	timings["report"] = since(start)
+	// The receipts of the report reach every peer; then every peer's
+	// statement is the same.
+	if err := net.WaitInSync(wctx, nil); err != nil {
+		return err
+	}
+	statement, err := api.NewClient(net.Node(0).APIAddr(), "").Billing(ctx, time.Now().UTC().Format("2006-01"))
+	if err != nil {
+		return err
+	}
+
+	issuer, _ := p2p.PeerIDOf(pay.Issuer)
+	sum := demoSummary{Dir: dir, Network: "demo", Submitted: submitted, InSync: inSync, Timings: timings,
+		Payment: node.PaymentView(pay.Record, issuer.String(), net.Opts.Members[0].Name, pay.Height, pay.Header.Hash.String()),
+		Report:  report, Billing: statement}
+	sum.Payment.Peer = pay.Peer.String()
 	for i, h := range net.Homes {
 		nd := net.Node(i)
 		st := nd.Status()
@@ -136,9 +188,6 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 		}
 	} else {
 		printDemo(out, sum, net)
-	}
-	if !inSync {
-		return &exitError{code: 1, msg: err.Error()}
 	}
 	if f.keep {
 		printKeep(out, net)
@@ -201,10 +250,22 @@ func printDemo(w io.Writer, s demoSummary, net *devnet.Net) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n(each row: the block height this peer holds of every member's chain)\n")
-	if s.InSync {
-		fmt.Fprintf(w, "every peer holds every chain: in sync after %s\n", s.Timings["in_sync"])
-	} else {
-		fmt.Fprintf(w, "NOT in sync after %s\n", s.Timings["in_sync"])
+	fmt.Fprintf(w, "every peer holds every chain: in sync after %s\n", s.Timings["in_sync"])
+
+	p := s.Payment
+	fmt.Fprintf(w, "\nlight client: payment %s fetched from %.20s… and verified against the genesis\n", p.OrderID, p.Peer)
+	fmt.Fprintf(w, "  %s, %s, period %s: %s %s, block %d of %s\n", p.IssuerName, p.Category, p.Period, minor(p.AmountMinor), p.Currency, p.Height, short(p.IssuerName))
+
+	r := s.Report
+	fmt.Fprintf(w, "\ncredit report by %s in %d ms: %d of %d members answered, every answer signed and verified\n",
+		s.Peers[1].Name, r.ElapsedMS, r.Summary.Answered, r.Summary.Asked)
+	fmt.Fprintf(w, "  active accounts %d with %d lenders, worst %d days overdue, %d institutions queried for lending in 30 days\n",
+		r.Summary.ActiveAccounts, r.Summary.ActiveLenders, r.Summary.WorstDaysOverdue, r.Summary.LendingQueriers30d)
+
+	b := s.Billing
+	fmt.Fprintf(w, "\nbilling %s from the query receipts on the chains (every peer computes the same):\n", b.Period)
+	for _, l := range b.Lines {
+		fmt.Fprintf(w, "  %-24s made %d, served %d, net %s CNY\n", l.Name, l.QueriesMade, l.QueriesServed, signed(l.Net["CNY"]))
 	}
 }
 

@@ -231,3 +231,25 @@ func TestThreePeersFromTheREADME(t *testing.T) {
 		t.Fatalf("status text:\n%s", text)
 	}
 }
+
+// make demo's command: a whole network in sync, a verified payment lookup,
+// a report every member answered, and a balanced statement.
+func TestDemo(t *testing.T) {
+	out := mustRun(t, "demo", "--json", "--payments", "600", "--loans", "60")
+	var s struct {
+		InSync  bool              `json:"in_sync"`
+		Peers   []json.RawMessage `json:"peers"`
+		Payment api.PaymentView   `json:"payment_lookup"`
+		Report  api.ReportView    `json:"credit_report"`
+		Billing api.BillingView   `json:"billing"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("demo --json: %v\n%s", err, out)
+	}
+	if !s.InSync || len(s.Peers) != 4 || !s.Payment.Verified || s.Report.Summary.Answered != 4 {
+		t.Fatalf("demo summary: %s", out)
+	}
+	if s.Billing.TotalPayable["CNY"] == 0 || s.Billing.TotalPayable["CNY"] != s.Billing.TotalReceivable["CNY"] {
+		t.Fatalf("demo billing: %+v", s.Billing)
+	}
+}

@@ -22,7 +22,8 @@ Start with 'credmesh demo' to see a whole network on this machine.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newInitCmd(), newGenesisCmd(), newRunCmd(), newSubmitCmd(), newStatusCmd(), newDemoCmd())
+	root.AddCommand(newInitCmd(), newGenesisCmd(), newRunCmd(), newSubmitCmd(), newStatusCmd(),
+		newQueryCmd(), newReportCmd(), newBillingCmd(), newCreditCmd(), newDemoCmd())
 	return root
 }
 
@@ -58,6 +59,3 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
-
-// configLog is the log configuration of in-process peers (demo): info, text.
-func configLog() config.LogConfig { return config.LogConfig{Level: "info", Format: "text"} }

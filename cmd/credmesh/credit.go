@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/credmesh/credmesh/records"
+	"github.com/spf13/cobra"
+)
+
+func newCreditCmd() *cobra.Command {
+	c := &cobra.Command{Use: "credit", Short: "Manage this institution's private credit data"}
+	c.AddCommand(newCreditImportCmd())
+	return c
+}
+
+func newCreditImportCmd() *cobra.Command {
+	var (
+		home    string
+		publish bool
+		asJSON  bool
+	)
+	c := &cobra.Command{
+		Use:   "import --home DIR FILE",
+		Short: "Import credit events into this peer's own store, never gossiped",
+		Long: `Import credit events (CSV or JSON lines, type credit_event) into the running
+peer's own store. They are never put in a block or sent to other peers; they
+leave this peer only inside signed answers to credit queries, each of which is
+recorded by a receipt on this institution's chain.
+
+With --publish, the negative events (overdue, defaulted) are published on this
+institution's chain instead, where every member holds them until they expire.`,
+		Example: `  credmesh credit import --home ./bank-a loans.csv
+  credmesh credit import --home ./bank-a arrears.jsonl --publish`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, err := homeClient(home)
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			lines, err := records.ParseFile(args[0], f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			var results []lineResult
+			var batch []records.Record
+			var nums []int
+			for _, l := range lines {
+				if l.Err != nil {
+					results = append(results, lineResult{Line: l.Num, Status: "refused", Error: l.Err.Error()})
+					continue
+				}
+				batch, nums = append(batch, l.Record), append(nums, l.Num)
+			}
+			for len(batch) > 0 {
+				n := min(len(batch), submitBatch)
+				resp, err := client.ImportCredit(cmd.Context(), batch[:n], publish)
+				if err != nil {
+					return err
+				}
+				for i, r := range resp.Results {
+					results = append(results, lineResult{Line: nums[i], Status: r.Status, Error: r.Error})
+				}
+				batch, nums = batch[n:], nums[n:]
+			}
+			return reportSubmit(cmd, args[0], results, asJSON, false)
+		},
+	}
+	homeFlag(c, &home)
+	c.Flags().BoolVar(&publish, "publish", false, "publish overdue and defaulted events on this institution's chain")
+	c.Flags().BoolVar(&asJSON, "json", false, "print every line's result as JSON")
+	return c
+}

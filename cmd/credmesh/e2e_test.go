@@ -230,6 +230,44 @@ func TestThreePeersFromTheREADME(t *testing.T) {
 	if !strings.Contains(text, "Tax Bureau") || !strings.Contains(text, "members connected 2 of 2") {
 		t.Fatalf("status text:\n%s", text)
 	}
+
+	// A light client verifies a payment from the genesis alone.
+	genesis := filepath.Join(peers[1].home, "genesis.json")
+	out = mustRun(t, "query", "payment", recs[42].OrderID, "--genesis", genesis)
+	if !strings.Contains(out, "verified") || !strings.Contains(out, recs[42].Period) {
+		t.Fatalf("query payment:\n%s", out)
+	}
+	if _, errOut, code := credmesh(t, "query", "payment", "NO-SUCH-ORDER-0001", "--genesis", genesis); code != 3 || !strings.Contains(errOut, "no payment") {
+		t.Fatalf("unknown order: exit %d: %s", code, errOut)
+	}
+
+	// Bank B keeps a loan private; Bank A's report finds it, and the
+	// receipts bill Bank A.
+	loans := filepath.Join(t.TempDir(), "loans.jsonl")
+	var lines []string
+	for _, r := range records.SampleCreditEvents("bank-b", 0, 100) {
+		b, _ := json.Marshal(r)
+		lines = append(lines, string(b))
+	}
+	os.WriteFile(loans, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	if out := mustRun(t, "credit", "import", "--home", peers[2].home, loans); !strings.Contains(out, "0 refused") {
+		t.Fatalf("credit import: %s", out)
+	}
+	subject := records.SampleCreditEvents("bank-b", 0, 100)[0].Subject.ID
+	out = mustRun(t, "report", subject, "--home", peers[1].home, "--purpose", "loan_application", "--consent", "C-1")
+	if !strings.Contains(out, "members answered        3 of 3") || !strings.Contains(out, "active accounts         1 with 1 lenders") {
+		t.Fatalf("report:\n%s", out)
+	}
+	eventually(t, 30*time.Second, "the receipts are billed on every peer", func() bool {
+		for _, p := range peers {
+			out, _, code := credmesh(t, "billing", "--home", p.home, "--json")
+			var b api.BillingView
+			if code != 0 || json.Unmarshal([]byte(out), &b) != nil || b.TotalPayable["CNY"] != 600 || b.TotalReceivable["CNY"] != 600 {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // make demo's command: a whole network in sync, a verified payment lookup,

@@ -32,13 +32,14 @@ func TestFiveMembersDiscoverAndReplicate(t *testing.T) {
 		return true
 	})
 	t.Logf("five members found each other in %s", time.Since(start).Round(time.Millisecond))
-	// Peer routing finds a member by ID alone.
-	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	ai, err := peers[0].net.FindPeer(fctx, peers[4].info().ID)
-	if err != nil || len(ai.Addrs) == 0 {
-		t.Fatalf("FindPeer of member 4: %v %v", ai, err)
-	}
+	// Peer routing finds a member by ID alone (its addresses arrive with
+	// identify, which may still be under way on a fresh connection).
+	eventually(t, 10*time.Second, "FindPeer returns member 4's addresses", func() bool {
+		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		ai, err := peers[0].net.FindPeer(fctx, peers[4].info().ID)
+		return err == nil && len(ai.Addrs) > 0
+	})
 
 	time.Sleep(1500 * time.Millisecond) // one gossipsub heartbeat to form the mesh
 	peers[2].seal(ctx, 3, 50)

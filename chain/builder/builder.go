@@ -46,7 +46,7 @@ type Builder struct {
 	sealed chan *chain.Block
 	done   chan struct{}
 
-	pending atomic.Int64 // len(pool), readable from any goroutine
+	pending atomic.Int64 // entries in the pool and in flight, readable from any goroutine
 
 	// Owned by Run.
 	head    *chain.SignedHeader
@@ -54,6 +54,7 @@ type Builder struct {
 	keys    map[string]struct{} // keys of pooled entries
 	nextSeq uint64
 	since   time.Time // when the oldest pooled entry was accepted
+	flight  *flight   // sealed blocks being written, if any
 }
 
 type pooled struct {

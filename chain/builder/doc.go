@@ -14,7 +14,9 @@
 //     in sequence order, signed, and written together with the removal of
 //     their entries from the pool in one fsynced batch.
 //  3. Only after that batch is durable is a block sent on Sealed() for
-//     publishing.
+//     publishing. The batch is written while the loop goes on accepting
+//     (one batch in flight at a time); until it lands, its entries' keys
+//     stay taken.
 //
 // After a crash, New reloads the pool; the store holds every sealed block.
 // A block that was signed but whose batch never reached the disk was never

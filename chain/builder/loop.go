@@ -12,35 +12,112 @@ import (
 // Run owns the pool: it accepts submissions, seals blocks and hands them
 // out, until ctx ends. Entries still pending then stay in the durable pool
 // for the next start. Run closes Sealed when it returns.
+//
+// Sealed blocks are written by a goroutine of their own (one batch in
+// flight at a time) while the loop goes on accepting entries: the two
+// fsyncs, of the pending log and of the sealed blocks, overlap instead of
+// taking turns.
 func (b *Builder) Run(ctx context.Context) error {
 	defer close(b.sealed)
 	defer close(b.done)
+	defer b.abandonFlight()
 	tick := time.NewTicker(b.tickEvery())
 	defer tick.Stop()
 	for {
+		var landed <-chan error
+		if b.flight != nil {
+			landed = b.flight.done
+		}
+		var err error
 		select {
 		case <-ctx.Done():
 			return nil
 		case req := <-b.submit:
-			reqs := b.drain(req)
-			b.accept(reqs)
-			if err := b.sealFull(ctx); err != nil {
-				return err
+			b.accept(b.drain(req))
+			err = b.seal(false)
+		case werr := <-landed:
+			if err = b.land(ctx, werr); err == nil {
+				err = b.seal(false)
 			}
 		case <-tick.C:
 			if len(b.pool) > 0 && b.cfg.Now().Sub(b.since) >= b.cfg.Params.BlockInterval {
-				if err := b.seal(ctx, true); err != nil {
-					return err
-				}
+				err = b.seal(true)
 			}
 		case reply := <-b.flush:
-			err := b.seal(ctx, true)
+			err = b.flushAll(ctx)
 			reply <- err
-			if err != nil {
-				return err
-			}
+		}
+		if err != nil {
+			return err
 		}
 	}
+}
+
+// flight is a batch of sealed blocks being written. Its entries have left
+// the pool but their keys stay taken until it lands.
+type flight struct {
+	vbs     []*chain.VerifiedBlock
+	keys    [][]byte
+	entries int
+	done    chan error
+}
+
+// land finishes the flight: its blocks are durable, so their keys are in
+// the store and the blocks go out for publishing.
+func (b *Builder) land(ctx context.Context, werr error) error {
+	f := b.flight
+	b.flight = nil
+	if werr != nil {
+		// Nothing was published and the pending log still holds every
+		// entry: a restart seals them again.
+		return fmt.Errorf("builder: persisting sealed blocks: %w", werr)
+	}
+	for _, k := range f.keys {
+		delete(b.keys, string(k))
+	}
+	b.updatePending()
+	for _, vb := range f.vbs {
+		b.cfg.Logger.Debug("sealed block", "height", vb.Height, "entries", len(vb.Entries))
+		select {
+		case b.sealed <- vb.Block:
+		case <-ctx.Done():
+			return nil // persisted; peers sync it from the store
+		}
+	}
+	return nil
+}
+
+// flushAll seals everything pending and waits until it is durable.
+func (b *Builder) flushAll(ctx context.Context) error {
+	if b.flight != nil {
+		if err := b.land(ctx, <-b.flight.done); err != nil {
+			return err
+		}
+	}
+	if err := b.seal(true); err != nil {
+		return err
+	}
+	if b.flight != nil {
+		return b.land(ctx, <-b.flight.done)
+	}
+	return nil
+}
+
+// abandonFlight waits for a write in progress when Run stops, so nothing
+// writes to the store after Run returns.
+func (b *Builder) abandonFlight() {
+	if b.flight != nil {
+		<-b.flight.done
+		b.flight = nil
+	}
+}
+
+func (b *Builder) updatePending() {
+	n := len(b.pool)
+	if b.flight != nil {
+		n += b.flight.entries
+	}
+	b.pending.Store(int64(n))
 }
 
 func (b *Builder) tickEvery() time.Duration {
@@ -117,7 +194,7 @@ func (b *Builder) accept(reqs []*request) {
 		b.pool = append(b.pool, *p)
 		b.keys[string(p.key)] = struct{}{}
 	}
-	b.pending.Store(int64(len(b.pool)))
+	b.updatePending()
 }
 
 func (b *Builder) admit(key []byte, inThis map[string]struct{}, sealed bool) error {
@@ -171,15 +248,14 @@ func describeKey(e *chainpb.Entry) string {
 	return "entry"
 }
 
-// sealFull seals every full block the pool holds.
-func (b *Builder) sealFull(ctx context.Context) error {
-	return b.seal(ctx, false)
-}
-
 // seal cuts the pool into blocks in sequence order — all of it if partial
-// is set, else only full blocks — and persists them in one fsynced batch
-// before handing them out.
-func (b *Builder) seal(ctx context.Context, partial bool) error {
+// is set, else only full blocks — signs them and starts writing them, with
+// the pending mark, in one fsynced batch. With a batch already in flight it
+// does nothing; the loop seals again when that batch lands.
+func (b *Builder) seal(partial bool) error {
+	if b.flight != nil {
+		return nil
+	}
 	p := b.cfg.Params
 	var (
 		vbs  []*chain.VerifiedBlock
@@ -212,28 +288,19 @@ func (b *Builder) seal(ctx context.Context, partial bool) error {
 	if len(rest) > 0 {
 		end = rest[0].seq
 	}
-	if err := b.cfg.Store.AppendSealed(vbs, end); err != nil {
-		// Nothing was published and the pool is intact on disk; a restart
-		// seals these entries again.
-		return fmt.Errorf("builder: persisting sealed blocks: %w", err)
+	f := &flight{vbs: vbs, done: make(chan error, 1)}
+	for _, e := range b.pool[:len(b.pool)-len(rest)] {
+		f.keys = append(f.keys, e.key)
 	}
-	for _, p := range b.pool[:len(b.pool)-len(rest)] {
-		delete(b.keys, string(p.key))
-	}
+	f.entries = len(f.keys)
 	b.pool = append(b.pool[:0:0], rest...)
-	b.pending.Store(int64(len(b.pool)))
 	if len(rest) > 0 {
 		b.since = now
 	}
 	b.head = head
-	for _, vb := range vbs {
-		b.cfg.Logger.Debug("sealed block", "height", vb.Height, "entries", len(vb.Entries))
-		select {
-		case b.sealed <- vb.Block:
-		case <-ctx.Done():
-			return nil // persisted; a restarted node publishes from the store
-		}
-	}
+	b.flight = f
+	b.updatePending()
+	go func() { f.done <- b.cfg.Store.AppendSealed(vbs, end) }()
 	return nil
 }
 

@@ -49,8 +49,7 @@ type Pending struct {
 	Entry []byte
 }
 
-// pool is the open pending log. Its methods are called by one goroutine,
-// the builder's loop.
+// pool is the open pending log, guarded by Store.poolMu.
 type pool struct {
 	fs   vfs.FS
 	dir  string
@@ -296,8 +295,11 @@ func (p *pool) close() error {
 
 // AddPending appends entries with sequence numbers first, first+1, ... to
 // the pending log and returns once they are on disk (one fsync for the
-// batch). Only the builder's loop calls it.
+// batch). Only the builder calls it, from one goroutine; AppendSealed may
+// run at the same time.
 func (s *Store) AddPending(first uint64, entries [][]byte) error {
+	s.poolMu.Lock()
+	defer s.poolMu.Unlock()
 	if err := s.pool.append(first, entries); err != nil {
 		return fmt.Errorf("store: writing pending entries: %w", err)
 	}
@@ -313,6 +315,8 @@ func (s *Store) LoadPending() (entries []Pending, next uint64, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	s.poolMu.Lock()
+	defer s.poolMu.Unlock()
 	out, err := s.pool.load(mark)
 	if err != nil {
 		return nil, 0, err
@@ -353,6 +357,8 @@ func (s *Store) AppendSealed(vbs []*chain.VerifiedBlock, pendingEnd uint64) erro
 	if err != nil {
 		return err
 	}
+	s.poolMu.Lock()
+	defer s.poolMu.Unlock()
 	if err := s.pool.release(pendingEnd, s.poolNext); err != nil {
 		return fmt.Errorf("store: removing sealed pending segments: %w", err)
 	}

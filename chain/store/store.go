@@ -47,7 +47,9 @@ type Store struct {
 	// step.
 	appendMu sync.Mutex
 
-	// The builder's pending log; used by its loop only.
+	// The builder's pending log: appended by its loop, released by its
+	// sealed-block writer.
+	poolMu   sync.Mutex
 	pool     *pool
 	poolNext uint64 // sequence number after the last pending record
 }

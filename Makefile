@@ -5,9 +5,9 @@ BUF_VERSION           := v1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.10
 PKGS     := ./...
 # Packages with concurrency, run under the race detector by `make race`.
-RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devnet/...
+RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devnet/... ./simnet/...
 
-.PHONY: all build test race bench lint proto fuzz clean demo
+.PHONY: all build test race bench lint proto fuzz clean demo simnet
 
 all: build
 
@@ -17,6 +17,14 @@ build:
 ## demo: a whole network of real peers on this machine (see `credmesh demo --help`).
 demo: build
 	$(BIN)/credmesh demo
+
+## simnet: the standard scenarios in wall-clock time, reports under SIMOUT.
+SIMOUT ?= simnet-reports
+simnet: build
+	$(BIN)/credmesh sim --scenario standard --out $(SIMOUT)/standard
+	$(BIN)/credmesh sim --scenario fanout --out $(SIMOUT)/fanout
+	$(BIN)/credmesh sim --scenario faults --out $(SIMOUT)/faults
+	$(BIN)/credmesh sim --scenario propagation --peers 40 --duration 20s --out $(SIMOUT)/propagation-40
 
 ## test: vet, then every package's tests (seed corpora of the fuzz targets included).
 test:

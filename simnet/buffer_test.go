@@ -1,0 +1,5 @@
+package simnet
+
+import "strings"
+
+type bytesBuffer struct{ strings.Builder }

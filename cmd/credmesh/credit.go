@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
+	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/records"
 	"github.com/spf13/cobra"
 )
@@ -38,35 +36,11 @@ institution's chain instead, where every member holds them until they expire.`,
 			if err != nil {
 				return err
 			}
-			f, err := os.Open(args[0])
+			results, err := sendFile(args[0], func(batch []records.Record) (*api.SubmitResponse, error) {
+				return client.ImportCredit(cmd.Context(), batch, publish)
+			})
 			if err != nil {
 				return err
-			}
-			defer f.Close()
-			lines, err := records.ParseFile(args[0], f)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			var results []lineResult
-			var batch []records.Record
-			var nums []int
-			for _, l := range lines {
-				if l.Err != nil {
-					results = append(results, lineResult{Line: l.Num, Status: "refused", Error: l.Err.Error()})
-					continue
-				}
-				batch, nums = append(batch, l.Record), append(nums, l.Num)
-			}
-			for len(batch) > 0 {
-				n := min(len(batch), submitBatch)
-				resp, err := client.ImportCredit(cmd.Context(), batch[:n], publish)
-				if err != nil {
-					return err
-				}
-				for i, r := range resp.Results {
-					results = append(results, lineResult{Line: nums[i], Status: r.Status, Error: r.Error})
-				}
-				batch, nums = batch[n:], nums[n:]
 			}
 			return reportSubmit(cmd, args[0], results, asJSON, false)
 		},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/credmesh/credmesh/api"
 	"os"
 
 	"github.com/credmesh/credmesh/records"
@@ -40,46 +41,10 @@ Field names and examples: docs/OPERATIONS.md.`,
 			if err != nil {
 				return err
 			}
-			f, err := os.Open(args[0])
+			results, err := sendFile(args[0], func(batch []records.Record) (*api.SubmitResponse, error) {
+				return client.Submit(cmd.Context(), batch)
+			})
 			if err != nil {
-				return err
-			}
-			defer f.Close()
-			lines, err := records.ParseFile(args[0], f)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			results := make([]lineResult, 0, len(lines))
-			var batch []records.Record
-			var batchLines []int
-			flush := func() error {
-				if len(batch) == 0 {
-					return nil
-				}
-				resp, err := client.Submit(cmd.Context(), batch)
-				if err != nil {
-					return err
-				}
-				for i, r := range resp.Results {
-					results = append(results, lineResult{Line: batchLines[i], Status: r.Status, Error: r.Error})
-				}
-				batch, batchLines = batch[:0], batchLines[:0]
-				return nil
-			}
-			for _, l := range lines {
-				if l.Err != nil {
-					results = append(results, lineResult{Line: l.Num, Status: "refused", Error: l.Err.Error()})
-					continue
-				}
-				batch = append(batch, l.Record)
-				batchLines = append(batchLines, l.Num)
-				if len(batch) == submitBatch {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
-			}
-			if err := flush(); err != nil {
 				return err
 			}
 			return reportSubmit(cmd, args[0], results, asJSON, verbose)
@@ -89,6 +54,42 @@ Field names and examples: docs/OPERATIONS.md.`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print every line's result as JSON")
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list accepted lines")
 	return c
+}
+
+// sendFile parses a CSV or JSON lines file and sends its good records in
+// batches of submitBatch; every line gets its result, parse errors included.
+func sendFile(path string, send func([]records.Record) (*api.SubmitResponse, error)) ([]lineResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	lines, err := records.ParseFile(path, f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	results := make([]lineResult, 0, len(lines))
+	var batch []records.Record
+	var nums []int
+	for _, l := range lines {
+		if l.Err != nil {
+			results = append(results, lineResult{Line: l.Num, Status: "refused", Error: l.Err.Error()})
+			continue
+		}
+		batch, nums = append(batch, l.Record), append(nums, l.Num)
+	}
+	for len(batch) > 0 {
+		n := min(len(batch), submitBatch)
+		resp, err := send(batch[:n])
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range resp.Results {
+			results = append(results, lineResult{Line: nums[i], Status: r.Status, Error: r.Error})
+		}
+		batch, nums = batch[n:], nums[n:]
+	}
+	return results, nil
 }
 
 func reportSubmit(cmd *cobra.Command, file string, results []lineResult, asJSON, verbose bool) error {

@@ -21,10 +21,10 @@ demo: build
 ## simnet: the standard scenarios in wall-clock time, reports under SIMOUT.
 SIMOUT ?= simnet-reports
 simnet: build
-	$(BIN)/credmesh sim --scenario standard --out $(SIMOUT)/standard
+	$(BIN)/credmesh sim --scenario standard --peers 12 --out $(SIMOUT)/standard
 	$(BIN)/credmesh sim --scenario fanout --out $(SIMOUT)/fanout
-	$(BIN)/credmesh sim --scenario faults --out $(SIMOUT)/faults
-	$(BIN)/credmesh sim --scenario propagation --peers 40 --duration 20s --out $(SIMOUT)/propagation-40
+	$(BIN)/credmesh sim --scenario faults --peers 12 --out $(SIMOUT)/faults
+	$(BIN)/credmesh sim --scenario propagation --peers 24 --duration 20s --out $(SIMOUT)/propagation-24
 
 ## test: vet, then every package's tests (seed corpora of the fuzz targets included).
 test:

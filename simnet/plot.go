@@ -97,10 +97,11 @@ func (r *Report) timelinePlot() (*plot.Plot, error) {
 	p.Y.Label.Text = "delay to all peers (ms, log)"
 	logAxis(&p.Y, len(r.Timeline))
 	xys := make(plotter.XYs, 0, len(r.Timeline))
-	ymax := 1.0
+	ymin, ymax := math.Inf(1), 1.0
 	for _, b := range r.Timeline {
-		xys = append(xys, plotter.XY{X: b.At, Y: math.Max(b.ToAllMs, 0.1)})
-		ymax = math.Max(ymax, b.ToAllMs)
+		y := math.Max(b.ToAllMs, 0.1)
+		xys = append(xys, plotter.XY{X: b.At, Y: y})
+		ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
 	}
 	if len(xys) > 0 {
 		sc, err := plotter.NewScatter(xys)
@@ -115,7 +116,7 @@ func (r *Report) timelinePlot() (*plot.Plot, error) {
 			break
 		}
 		x := e.At.Seconds()
-		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0.1}, {X: x, Y: ymax * 2}})
+		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: ymin}, {X: x, Y: ymax * 2}})
 		if err != nil {
 			return nil, err
 		}

@@ -175,7 +175,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
-	n.log.Info("peer running", "peer", n.net.ID(), "api", n.api.Addr(), "network", n.params.NetworkID)
+	n.log.Info("peer running", "peer", n.net.ID(), "api", n.APIAddr(), "network", n.params.NetworkID)
 
 	var runErr error
 loop:

@@ -105,6 +105,9 @@ func (lc *LightClient) LookupPayment(ctx context.Context, orderID string, from p
 		}
 		errs = append(errs, err)
 	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("%w: %w", ErrUnreachable, ctx.Err()) // ended before any peer was asked
+	}
 	for _, err := range errs {
 		if !errors.Is(err, ErrNotFound) {
 			return nil, errors.Join(errs...)

@@ -136,12 +136,6 @@
 // once every peer is connected to nine tenths of the members (the report
 // says how many).
 //
-// node.Run logs n.api.Addr() before its loop, which panics when
-// Options.NoAPI left n.api nil; with the API on, its HTTP listener is real
-// network I/O, which a synctest bubble cannot wait for. Until node.Run is
-// fixed, Peer recovers that panic and runs the node's loop itself
-// (noapi.go): a chain/builder.Builder on the node's store, sealed blocks
-// published through the node's p2p.Network, and a queryproto server and
-// reporter whose receipts go to that builder. Once node.Run runs without
-// an API, simnet uses it and node.Report unchanged.
+// Peers run without their HTTP API (node.Options.NoAPI): its listener
+// would be real network I/O, which a synctest bubble cannot wait for.
 package simnet

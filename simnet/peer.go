@@ -53,7 +53,6 @@ type Peer struct {
 
 	mu      sync.Mutex
 	node    *node.Node
-	own     *ownLoop // see noapi.go
 	query   *queryServer
 	cancel  context.CancelFunc
 	done    chan error
@@ -149,49 +148,18 @@ func (p *Peer) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	fellBack := make(chan *ownLoop, 1)
-	go func() { done <- p.run(ctx, nd, o, fellBack) }()
+	go func() { done <- nd.Run(ctx) }()
 	select {
 	case <-running.ch:
-	case own := <-fellBack:
-		if own == nil {
-			cancel()
-			return fmt.Errorf("simnet: peer %d: %w", p.Index, <-done)
-		}
-		p.own = own
-	}
-	qs, err := startQueryServer(p, nd, o)
-	if err != nil {
+	case err := <-done:
 		cancel()
-		<-done
-		return err
+		return fmt.Errorf("simnet: peer %d: %w", p.Index, err)
 	}
+	qs := newQueryServer(p, nd)
 	p.node, p.query, p.cancel, p.done = nd, qs, cancel, done
 	p.started++
 	p.net.rec.peerUp(p.Index, time.Now())
 	return nil
-}
-
-// run runs nd until ctx ends: node.Run, or, when node.Run cannot run
-// without an API, the loop of noapi.go over the node's store and network.
-func (p *Peer) run(ctx context.Context, nd *node.Node, o node.Options, fellBack chan<- *ownLoop) error {
-	err, panicked := runNode(ctx, nd)
-	if panicked == nil {
-		return err
-	}
-	own, oerr := startOwnLoop(nd, o)
-	if oerr != nil {
-		fellBack <- nil
-		return fmt.Errorf("node.Run panicked (%v) and the fallback failed: %w", panicked, oerr)
-	}
-	fellBack <- own
-	<-ctx.Done()
-	return own.stop()
-}
-
-func runNode(ctx context.Context, nd *node.Node) (err error, panicked any) {
-	defer func() { panicked = recover() }()
-	return nd.Run(ctx), nil
 }
 
 // Stop shuts the node down cleanly and waits for it, after the workloads'
@@ -200,16 +168,13 @@ func (p *Peer) Stop() error {
 	p.busy.close()
 	defer p.busy.open()
 	p.mu.Lock()
-	cancel, done, qs := p.cancel, p.done, p.query
-	p.node, p.own, p.query, p.cancel, p.done = nil, nil, nil, nil, nil
+	cancel, done := p.cancel, p.done
+	p.node, p.query, p.cancel, p.done = nil, nil, nil, nil
 	p.mu.Unlock()
 	if cancel == nil {
 		return nil
 	}
 	p.net.rec.peerDown(p.Index, time.Now())
-	if qs != nil {
-		qs.close()
-	}
 	cancel()
 	return <-done
 }
@@ -227,29 +192,23 @@ func (p *Peer) Crash() error {
 // is durable (node.Submit).
 func (p *Peer) Submit(ctx context.Context, recs []records.Record) ([]error, error) {
 	p.mu.Lock()
-	nd, own := p.node, p.own
+	nd := p.node
 	p.mu.Unlock()
-	switch {
-	case own != nil:
-		return own.submit(ctx, recs)
-	case nd != nil:
-		return nd.Submit(ctx, recs)
+	if nd == nil {
+		return nil, ErrNotRunning
 	}
-	return nil, ErrNotRunning
+	return nd.Submit(ctx, recs)
 }
 
 // Pending returns how many accepted records wait to be sealed.
 func (p *Peer) Pending() int {
 	p.mu.Lock()
-	nd, own := p.node, p.own
+	nd := p.node
 	p.mu.Unlock()
-	switch {
-	case own != nil:
-		return own.b.Pending()
-	case nd != nil:
-		return nd.Pending()
+	if nd == nil {
+		return 0
 	}
-	return 0
+	return nd.Pending()
 }
 
 // ErrNotRunning is returned for work sent to a stopped peer.

@@ -35,7 +35,7 @@ func ValidateBlock(b *Block, head *SignedHeader, members Members, p Params, now 
 	if ahead := b.Time.Sub(now); ahead > p.MaxClockSkew {
 		return nil, fmt.Errorf("%w: %s ahead", ErrFromFuture, ahead)
 	}
-	if err := checkLink(b.SignedHeader, head); err != nil {
+	if err := CheckLink(b.SignedHeader, head); err != nil {
 		return nil, err
 	}
 	return vb, nil
@@ -91,8 +91,9 @@ func validateContent(b *Block, members Members, p Params) (*VerifiedBlock, error
 	return vb, nil
 }
 
-// checkLink checks that s follows head directly.
-func checkLink(s *SignedHeader, head *SignedHeader) error {
+// CheckLink checks that s follows head (nil: we hold none of its chain)
+// directly: the next height, linked by hash, not back in time.
+func CheckLink(s *SignedHeader, head *SignedHeader) error {
 	switch {
 	case head == nil && s.Height == 1:
 		return nil

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/config"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/event"
@@ -54,7 +55,7 @@ func New(cfg Config) (*Network, error) {
 		forks:   newForks(),
 	}
 	for iss := range cfg.Members {
-		id, err := PeerIDOf(iss)
+		id, err := config.PeerIDFromIssuer(iss)
 		if err != nil {
 			return nil, fmt.Errorf("p2p: member %s: %w", iss.Short(), err)
 		}

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/credmesh/credmesh/config"
 	"os"
 	"regexp"
 	"strings"
@@ -64,7 +65,7 @@ func examples(t *testing.T) map[string]string {
 	issuer := chain.IssuerOf(key.Public().(ed25519.PublicKey))
 	put("seed", seed)
 	put("issuer", issuer[:])
-	pid, err := p2p.PeerIDOf(issuer)
+	pid, err := config.PeerIDFromIssuer(issuer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/credmesh/credmesh/config"
 	"math/rand/v2"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
-	"github.com/credmesh/credmesh/p2p"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -48,7 +48,7 @@ func NewLightClient(h host.Host, g Genesis) (*LightClient, error) {
 	}
 	lc := &LightClient{host: h, genesis: g, client: NewClient(h, g.NetworkID), members: make(map[peer.ID]bool)}
 	for iss := range g.Members {
-		id, err := p2p.PeerIDOf(iss)
+		id, err := config.PeerIDFromIssuer(iss)
 		if err != nil {
 			return nil, fmt.Errorf("%w: member %s: %v", ErrConfig, iss.Short(), err)
 		}

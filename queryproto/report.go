@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/credmesh/credmesh/config"
 	"slices"
 	"sync"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/chain/store"
-	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -83,7 +83,7 @@ func NewReporter(cfg ReporterConfig) (*Reporter, error) {
 		peers:  make(map[chain.IssuerID]peer.ID, len(cfg.Members)),
 	}
 	for iss := range cfg.Members {
-		id, err := p2p.PeerIDOf(iss)
+		id, err := config.PeerIDFromIssuer(iss)
 		if err != nil {
 			return nil, fmt.Errorf("%w: member %s: %v", ErrConfig, iss.Short(), err)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/credmesh/credmesh/config"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
@@ -148,7 +149,7 @@ func failure(status querypb.Status, msg string) *querypb.Response {
 // member returns the issuer of a member peer, or an error wrapping
 // ErrUnauthorized.
 func (s *Server) member(p peer.ID) (chain.IssuerID, error) {
-	iss, err := p2p.IssuerOf(p)
+	iss, err := config.IssuerFromPeerID(p)
 	if err != nil || !s.cfg.Members.Contains(iss) {
 		return chain.IssuerID{}, fmt.Errorf("%w: credit queries are for members", ErrUnauthorized)
 	}

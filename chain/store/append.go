@@ -35,7 +35,7 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 		if !seen {
 			head = s.Head(vb.Issuer)
 		}
-		if err := follows(vb.SignedHeader, head); err != nil {
+		if err := chain.CheckLink(vb.SignedHeader, head); err != nil {
 			return err
 		}
 		if err := s.addBlock(b, vb, added, keysChecked); err != nil {
@@ -56,22 +56,6 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 		s.mu.heads[iss] = h
 	}
 	s.mu.Unlock()
-	return nil
-}
-
-func follows(h, head *chain.SignedHeader) error {
-	switch {
-	case head == nil && h.Height != 1:
-		return fmt.Errorf("%w: block %d of %s, none held", chain.ErrUnknownParent, h.Height, h.Issuer.Short())
-	case head == nil:
-		return nil
-	case h.Height <= head.Height:
-		return fmt.Errorf("%w: block %d of %s, head %d", chain.ErrKnownHeight, h.Height, h.Issuer.Short(), head.Height)
-	case h.Height > head.Height+1:
-		return fmt.Errorf("%w: block %d of %s, head %d", chain.ErrHeightAhead, h.Height, h.Issuer.Short(), head.Height)
-	case h.PrevHash != head.Hash:
-		return fmt.Errorf("%w: block %d of %s", chain.ErrWrongPrevHash, h.Height, h.Issuer.Short())
-	}
 	return nil
 }
 

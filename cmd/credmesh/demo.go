@@ -14,7 +14,6 @@ import (
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/devnet"
 	"github.com/credmesh/credmesh/node"
-	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/records"
 	"github.com/spf13/cobra"
 )
@@ -168,7 +167,7 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 
-	issuer, _ := p2p.PeerIDOf(pay.Issuer)
+	issuer, _ := config.PeerIDFromIssuer(pay.Issuer)
 	sum := demoSummary{Dir: dir, Network: "demo", Submitted: submitted, InSync: inSync, Timings: timings,
 		Payment: node.PaymentView(pay.Record, issuer.String(), net.Opts.Members[0].Name, pay.Height, pay.Header.Hash.String()),
 		Report:  report, Billing: statement}

@@ -68,11 +68,11 @@ Exit status: 0 verified, 3 no such payment, 4 a check failed, 1 other errors.`,
 			}
 			name := ""
 			for _, m := range g.MemberList() {
-				if id, _ := p2p.PeerIDOf(pay.Issuer); id == m.ID {
+				if id, _ := config.PeerIDFromIssuer(pay.Issuer); id == m.ID {
 					name = m.Name
 				}
 			}
-			issuer, _ := p2p.PeerIDOf(pay.Issuer)
+			issuer, _ := config.PeerIDFromIssuer(pay.Issuer)
 			v := node.PaymentView(pay.Record, issuer.String(), name, pay.Height, pay.Header.Hash.String())
 			v.Peer = pay.Peer.String()
 			if asJSON {

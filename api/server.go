@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/credmesh/credmesh/internal/gate"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -29,6 +30,7 @@ type Server struct {
 	log     *slog.Logger
 	srv     *http.Server
 	ln      net.Listener
+	gate    gate.Gate // admits requests; Shutdown closes it
 }
 
 // Options configure a Server.
@@ -65,7 +67,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	s.srv = &http.Server{
-		Handler:           s.auth(mux),
+		Handler:           s.gated(s.auth(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -86,8 +88,31 @@ func (s *Server) Serve() error {
 	return err
 }
 
-// Shutdown stops accepting requests and waits for those under way.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+// Shutdown stops accepting requests and waits for those under way. If ctx
+// ends first, their connections are closed, which ends their contexts, and
+// Shutdown still waits for their handlers to return: when it returns, no
+// handler uses the backend any more.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		s.srv.Close()
+	}
+	s.gate.Close()
+	return err
+}
+
+// gated answers 503 once Shutdown has begun, and lets Shutdown wait for
+// the requests it admitted.
+func (s *Server) gated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.gate.Enter() {
+			writeError(w, http.StatusServiceUnavailable, "shutting_down", "the peer is shutting down")
+			return
+		}
+		defer s.gate.Leave()
+		next.ServeHTTP(w, r)
+	})
+}
 
 func (s *Server) auth(next http.Handler) http.Handler {
 	if s.token == "" {

@@ -2,11 +2,27 @@
 // our own chain, the p2p network, the query protocol and the HTTP API.
 //
 // Open a home with LoadOptions, create the node with New and call Run; it
-// returns when its context ends (SIGINT, SIGTERM) after a clean shutdown:
-// the API stops taking requests, whatever is pending is sealed into a last
-// block and published, the network closes and the store is closed. Anything
-// accepted but not yet sealed when the process is killed stays in the
-// durable pending pool and is sealed at the next start.
+// returns when its context ends (SIGINT, SIGTERM) after a clean shutdown,
+// in this order:
+//
+//  1. the API stops taking requests and waits for those under way;
+//  2. whatever is pending is sealed into a last block and published;
+//  3. the query server stops and waits for its handlers;
+//  4. pruning and the builder stop;
+//  5. the network stops and waits for its stream handlers and pubsub
+//     validators;
+//  6. the store is closed.
+//
+// Each service that runs handlers on goroutines it does not own (HTTP,
+// libp2p streams, pubsub validators) admits them through a gate
+// (internal/gate) and waits for them when it closes, so nothing uses the
+// store once it is closed. Anything accepted but not yet sealed when the
+// process is killed stays in the durable pending pool and is sealed at the
+// next start.
+//
+// Expired negative entries are pruned by a goroutine of their own, in small
+// batches beside the appends, so pruning never holds up sealing,
+// publishing or the blocks gossip brings.
 //
 // Run's loop owns the order of I/O: a block the builder hands out is
 // already persisted, and the loop publishes it, so nothing is published

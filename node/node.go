@@ -173,8 +173,16 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.api != nil {
 		go func() { aerr <- n.api.Serve() }()
 	}
-	prune := time.NewTicker(time.Hour)
-	defer prune.Stop()
+	pctx, pcancel := context.WithCancel(context.Background())
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		n.pruneLoop(pctx, time.Hour)
+	}()
+	stopPruning := func() {
+		pcancel()
+		<-pruned
+	}
 	n.log.Info("peer running", "peer", n.net.ID(), "api", n.APIAddr(), "network", n.params.NetworkID)
 
 	var runErr error
@@ -186,12 +194,6 @@ loop:
 				break loop
 			}
 			n.publish(b)
-		case <-prune.C:
-			if c, err := n.store.Prune(n.opts.Now()); err != nil {
-				n.log.Error("pruning expired entries", "err", err)
-			} else if c > 0 {
-				n.log.Info("pruned expired negative entries", "count", c)
-			}
 		case err := <-berr:
 			runErr = fmt.Errorf("builder stopped: %w", err)
 			berr <- err
@@ -203,12 +205,16 @@ loop:
 			break loop
 		}
 	}
-	return errors.Join(runErr, n.shutdown(bcancel, berr))
+	return errors.Join(runErr, n.shutdown(bcancel, berr, stopPruning))
 }
 
-// shutdown stops the API, seals and publishes what is pending, stops the
-// builder, then closes the network and the store.
-func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error) error {
+// shutdown stops the peer in the order that loses nothing and never uses
+// a closed store: the API stops taking requests and waits for those under
+// way; what is pending is sealed into a last block and published; the
+// query server stops and waits for its handlers; pruning and the builder
+// stop; the network stops and waits for its handlers and validators; only
+// then is the store closed.
+func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error, stopPruning func()) error {
 	n.log.Info("shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -232,6 +238,7 @@ func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error) error {
 		}
 	}
 	errs = append(errs, n.query.Close())
+	stopPruning()
 	stopBuilder()
 	for b := range n.builder.Sealed() {
 		n.publish(b)
@@ -240,6 +247,29 @@ func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error) error {
 	errs = append(errs, n.net.Close(), n.store.Close())
 	n.log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// pruneLoop drops expired negative entries every interval, from a
+// goroutine of its own, so a long pass never holds up sealing, publishing
+// or the blocks gossip brings (Store.Prune works in small batches beside
+// the appends).
+func (n *Node) pruneLoop(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		c, err := n.store.Prune(ctx, n.opts.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			n.log.Error("pruning expired entries", "err", err)
+		case c > 0:
+			n.log.Info("pruned expired negative entries", "count", c)
+		}
+	}
 }
 
 func (n *Node) publish(b *chain.Block) {

@@ -45,10 +45,10 @@ func (n *Network) startGossip() error {
 		return fmt.Errorf("p2p: gossipsub: %w", err)
 	}
 	n.ps = ps
-	if err := ps.RegisterTopicValidator(bt, n.validateBlockMsg); err != nil {
+	if err := ps.RegisterTopicValidator(bt, n.gatedValidator(n.validateBlockMsg)); err != nil {
 		return err
 	}
-	if err := ps.RegisterTopicValidator(et, n.validateEvidenceMsg); err != nil {
+	if err := ps.RegisterTopicValidator(et, n.gatedValidator(n.validateEvidenceMsg)); err != nil {
 		return err
 	}
 	if n.blocks, err = ps.Join(bt, pubsub.WithTopicMessageIdFn(blockMessageID)); err != nil {

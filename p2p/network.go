@@ -9,6 +9,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/gate"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/event"
@@ -36,6 +37,9 @@ type Network struct {
 	sync     *syncer
 	forks    *forks
 	scores   scores
+	// gate admits stream handlers and validators, which use the store;
+	// Close shuts it and waits for them.
+	gate gate.Gate
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -103,8 +107,8 @@ func (n *Network) start() error {
 			return err
 		}
 		n.sync = newSyncer(n)
-		n.host.SetStreamHandler(StatusProtocol(n.cfg.Params.NetworkID), n.handleStatus)
-		n.host.SetStreamHandler(SyncProtocol(n.cfg.Params.NetworkID), n.handleSync)
+		n.host.SetStreamHandler(StatusProtocol(n.cfg.Params.NetworkID), n.gatedStream(n.handleStatus))
+		n.host.SetStreamHandler(SyncProtocol(n.cfg.Params.NetworkID), n.gatedStream(n.handleSync))
 		n.goLoop(n.sync.run)
 		n.goLoop(func(ctx context.Context) { n.statusLoop(ctx, identified, joins) })
 	}
@@ -120,13 +124,16 @@ func (n *Network) goLoop(f func(context.Context)) {
 	}()
 }
 
-// Close stops every loop and the host.
+// Close stops every loop and the host. When it returns, nothing of the
+// network uses the store any more: handlers and validators still running
+// have finished, and new ones are refused.
 func (n *Network) Close() error {
 	n.cancel()
 	if n.ps != nil {
 		n.host.RemoveStreamHandler(StatusProtocol(n.cfg.Params.NetworkID))
 		n.host.RemoveStreamHandler(SyncProtocol(n.cfg.Params.NetworkID))
 	}
+	n.gate.Close()
 	var err error
 	if n.dht != nil {
 		err = n.dht.Close()

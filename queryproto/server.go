@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/internal/gate"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -23,6 +24,7 @@ type Server struct {
 	proto   protocol.ID
 	limiter *limiter
 	stats   serverCounters
+	gate    gate.Gate // closed by Close, before the store is
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -46,16 +48,23 @@ func NewServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops serving; streams being served are cut short.
+// Close stops serving: streams being served are cut short, and Close
+// returns once no handler uses the store any more.
 func (s *Server) Close() error {
 	s.cfg.Host.RemoveStreamHandler(s.proto)
 	s.cancel()
+	s.gate.Close()
 	return nil
 }
 
 // handle serves one request: rate limit, capped read, answer, close. Any
 // failure to read or write resets the stream.
 func (s *Server) handle(st network.Stream) {
+	if !s.gate.Enter() {
+		s.reset(st) // shutting down
+		return
+	}
+	defer s.gate.Leave()
 	if err := st.SetDeadline(time.Now().Add(s.cfg.Timeout)); err != nil {
 		s.reset(st)
 		return

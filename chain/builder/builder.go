@@ -134,7 +134,10 @@ func (b *Builder) Sealed() <-chan *chain.Block { return b.sealed }
 
 // Submit validates entries and waits until each is durable in the pending
 // pool or refused. errs[i] is nil when entry i was accepted; err is set only
-// when nothing could be judged (ctx ended, builder closed).
+// when nothing could be judged (ctx ended, builder closed). When ctx ends
+// after the loop took the entries, Submit returns ctx's error at once and
+// the entries may still be accepted: submitting them again finds them as
+// duplicates.
 func (b *Builder) Submit(ctx context.Context, entries []*chainpb.Entry) (errs []error, err error) {
 	req := &request{errs: make([]error, len(entries)), done: make(chan struct{})}
 	req.entries = make([]pooled, len(entries))
@@ -159,6 +162,8 @@ func (b *Builder) Submit(ctx context.Context, entries []*chainpb.Entry) (errs []
 	select {
 	case <-req.done:
 		return req.errs, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	case <-b.done:
 		// Run may have finished this request before stopping.
 		select {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,73 +11,93 @@ import (
 	"github.com/credmesh/credmesh/chain"
 )
 
+// pruneBatch is how many entries one pruning batch drops: small enough that
+// a batch commits in well under a millisecond beside the appends.
+const pruneBatch = 256
+
 // Prune drops the bytes of every negative entry that expired at or before
 // now, keeping its leaf hash (so the block still proves its other entries)
 // and its key (so the key is never reused). It returns how many entries it
-// dropped.
-func (s *Store) Prune(now time.Time) (int, error) {
-	lower := []byte{prefixExpiry}
+// dropped, and stops early, with ctx's error, when ctx ends.
+//
+// It works in batches of pruneBatch entries, each one atomic (an entry,
+// its subject posting and its expiry key go together) and none of them
+// holding the append lock: pruning rewrites only entries of blocks already
+// stored, which no append touches. The batches are not fsynced; after a
+// power loss the expiry keys of a lost batch are still there, and the next
+// pass prunes those entries again.
+func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 	upper := binary.BigEndian.AppendUint64([]byte{prefixExpiry}, uint64(now.UnixMilli())+1)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		keys, pruned, err := s.pruneBatch(upper)
+		total += pruned
+		if err != nil || keys == 0 {
+			return total, err
+		}
+	}
+}
+
+// pruneBatch prunes up to pruneBatch of the due entries, the oldest first.
+// It returns how many expiry keys it removed (0 when none is due) and how
+// many entries it dropped.
+func (s *Store) pruneBatch(upper []byte) (keys, pruned int, err error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixExpiry}, UpperBound: upper})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	type blockRef struct {
-		iss    chain.IssuerID
-		height uint64
-	}
-	due := make(map[blockRef][]uint32)
-	var expiryKeys [][]byte
-	for it.First(); it.Valid(); it.Next() {
-		loc := locationFromSuffix(it.Key())
-		ref := blockRef{loc.Issuer, loc.Height}
-		due[ref] = append(due[ref], loc.Index)
-		expiryKeys = append(expiryKeys, append([]byte(nil), it.Key()...))
+	var due [][]byte
+	for it.First(); it.Valid() && len(due) < pruneBatch; it.Next() {
+		due = append(due, append([]byte(nil), it.Key()...))
 	}
 	if err := it.Close(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	if len(expiryKeys) == 0 {
-		return 0, nil
+	if len(due) == 0 {
+		return 0, 0, nil
 	}
-
-	s.appendMu.Lock() // entries blobs are rewritten; keep appends out
-	defer s.appendMu.Unlock()
 	b := s.db.NewBatch()
 	defer b.Close()
-	pruned := 0
-	for ref, idxs := range due {
-		for _, i := range idxs {
-			e, err := s.get(entryKey(ref.iss, ref.height, i))
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return 0, err
-			}
-			decoded, err := chain.DecodeEntry(e, len(e))
-			if err != nil {
-				return 0, fmt.Errorf("%w: entry %d of block %d of %s: %v", ErrCorrupt, i, ref.height, ref.iss.Short(), err)
-			}
-			if subj := chain.SubjectOf(decoded); subj != nil {
-				loc := Location{Issuer: ref.iss, Height: ref.height, Index: i}
-				if err := b.Delete(postingKey(prefixSubject, subj, loc), nil); err != nil {
-					return 0, err
-				}
-			}
-			if err := b.Delete(entryKey(ref.iss, ref.height, i), nil); err != nil {
-				return 0, err
-			}
+	for _, k := range due {
+		dropped, err := s.pruneEntry(b, locationFromSuffix(k))
+		if err != nil {
+			return 0, 0, err
+		}
+		if dropped {
 			pruned++
 		}
-	}
-	for _, k := range expiryKeys {
 		if err := b.Delete(k, nil); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return 0, fmt.Errorf("store: committing prune: %w", err)
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return 0, 0, fmt.Errorf("store: committing prune: %w", err)
 	}
-	return pruned, nil
+	return len(due), pruned, nil
+}
+
+// pruneEntry adds to b the removal of the entry at loc and of its subject
+// posting, and reports whether there was an entry to remove.
+func (s *Store) pruneEntry(b *pebble.Batch, loc Location) (bool, error) {
+	key := entryKey(loc.Issuer, loc.Height, loc.Index)
+	e, err := s.get(key)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	decoded, err := chain.DecodeEntry(e, len(e))
+	if err != nil {
+		return false, fmt.Errorf("%w: entry %d of block %d of %s: %v", ErrCorrupt, loc.Index, loc.Height, loc.Issuer.Short(), err)
+	}
+	if subj := chain.SubjectOf(decoded); subj != nil {
+		if err := b.Delete(postingKey(prefixSubject, subj, loc), nil); err != nil {
+			return false, err
+		}
+	}
+	return true, b.Delete(key, nil)
 }

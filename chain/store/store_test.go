@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -226,10 +227,10 @@ func TestIndexesAndPruning(t *testing.T) {
 	}
 
 	// Nothing has expired a day later; everything negative has six years later.
-	if n, err := s.Prune(later); err != nil || n != 0 {
+	if n, err := s.Prune(context.Background(), later); err != nil || n != 0 {
 		t.Fatalf("early prune dropped %d: %v", n, err)
 	}
-	n, err := s.Prune(chaintest.Epoch.AddDate(6, 0, 0))
+	n, err := s.Prune(context.Background(), chaintest.Epoch.AddDate(6, 0, 0))
 	if err != nil || n != 2 {
 		t.Fatalf("prune dropped %d, want 2: %v", n, err)
 	}
@@ -248,7 +249,7 @@ func TestIndexesAndPruning(t *testing.T) {
 			t.Fatalf("entry %d no longer proves after pruning: %v", i, err)
 		}
 	}
-	if again, _ := s.Prune(chaintest.Epoch.AddDate(7, 0, 0)); again != 0 {
+	if again, _ := s.Prune(context.Background(), chaintest.Epoch.AddDate(7, 0, 0)); again != 0 {
 		t.Fatalf("second prune dropped %d", again)
 	}
 }

@@ -19,7 +19,7 @@ func (s *Store) Prune(now time.Time) (int, error) {
 	upper := binary.BigEndian.AppendUint64([]byte{prefixExpiry}, uint64(now.UnixMilli())+1)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
-		return 0, err
+		return 0, s.readErr(err)
 	}
 	type blockRef struct {
 		iss    chain.IssuerID
@@ -34,7 +34,7 @@ func (s *Store) Prune(now time.Time) (int, error) {
 		expiryKeys = append(expiryKeys, append([]byte(nil), it.Key()...))
 	}
 	if err := it.Close(); err != nil {
-		return 0, err
+		return 0, s.readErr(err)
 	}
 	if len(expiryKeys) == 0 {
 		return 0, nil
@@ -56,7 +56,7 @@ func (s *Store) Prune(now time.Time) (int, error) {
 			}
 			decoded, err := chain.DecodeEntry(e, len(e))
 			if err != nil {
-				return 0, fmt.Errorf("%w: entry %d of block %d of %s: %v", ErrCorrupt, i, ref.height, ref.iss.Short(), err)
+				return 0, s.corruptf("entry %d of block %d of %s: %v", i, ref.height, ref.iss.Short(), err)
 			}
 			if subj := chain.SubjectOf(decoded); subj != nil {
 				loc := Location{Issuer: ref.iss, Height: ref.height, Index: i}

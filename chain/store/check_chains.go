@@ -157,11 +157,18 @@ func (c *checker) chain(iss chain.IssuerID, head uint64) ChainCheck {
 		// The entries stored under this height (and any stray ones below).
 		var entries map[uint32][]byte
 		eOK, entries = w.collect(eIt, eOK, height)
-		if err := eIt.Error(); err != nil {
-			break // reported below
-		}
 		w.cc.Blocks++
 		w.progress(CheckProgress{Phase: PhaseChain, Chain: iss, Done: w.cc.Blocks, Total: head})
+		if err := eIt.Error(); err != nil {
+			// This block's entries are unreadable: name it, leave its index
+			// keys unjudged, and go on with the next block's.
+			c.problem(Problem{Kind: ProblemRead, Chain: iss.String(), Height: height,
+				Detail: fmt.Sprintf("reading the entries of block %d: %v", height, c.s.readErr(err))})
+			w.counts = append(w.counts, -1)
+			prev = sh
+			eOK = eIt.SeekGE(blockKey(prefixEntries, iss, height+1))
+			continue
+		}
 		if sh == nil {
 			w.counts = append(w.counts, -1)
 			prev = nil
@@ -181,9 +188,8 @@ func (c *checker) chain(iss chain.IssuerID, head uint64) ChainCheck {
 		w.stray(eIt.Key())
 	}
 	if err := eIt.Error(); err != nil {
-		c.problem(Problem{Kind: ProblemRead, Chain: iss.String(), Height: last,
-			Detail: fmt.Sprintf("reading the entries of block %d: %v; the rest of this chain is unchecked", last, c.s.readErr(err))})
-		c.skipped[iss] = true
+		c.problem(Problem{Kind: ProblemRead, Chain: iss.String(), Height: last + 1,
+			Detail: fmt.Sprintf("reading the entries above block %d: %v", last, c.s.readErr(err))})
 	}
 	if err := w.probe.Error(); err != nil {
 		c.problem(Problem{Kind: ProblemRead, Chain: iss.String(), Detail: "reading index keys: " + c.s.readErr(err).Error()})

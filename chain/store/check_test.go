@@ -258,6 +258,9 @@ func TestCorruptTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	loc := Location{Issuer: iss, Height: 10, Index: 50}
+	if !bytes.Equal(storetest.EntryKey(iss, loc.Height, loc.Index), entryKey(iss, loc.Height, loc.Index)) {
+		t.Fatal("storetest.EntryKey does not follow the key layout")
+	}
 	file, err := storetest.CorruptBlockOf(dir, entryKey(iss, loc.Height, loc.Index))
 	if err != nil {
 		t.Fatal(err)
@@ -267,10 +270,14 @@ func TestCorruptTable(t *testing.T) {
 	var table, read bool
 	for _, p := range r.Problems {
 		table = table || p.Kind == ProblemTable && p.File == file && strings.Contains(p.Detail, "checksum")
-		read = read || p.Kind == ProblemRead && p.Chain == iss.String() && strings.Contains(p.Detail, file)
+		read = read || p.Kind == ProblemRead && p.Chain == iss.String() && p.Height == loc.Height && strings.Contains(p.Detail, file)
 	}
 	for _, p := range r.Problems {
 		t.Log(p)
+	}
+	// The walk goes on past the damage: every other block is checked.
+	if len(r.Chains) != 1 || r.Chains[0].Blocks != 20 || r.Entries < 1800 || len(r.Problems) > 4 {
+		t.Fatalf("the damage ended the walk early: %+v", r)
 	}
 	if !table || !read {
 		t.Fatalf("check did not name table %s and chain %s: %v", file, iss.Short(), r.Problems)

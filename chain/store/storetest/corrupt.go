@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"fmt"
 	"os"
@@ -125,4 +126,12 @@ func (quiet) Infof(string, ...any)  {}
 func (quiet) Errorf(string, ...any) {}
 func (quiet) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
+}
+
+// EntryKey is the database key of entry index of issuer's block at
+// height, as chain/store/doc.go lays it out: 'e' issuer height index.
+func EntryKey(issuer [32]byte, height uint64, index uint32) []byte {
+	k := append([]byte{'e'}, issuer[:]...)
+	k = binary.BigEndian.AppendUint64(k, height)
+	return binary.BigEndian.AppendUint32(k, index)
 }

@@ -5,8 +5,8 @@ package storetest
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"

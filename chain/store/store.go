@@ -93,10 +93,10 @@ func pebbleOptions(o Options, cache *pebble.Cache, h *health) *pebble.Options {
 		Cache:        cache,
 		MemTableSize: 32 << 20,
 		Logger:       pebbleLogger{o.Logger.With("component", "pebble")},
-		// A corrupt table is an error of the read that meets it, not
-		// Pebble's default Logger.Fatalf (health.go).
-		EventListener: &pebble.EventListener{DataCorruption: h.dataCorruption},
 	}
+	// A corrupt table is an error of the read that meets it, not Pebble's
+	// default Logger.Fatalf (health.go).
+	opts.AddEventListener(pebble.EventListener{DataCorruption: h.dataCorruption})
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}

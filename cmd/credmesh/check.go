@@ -42,10 +42,8 @@ docs/OPERATIONS.md, "Store corruption".`,
 				return err
 			}
 			names := chainNames(h)
-			progress := cmd.ErrOrStderr()
-			r, err := store.Check(h.DataDir(), store.CheckOptions{Progress: func(p store.CheckProgress) {
-				printCheckProgress(progress, p, names)
-			}})
+			pp := &checkPrinter{w: cmd.ErrOrStderr(), names: names}
+			r, err := store.Check(h.DataDir(), store.CheckOptions{Progress: pp.print})
 			if errors.Is(err, store.ErrLocked) {
 				return fmt.Errorf("%w\n(stop the peer running from %s, then check again)", err, home)
 			}
@@ -97,24 +95,40 @@ func chainLabel(issuer string, names map[string]string) string {
 	return short
 }
 
-func printCheckProgress(w io.Writer, p store.CheckProgress, names map[string]string) {
-	secs := p.Elapsed.Seconds()
+// checkPrinter prints Check's progress on stderr, with the rate of each
+// pass.
+type checkPrinter struct {
+	w          io.Writer
+	names      map[string]string
+	phase      string
+	phaseStart time.Duration // Elapsed when the phase began
+	entries0   uint64        // entries checked before the phase began
+	phaseEnd   time.Duration // Elapsed at the last report
+	entriesEnd uint64        // entries at the last report
+}
+
+func (c *checkPrinter) print(p store.CheckProgress) {
+	if p.Phase != c.phase {
+		c.phase, c.phaseStart, c.entries0 = p.Phase, c.phaseEnd, c.entriesEnd
+	}
+	secs := max((p.Elapsed - c.phaseStart).Seconds(), 1e-3)
 	switch p.Phase {
 	case store.PhaseTables:
-		fmt.Fprintf(w, "tables: %d of %d checksummed\n", p.Done, p.Total)
+		fmt.Fprintf(c.w, "tables: %d of %d checksummed\n", p.Done, p.Total)
 	case store.PhaseChain:
 		state := "checking"
 		if p.Finished {
 			state = "checked"
 		}
-		fmt.Fprintf(w, "chain %s: %s %d of %d blocks; %d entries in all, %.0f entries/s\n",
-			chainLabel(p.Chain.String(), names), state, p.Done, p.Total, p.Entries, float64(p.Entries)/max(secs, 1e-3))
+		fmt.Fprintf(c.w, "chain %s: %s %d of %d blocks; %d entries so far, %.0f entries/s\n",
+			chainLabel(p.Chain.String(), c.names), state, p.Done, p.Total, p.Entries, float64(p.Entries-c.entries0)/secs)
 	case store.PhaseIndexes:
-		fmt.Fprintf(w, "indexes: %d keys read, %.0f keys/s\n", p.Done, float64(p.Done)/max(secs, 1e-3))
+		fmt.Fprintf(c.w, "indexes: %d keys read, %.0f keys/s\n", p.Done, float64(p.Done)/secs)
 	}
 	if p.Problems > 0 && p.Finished {
-		fmt.Fprintf(w, "  problems so far: %d\n", p.Problems)
+		fmt.Fprintf(c.w, "  problems so far: %d\n", p.Problems)
 	}
+	c.phaseEnd, c.entriesEnd = p.Elapsed, p.Entries
 }
 
 func printCheckReport(w io.Writer, r *store.CheckReport, names map[string]string) {

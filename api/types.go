@@ -50,8 +50,8 @@ type Status struct {
 }
 
 // StoreHealth is the integrity of the peer's database as its reads have
-// found it. Once a read met corruption it stays unhealthy until the peer
-// is stopped and its store checked and rebuilt (docs/OPERATIONS.md).
+// found it since the peer started: once a read met corruption it stays
+// unhealthy. The way back is in docs/OPERATIONS.md, "Store corruption".
 type StoreHealth struct {
 	Healthy     bool   `json:"healthy"`
 	Error       string `json:"error,omitempty"`       // the first corruption met

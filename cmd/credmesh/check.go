@@ -133,7 +133,11 @@ func (c *checkPrinter) print(p store.CheckProgress) {
 
 func printCheckReport(w io.Writer, r *store.CheckReport, names map[string]string) {
 	fmt.Fprintf(w, "store %s\n", r.Dir)
-	fmt.Fprintf(w, "  tables   %d (%.1f MiB), every block checksummed\n", r.Tables, float64(r.TableBytes)/(1<<20))
+	if r.Tables == 0 {
+		fmt.Fprintln(w, "  tables   none yet: everything is still in the write-ahead log")
+	} else {
+		fmt.Fprintf(w, "  tables   %d (%.1f MiB), every block checksummed\n", r.Tables, float64(r.TableBytes)/(1<<20))
+	}
 	fmt.Fprintf(w, "  chains   %d, %d blocks, %d entries (%d pruned, kept as leaf hashes)\n", len(r.Chains), r.Blocks, r.Entries, r.Pruned)
 	fmt.Fprintf(w, "  indexes  %d keys\n", r.IndexKeys)
 	fmt.Fprintf(w, "  took     %s\n", r.Elapsed.Round(time.Millisecond))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,7 +69,34 @@ func TestCorruptTableIsAnErrorNotAPanic(t *testing.T) {
 	if order == "" {
 		t.Fatalf("no submitted record is entry %d of block %d", index, height)
 	}
+
+	// Every other kind of entry and index key, for check to pass over:
+	// published negative credit events (subject and expiry postings) and
+	// the receipts of a report (querier postings).
+	loans := filepath.Join(t.TempDir(), "loans.jsonl")
+	var lines []string
+	for _, r := range records.SampleCreditEvents("bank-a", 0, 100) {
+		b, _ := json.Marshal(r)
+		lines = append(lines, string(b))
+	}
+	os.WriteFile(loans, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	if out := mustRun(t, "credit", "import", "--publish", "--home", bank.home, loans); !strings.Contains(out, "0 refused") {
+		t.Fatalf("credit import: %s", out)
+	}
+	subject := records.SampleCreditEvents("bank-a", 0, 100)[0].Subject.ID
+	mustRun(t, "report", subject, "--home", bank.home, "--purpose", "loan_application", "--consent", "C-1")
+	eventually(t, 30*time.Second, "both peers hold both chains", func() bool {
+		a, b := status(t, tax), status(t, bank)
+		return a.Pending == 0 && b.Pending == 0 && heightOf(b, "Bank A") > 0 &&
+			heightOf(a, "Bank A") == heightOf(b, "Bank A") && heightOf(a, "Tax Bureau") == heightOf(b, "Tax Bureau")
+	})
 	tax.stop()
+	bank.stop()
+	for _, p := range peers {
+		if out, errOut, code := credmesh(t, "check", "--home", p.home); code != 0 || !strings.Contains(out, "OK: no problems found") {
+			t.Fatalf("check of a sound store: exit %d\n%s%s", code, out, errOut)
+		}
+	}
 
 	data := config.Home(tax.home).DataDir()
 	if err := storetest.Flush(data); err != nil {
@@ -102,6 +130,7 @@ func TestCorruptTableIsAnErrorNotAPanic(t *testing.T) {
 		t.Fatalf("check --json: exit %d, %v\n%s", code, err, out)
 	}
 	// A running peer's store is refused, not read under it.
+	bank.start(t)
 	if _, errOut, code := credmesh(t, "check", "--home", bank.home); code != 1 || !strings.Contains(errOut, "stop the peer") {
 		t.Fatalf("check of a running peer: exit %d: %s", code, errOut)
 	}

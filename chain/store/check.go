@@ -73,7 +73,7 @@ func (p Problem) String() string {
 		s += " " + p.File
 	}
 	if p.Chain != "" {
-		s += " chain " + p.Chain[:8]
+		s += " chain " + p.Chain[:min(8, len(p.Chain))]
 	}
 	if p.Height != 0 {
 		s += fmt.Sprintf(" block %d", p.Height)

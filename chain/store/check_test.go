@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -327,5 +328,28 @@ func TestCorruptionLogIsRateLimited(t *testing.T) {
 	}
 	if got := h.get(); got.Healthy || got.Corruptions != 100 {
 		t.Fatalf("health: %+v", got)
+	}
+}
+
+// Damage in the keys Open reads (the heads) makes Open fail with
+// ErrCorrupt, not panic.
+func TestOpenMeetingACorruptTableFails(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(mustVerify(t, nil, chaintest.BulkChain(1, nil, 0, 500, 100)...)...); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := storetest.Flush(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storetest.CorruptBlockOf(dir, headKey(chaintest.Issuer(1))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("open: %v, want ErrCorrupt", err)
 	}
 }

@@ -165,6 +165,15 @@ func TestCheckNamesEachDamage(t *testing.T) {
 			}
 			set(t, db, blockKey(prefixHeader, iss, 2), sh.Marshal())
 		}, ProblemLink, 2, -1, "does not follow block 1"},
+		{"signature broken", func(t *testing.T, db *pebble.DB, blocks []*chain.Block) {
+			sh := *blocks[2].SignedHeader
+			sh.Signature = append([]byte(nil), sh.Signature...)
+			sh.Signature[0] ^= 1
+			set(t, db, blockKey(prefixHeader, iss, 3), sh.Marshal())
+		}, ProblemHeader, 3, -1, "signature"},
+		{"entry does not decode", func(t *testing.T, db *pebble.DB, _ []*chain.Block) {
+			set(t, db, entryKey(iss, 1, 2), []byte{0xff, 0xff})
+		}, ProblemEntry, 1, 2, "does not decode"},
 		{"missing block", func(t *testing.T, db *pebble.DB, _ []*chain.Block) {
 			del(t, db, blockKey(prefixHeader, iss, 2))
 		}, ProblemLink, 3, -1, "blocks 2 to 2 are missing"},

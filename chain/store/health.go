@@ -64,7 +64,7 @@ func (h *health) corrupt(err error, now time.Time) {
 	h.mu.Unlock()
 	switch {
 	case first:
-		h.log.Error("store corruption: the database is damaged; run 'credmesh check' with the peer stopped, then rebuild from the network (docs/OPERATIONS.md, store corruption)", "err", err)
+		h.log.Error("store corruption: the database is damaged; run 'credmesh check' with the peer stopped, then rebuild from the network (docs/OPERATIONS.md, \"Store corruption\")", "err", err)
 	case due:
 		h.log.Error("store corruption: reads keep meeting damaged data", "since_last_report", n, "total", h.count(), "err", err)
 	}

@@ -46,6 +46,16 @@ type Status struct {
 	Syncing     []SyncTarget  `json:"syncing"`
 	Pending     int           `json:"pending"`
 	Counters    Counters      `json:"counters"`
+	Store       StoreHealth   `json:"store"`
+}
+
+// StoreHealth is the integrity of the peer's database as its reads have
+// found it since the peer started: once a read met corruption it stays
+// unhealthy. The way back is in docs/OPERATIONS.md, "Store corruption".
+type StoreHealth struct {
+	Healthy     bool   `json:"healthy"`
+	Error       string `json:"error,omitempty"`       // the first corruption met
+	Corruptions uint64 `json:"corruptions,omitempty"` // reads that met corruption
 }
 
 // MemberCount is how many members exist and how many we are connected to.

@@ -80,6 +80,7 @@ func (n *Node) Status() api.Status {
 		BlocksReceived: s.BlocksReceived, BlocksStored: s.BlocksStored, BlocksRejected: s.BlocksRejected,
 		GossipDrops: s.GossipDrops, SyncedBlocks: s.SyncedBlocks,
 	}
+	st.Store = n.storeHealth()
 	return st
 }
 

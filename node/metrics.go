@@ -35,6 +35,8 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		counter("gossip_drops_total", "Gossip messages dropped for full queues.", func() uint64 { return stats().GossipDrops }),
 		counter("synced_blocks_total", "Blocks stored through sync.", func() uint64 { return stats().SyncedBlocks }),
 		counter("sync_failures_total", "Sync requests that failed.", func() uint64 { return stats().SyncFailures }),
+		gauge("store_healthy", "1 while no read has met corruption in the store, 0 after (run credmesh check).", n.storeHealthy),
+		counter("store_corruptions_total", "Reads that met corruption in the store.", func() uint64 { return n.store.Health().Corruptions }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
 		n.queryLatency.hist,
 	)

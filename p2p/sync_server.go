@@ -57,7 +57,9 @@ func (n *Network) syncBlocks(iss chain.IssuerID, from uint64, count int) *p2ppb.
 			break
 		}
 		if err != nil {
-			n.log.Error("reading block for sync", "issuer", iss.Short(), "height", h, "err", err)
+			if !errors.Is(err, store.ErrCorrupt) { // the store logs corruption, rate-limited
+				n.log.Error("reading block for sync", "issuer", iss.Short(), "height", h, "err", err)
+			}
 			if len(resp.Blocks) == 0 {
 				return &p2ppb.SyncResponse{Status: p2ppb.SyncStatus_SYNC_STATUS_INTERNAL, Error: "store error"}
 			}

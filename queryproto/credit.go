@@ -28,7 +28,9 @@ func (s *Server) creditQuery(ctx context.Context, remote peer.ID, q *SignedQuery
 	}
 	st := statusOf(err)
 	if st == querypb.Status_STATUS_INTERNAL {
-		s.cfg.Logger.Error("answering a credit query", "peer", remote, "err", err)
+		if !errors.Is(err, store.ErrCorrupt) { // the store logs corruption, rate-limited
+			s.cfg.Logger.Error("answering a credit query", "peer", remote, "err", err)
+		}
 		return failure(st, "internal error")
 	}
 	s.cfg.Logger.Debug("credit query refused", "peer", remote, "status", statusName(st), "err", err)

@@ -31,7 +31,9 @@ func (s *Server) heads() *querypb.Response {
 func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 	locs, err := s.cfg.Store.LookupPayment(lookup[:])
 	if err != nil {
-		s.cfg.Logger.Error("payment lookup", "err", err)
+		if !errors.Is(err, store.ErrCorrupt) { // the store logs corruption, rate-limited
+			s.cfg.Logger.Error("payment lookup", "err", err)
+		}
 		return failure(querypb.Status_STATUS_INTERNAL, "store error")
 	}
 	out := &querypb.PaymentResponse{}
@@ -41,7 +43,9 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 			continue
 		}
 		if err != nil {
-			s.cfg.Logger.Error("payment proof", "issuer", loc.Issuer.Short(), "height", loc.Height, "err", err)
+			if !errors.Is(err, store.ErrCorrupt) {
+				s.cfg.Logger.Error("payment proof", "issuer", loc.Issuer.Short(), "height", loc.Height, "err", err)
+			}
 			return failure(querypb.Status_STATUS_INTERNAL, "store error")
 		}
 		out.Proofs = append(out.Proofs, proofToPB(p))

@@ -30,6 +30,12 @@
 // lookup then reads one small data block instead of a whole 64 KiB block of
 // entries, and sync reads a block's entries with one short scan.
 //
+// A read that meets a corrupt table returns an error wrapping ErrCorrupt
+// and marks the store unhealthy (Health), instead of Pebble's default
+// Fatalf; Check verifies a stopped store offline: table checksums, every
+// chain's links and Merkle trees, and the indexes against the entries
+// (health.go, check.go). Package storetest damages tables for tests.
+//
 // Appends of other issuers' blocks are not fsynced: after a power loss a
 // replica may lose its newest blocks and fetches them again. The builder's
 // own blocks and pending entries are fsynced before anyone learns of them.

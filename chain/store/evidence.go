@@ -1,8 +1,6 @@
 package store
 
 import (
-	"fmt"
-
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/credmesh/credmesh/chain"
 )
@@ -23,16 +21,16 @@ func (s *Store) SaveEvidence(ev *chain.Evidence) error {
 func (s *Store) Evidence() (map[chain.IssuerID]*chain.Evidence, error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixForked}, UpperBound: []byte{prefixForked + 1}})
 	if err != nil {
-		return nil, err
+		return nil, s.readErr(err)
 	}
 	defer it.Close()
 	out := make(map[chain.IssuerID]*chain.Evidence)
 	for it.First(); it.Valid(); it.Next() {
 		ev, err := chain.DecodeEvidence(it.Value())
 		if err != nil || len(it.Key()) != 33 {
-			return nil, fmt.Errorf("%w: evidence record %x", ErrCorrupt, it.Key())
+			return nil, s.corruptf("evidence record %x", it.Key())
 		}
 		out[chain.IssuerID(it.Key()[1:])] = ev
 	}
-	return out, it.Error()
+	return out, s.readErr(it.Error())
 }

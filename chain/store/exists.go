@@ -24,7 +24,7 @@ func (s *Store) existing(keys [][]byte) ([]bool, error) {
 	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
 	it, err := s.db.NewIter(&pebble.IterOptions{UseL6Filters: true})
 	if err != nil {
-		return nil, err
+		return nil, s.readErr(err)
 	}
 	for _, i := range order {
 		if it.SeekPrefixGE(keys[i]) && bytes.Equal(it.Key(), keys[i]) {
@@ -32,7 +32,7 @@ func (s *Store) existing(keys [][]byte) ([]bool, error) {
 		}
 	}
 	if err := it.Close(); err != nil {
-		return nil, err
+		return nil, s.readErr(err)
 	}
 	return out, nil
 }

@@ -94,12 +94,12 @@ func (s *Store) Private(subject []byte) ([][]byte, error) {
 	prefix := privateKey(subject, "")
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
-		return nil, err
+		return nil, s.readErr(err)
 	}
 	defer it.Close()
 	var out [][]byte
 	for it.First(); it.Valid(); it.Next() {
 		out = append(out, append([]byte(nil), it.Value()...))
 	}
-	return out, it.Error()
+	return out, s.readErr(it.Error())
 }

@@ -47,14 +47,14 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 func (s *Store) pruneBatch(upper []byte) (keys, pruned int, err error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixExpiry}, UpperBound: upper})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, s.readErr(err)
 	}
 	var due [][]byte
 	for it.First(); it.Valid() && len(due) < pruneBatch; it.Next() {
 		due = append(due, append([]byte(nil), it.Key()...))
 	}
 	if err := it.Close(); err != nil {
-		return 0, 0, err
+		return 0, 0, s.readErr(err)
 	}
 	if len(due) == 0 {
 		return 0, 0, nil
@@ -92,7 +92,7 @@ func (s *Store) pruneEntry(b *pebble.Batch, loc Location) (bool, error) {
 	}
 	decoded, err := chain.DecodeEntry(e, len(e))
 	if err != nil {
-		return false, fmt.Errorf("%w: entry %d of block %d of %s: %v", ErrCorrupt, loc.Index, loc.Height, loc.Issuer.Short(), err)
+		return false, s.corruptf("entry %d of block %d of %s: %v", loc.Index, loc.Height, loc.Issuer.Short(), err)
 	}
 	if subj := chain.SubjectOf(decoded); subj != nil {
 		if err := b.Delete(postingKey(prefixSubject, subj, loc), nil); err != nil {

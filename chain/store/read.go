@@ -16,7 +16,7 @@ func (s *Store) Header(iss chain.IssuerID, height uint64) (*chain.SignedHeader, 
 	}
 	h, err := chain.UnmarshalSignedHeader(v)
 	if err != nil {
-		return nil, fmt.Errorf("%w: header %d of %s: %v", ErrCorrupt, height, iss.Short(), err)
+		return nil, s.corruptf("header %d of %s: %v", height, iss.Short(), err)
 	}
 	return h, nil
 }
@@ -40,22 +40,22 @@ func (s *Store) entries(iss chain.IssuerID, height uint64, count int) ([][]byte,
 	prefix := blockKey(prefixEntries, iss, height)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
-		return nil, err
+		return nil, s.readErr(err)
 	}
 	defer it.Close()
 	out := make([][]byte, count)
 	for it.First(); it.Valid(); it.Next() {
 		k := it.Key()
 		if len(k) != len(prefix)+4 {
-			return nil, fmt.Errorf("%w: entry key %x", ErrCorrupt, k)
+			return nil, s.corruptf("entry key %x", k)
 		}
 		i := binary.BigEndian.Uint32(k[len(prefix):])
 		if int(i) >= count {
-			return nil, fmt.Errorf("%w: entry %d of block %d of %s, which has %d", ErrCorrupt, i, height, iss.Short(), count)
+			return nil, s.corruptf("entry %d of block %d of %s, which has %d", i, height, iss.Short(), count)
 		}
 		out[i] = append([]byte(nil), it.Value()...)
 	}
-	return out, it.Error()
+	return out, s.readErr(it.Error())
 }
 
 // LocateKey returns where issuer's entry with the given key sits.
@@ -65,7 +65,7 @@ func (s *Store) LocateKey(iss chain.IssuerID, key []byte) (Location, error) {
 		return Location{}, err
 	}
 	if len(v) != 12 {
-		return Location{}, fmt.Errorf("%w: key index value", ErrCorrupt)
+		return Location{}, s.corruptf("key index value of %s", DescribeKey(keyIndexKey(iss, key)))
 	}
 	return Location{Issuer: iss, Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])}, nil
 }
@@ -76,18 +76,18 @@ func (s *Store) LookupPayment(lookup []byte) ([]Location, error) {
 	prefix := append([]byte{prefixLookup}, lookup...)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
-		return nil, err
+		return nil, s.readErr(err)
 	}
 	defer it.Close()
 	var out []Location
 	for it.First(); it.Valid(); it.Next() {
 		k, v := it.Key(), it.Value()
 		if len(k) != 1+32+32 || len(v) != 12 {
-			return nil, fmt.Errorf("%w: lookup index", ErrCorrupt)
+			return nil, s.corruptf("%s", DescribeKey(k))
 		}
 		out = append(out, Location{Issuer: chain.IssuerID(k[33:]), Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])})
 	}
-	return out, it.Error()
+	return out, s.readErr(it.Error())
 }
 
 // BySubject calls fn with the location of every entry about subject, in key
@@ -112,7 +112,7 @@ func (s *Store) CorrectionsOf(iss chain.IssuerID, key []byte, fn func(Location) 
 func (s *Store) postings(prefix []byte, fn func(Location) bool) error {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
-		return err
+		return s.readErr(err)
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
@@ -123,5 +123,5 @@ func (s *Store) postings(prefix []byte, fn func(Location) bool) error {
 			break
 		}
 	}
-	return it.Error()
+	return s.readErr(it.Error())
 }

@@ -56,12 +56,12 @@ func (s *Store) proofPath(loc Location, entries uint32) ([]chain.Hash, error) {
 		return nil, fmt.Errorf("tree of block %d of %s: %w", loc.Height, loc.Issuer.Short(), ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, s.readErr(err)
 	}
 	defer closer.Close()
 	path, err := merkle.ProofFromNodes(v, int(entries), uint64(loc.Index))
 	if err != nil {
-		return nil, fmt.Errorf("%w: tree of block %d of %s: %v", ErrCorrupt, loc.Height, loc.Issuer.Short(), err)
+		return nil, s.corruptf("tree of block %d of %s: %v", loc.Height, loc.Issuer.Short(), err)
 	}
 	return path, nil
 }

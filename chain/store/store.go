@@ -37,7 +37,8 @@ type Options struct {
 
 // Store is the Pebble database of one peer. It is safe for concurrent use.
 type Store struct {
-	db *pebble.DB
+	db     *pebble.DB
+	health *health // corruption met by reads (health.go)
 
 	mu struct {
 		sync.RWMutex
@@ -64,25 +65,13 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	cache := pebble.NewCache(o.CacheBytes)
 	defer cache.Unref()
-	opts := &pebble.Options{
-		Cache:        cache,
-		MemTableSize: 32 << 20,
-		Logger:       pebbleLogger{o.Logger.With("component", "pebble")},
-	}
-	for i := range opts.Levels {
-		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
-	}
-	if o.InMemory {
-		opts.FS = vfs.NewMem()
-		opts.MemTableSize = 4 << 20
-	} else {
-		opts.FS = vfs.Default
-	}
+	h := &health{log: o.Logger}
+	opts := pebbleOptions(o, cache, h)
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, health: h}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
@@ -96,6 +85,28 @@ func Open(dir string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: opening the pending log: %w", err)
 	}
 	return s, nil
+}
+
+// pebbleOptions are the database options of Open and Check.
+func pebbleOptions(o Options, cache *pebble.Cache, h *health) *pebble.Options {
+	opts := &pebble.Options{
+		Cache:        cache,
+		MemTableSize: 32 << 20,
+		Logger:       pebbleLogger{o.Logger.With("component", "pebble")},
+	}
+	// A corrupt table is an error of the read that meets it, not Pebble's
+	// default Logger.Fatalf (health.go).
+	opts.AddEventListener(pebble.EventListener{DataCorruption: h.dataCorruption})
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	if o.InMemory {
+		opts.FS = vfs.NewMem()
+		opts.MemTableSize = 4 << 20
+	} else {
+		opts.FS = vfs.Default
+	}
+	return opts
 }
 
 // Close flushes nothing more (every write was committed) and closes the
@@ -121,13 +132,13 @@ func (s *Store) loadHeads() error {
 	s.mu.heads = make(map[chain.IssuerID]*chain.SignedHeader)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixHead}, UpperBound: []byte{prefixHead + 1}})
 	if err != nil {
-		return err
+		return s.readErr(err)
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
 		k, v := it.Key(), it.Value()
 		if len(k) != 33 || len(v) != 8 {
-			return fmt.Errorf("%w: head key %x", ErrCorrupt, k)
+			return s.corruptf("head key %x", k)
 		}
 		iss := chain.IssuerID(k[1:])
 		h, err := s.Header(iss, binary.BigEndian.Uint64(v))
@@ -136,7 +147,7 @@ func (s *Store) loadHeads() error {
 		}
 		s.mu.heads[iss] = h
 	}
-	return it.Error()
+	return s.readErr(it.Error())
 }
 
 // Head returns the newest header of issuer's chain, or nil if we hold none.
@@ -164,7 +175,7 @@ func (s *Store) get(key []byte) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, s.readErr(err)
 	}
 	out := append([]byte(nil), v...)
 	closer.Close()
@@ -178,7 +189,7 @@ func (s *Store) has(key []byte) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, s.readErr(err)
 	}
 	closer.Close()
 	return true, nil

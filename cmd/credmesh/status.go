@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/credmesh/credmesh/api"
@@ -48,7 +49,9 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	if len(st.Syncing) > 0 {
 		sync = fmt.Sprintf("syncing %d chains", len(st.Syncing))
 	}
-	fmt.Fprintf(out, "sync: %s\n\n", sync)
+	fmt.Fprintf(out, "sync: %s\n", sync)
+	printStoreHealth(out, st.Store)
+	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")
 	for _, c := range st.Chains {
@@ -62,4 +65,14 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	c := st.Counters
 	fmt.Fprintf(out, "\nrecords accepted %d, refused %d; blocks sealed %d, stored %d, rejected %d; gossip drops %d\n",
 		c.RecordsAccepted, c.RecordsRefused, c.BlocksSealed, c.BlocksStored, c.BlocksRejected, c.GossipDrops)
+}
+
+// printStoreHealth shows whether a read has met corruption in the store.
+func printStoreHealth(out io.Writer, h api.StoreHealth) {
+	if h.Healthy {
+		fmt.Fprintln(out, "store: healthy")
+		return
+	}
+	fmt.Fprintf(out, "store: UNHEALTHY, %d reads met corruption: %s\n", h.Corruptions, h.Error)
+	fmt.Fprintln(out, "  stop the peer, run 'credmesh check', see docs/OPERATIONS.md \"Store corruption\"")
 }

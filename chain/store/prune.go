@@ -75,6 +75,9 @@ func (s *Store) Prune(now time.Time) (int, error) {
 			return 0, err
 		}
 	}
+	if err := s.room(onlyIfNoRoom, b.Len()); err != nil {
+		return 0, err
+	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return 0, fmt.Errorf("store: committing prune: %w", err)
 	}

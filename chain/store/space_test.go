@@ -107,7 +107,9 @@ func TestOpenOnFullDiskDeletesBallast(t *testing.T) {
 	}
 	s, err := store.Open(dir, store.Options{
 		MinFreeBytes: 64 << 20, ReplicaMinFreeBytes: 32 << 20, BallastBytes: 1 << 20,
-		Statfs: func(string) (diskspace.Usage, error) { return diskspace.Usage{AvailBytes: 2 << 20, TotalBytes: 1 << 30}, nil },
+		Statfs: func(string) (diskspace.Usage, error) {
+			return diskspace.Usage{AvailBytes: 2 << 20, TotalBytes: 1 << 30}, nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

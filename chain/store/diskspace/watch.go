@@ -79,9 +79,9 @@ type Watch struct {
 
 	mu struct {
 		sync.Mutex
-		st        State
-		logged    Level     // level of the last log line
-		loggedAt  time.Time // when it was written
+		st         State
+		logged     Level     // level of the last log line
+		loggedAt   time.Time // when it was written
 		suppressed int       // changes of level not logged since
 	}
 }

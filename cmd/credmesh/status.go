@@ -48,7 +48,11 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	if len(st.Syncing) > 0 {
 		sync = fmt.Sprintf("syncing %d chains", len(st.Syncing))
 	}
-	fmt.Fprintf(out, "sync: %s\n\n", sync)
+	fmt.Fprintf(out, "sync: %s\n", sync)
+	if d := st.Disk; d != nil {
+		fmt.Fprintf(out, "disk: %s\n", diskLine(d))
+	}
+	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")
 	for _, c := range st.Chains {
@@ -62,4 +66,18 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	c := st.Counters
 	fmt.Fprintf(out, "\nrecords accepted %d, refused %d; blocks sealed %d, stored %d, rejected %d; gossip drops %d\n",
 		c.RecordsAccepted, c.RecordsRefused, c.BlocksSealed, c.BlocksStored, c.BlocksRejected, c.GossipDrops)
+}
+
+func diskLine(d *api.DiskStatus) string {
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	line := fmt.Sprintf("%.0f MiB free of %.0f MiB", mib(d.FreeBytes), mib(d.TotalBytes))
+	switch {
+	case d.Error != "":
+		line += " (cannot read: " + d.Error + ")"
+	case d.ReplicasPaused:
+		line += fmt.Sprintf(", below %.0f MiB: REFUSING SUBMISSIONS AND NOT STORING OTHER MEMBERS' BLOCKS", mib(d.ReplicaFloorBytes))
+	case d.Low:
+		line += fmt.Sprintf(", below %.0f MiB: REFUSING SUBMISSIONS", mib(d.ReserveBytes))
+	}
+	return line
 }

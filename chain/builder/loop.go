@@ -2,11 +2,13 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/store"
 )
 
 // Run owns the pool: it accepts submissions, seals blocks and hands them
@@ -183,7 +185,9 @@ func (b *Builder) accept(reqs []*request) {
 		for _, e := range errsAt {
 			*e = fmt.Errorf("builder: pending pool write failed, entry not accepted: %w", err)
 		}
-		b.cfg.Logger.Error("pending pool write failed", "err", err)
+		if !errors.Is(err, store.ErrDiskFull) { // refused before writing; the caller says so
+			b.cfg.Logger.Error("pending pool write failed", "err", err)
+		}
 		return
 	}
 	b.nextSeq = first + uint64(len(batch))

@@ -108,6 +108,9 @@ func Open(dir string, o Options) (*Store, error) {
 	} else {
 		opts.FS = vfs.Default
 	}
+	if s.disk != nil {
+		opts.FS = diskFS(opts.FS, s.disk)
+	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)

@@ -134,7 +134,7 @@ func (w *Watch) Check() State {
 		st.TotalBytes = int64(u.TotalBytes)
 		st.Level = w.level(st.FreeBytes)
 		if st.Level == Critical && st.BallastBytes > 0 {
-			w.releaseBallastLocked()
+			w.releaseBallastLocked("the disk is nearly full")
 		}
 	}
 	w.logLocked(prev)
@@ -149,6 +149,14 @@ func (w *Watch) level(free int64) Level {
 		return Low
 	}
 	return OK
+}
+
+// Room reports whether n more bytes can be taken from the file system and
+// leave it above the reserve. It reads statfs only, never the database
+// (Unflushed), so it is safe to call from inside a database write.
+func (w *Watch) Room(n int64) bool {
+	u, err := w.cfg.Statfs(w.cfg.Dir)
+	return err == nil && int64(u.AvailBytes)-n >= w.cfg.ReserveBytes
 }
 
 // State returns the result of the last check without reading the file
@@ -179,13 +187,23 @@ func (w *Watch) Maintain() State {
 	return w.Check()
 }
 
+// ReleaseBallast deletes the ballast file now, if there is one, and says
+// why in the log; for a write that found the disk full.
+func (w *Watch) ReleaseBallast(why string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.mu.st.BallastBytes > 0 {
+		w.releaseBallastLocked(why)
+	}
+}
+
 // releaseBallastLocked deletes the ballast file.
-func (w *Watch) releaseBallastLocked() {
+func (w *Watch) releaseBallastLocked(why string) {
 	if err := removeBallast(w.cfg.BallastPath); err != nil {
 		w.cfg.Logger.Error("could not delete the disk ballast", "path", w.cfg.BallastPath, "err", err)
 		return
 	}
-	w.cfg.Logger.Warn("disk nearly full: deleted the ballast file to keep room for sealing and shutting down; it is made again when space returns",
+	w.cfg.Logger.Warn(why+": deleted the ballast file to keep room for sealing and shutting down; it is made again when space returns",
 		"path", w.cfg.BallastPath, "freed_bytes", w.mu.st.BallastBytes)
 	w.mu.st.FreeBytes += w.mu.st.BallastBytes
 	w.mu.st.BallastBytes = 0

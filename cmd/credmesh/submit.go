@@ -85,7 +85,7 @@ func sendFile(path string, send func([]records.Record) (*api.SubmitResponse, err
 			if accepted := countAccepted(results); accepted > 0 {
 				// Say what is already in: those lines must not be sent again
 				// as new records.
-				return nil, fmt.Errorf("%s: %d records up to line %d were accepted; line %d and after were not: %w", path, accepted, nums[0]-1, nums[0], err)
+				return nil, fmt.Errorf("%s: %d records before line %d were accepted; line %d and after were not: %w", path, accepted, nums[0], nums[0], err)
 			}
 			return nil, err
 		}

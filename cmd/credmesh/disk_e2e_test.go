@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -49,7 +50,8 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	peers := setupNetwork(t, "Tax Bureau", "Bank A")
 	tax, bank := peers[0], peers[1]
 	moveHomeToTmpfs(t, tax)
-	tax.start(t)
+	taxLog := new(syncBuffer)
+	startLogged(t, tax, taxLog)
 	bank.start(t)
 
 	// Fill the disk from two clients. Sealing frees the pending log's space
@@ -119,7 +121,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	wg.Wait()
 	close(fillErr)
 	for err := range fillErr {
-		t.Fatalf("filling the disk: %v\n%s", err, tail(tax.log.String()))
+		t.Fatalf("filling the disk: %v\n%s", err, tail(taxLog.String()))
 	}
 	t.Logf("disk full after %d acknowledged records", acked.len())
 
@@ -136,7 +138,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	}
 
 	// Hammer it for logWindow: every submission 507, every lookup served.
-	logBefore := tax.log.Len()
+	logBefore := taxLog.Len()
 	cpuBefore := cpuTime(t, tax)
 	some := acked.sample(20)
 	c := tax.client()
@@ -160,27 +162,27 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	if refused == 0 {
 		t.Fatal("no submission was refused with 507 on the full disk")
 	}
-	logged := tax.log.Len() - logBefore
+	logged := taxLog.Len() - logBefore
 	cpu := cpuTime(t, tax) - cpuBefore
 	t.Logf("full disk for %s: %d submissions refused with 507, %d lookups served, %d bytes of log, %s of CPU", logWindow, refused, lookups, logged, cpu)
 	if logged > maxLogBytes {
-		t.Fatalf("%d bytes of log in %s, limit %d:\n%s", logged, logWindow, maxLogBytes, tail(tax.log.String()))
+		t.Fatalf("%d bytes of log in %s, limit %d:\n%s", logged, logWindow, maxLogBytes, tail(taxLog.String()))
 	}
 	if cpu > logWindow/2 {
-		t.Fatalf("the peer used %s of CPU in %s on a full disk: a busy loop?\n%s", cpu, logWindow, tail(tax.log.String()))
+		t.Fatalf("the peer used %s of CPU in %s on a full disk: a busy loop?\n%s", cpu, logWindow, tail(taxLog.String()))
 	}
 
 	// SIGTERM is obeyed on the full disk.
-	took := sigterm(t, tax)
+	took := sigterm(t, tax, taxLog)
 	t.Logf("SIGTERM on a full disk: exited in %s", took)
 	if took > 15*time.Second {
 		t.Fatalf("SIGTERM took %s", took)
 	}
-	if strings.Contains(tax.log.String(), "panic") {
-		t.Fatalf("the peer panicked:\n%s", tail(tax.log.String()))
+	if strings.Contains(taxLog.String(), "panic") {
+		t.Fatalf("the peer panicked:\n%s", tail(taxLog.String()))
 	}
 	if os.Getenv("DISKDEBUG") != "" {
-		t.Logf("log before the restart:\n%s", tax.log.String())
+		t.Logf("log before the restart:\n%s", taxLog.String())
 	}
 
 	// Something else fills the disk to the last byte while the peer is
@@ -188,8 +190,8 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	// space), answers status, 507 or accepts, and obeys SIGTERM.
 	filler := filepath.Join(tax.home, "filler")
 	fillUp(t, filler)
-	tax.start(t)
-	logBefore, cpuBefore = tax.log.Len(), cpuTime(t, tax)
+	startLogged(t, tax, taxLog)
+	logBefore, cpuBefore = taxLog.Len(), cpuTime(t, tax)
 	st = status(t, tax)
 	t.Logf("restarted on a disk filled to the last byte: %+v", st.Disk)
 	deadline = time.Now().Add(2 * time.Second)
@@ -202,19 +204,19 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	logged, cpu = tax.log.Len()-logBefore, cpuTime(t, tax)-cpuBefore
-	took = sigterm(t, tax)
+	logged, cpu = taxLog.Len()-logBefore, cpuTime(t, tax)-cpuBefore
+	took = sigterm(t, tax, taxLog)
 	t.Logf("restarted on a disk filled to the last byte: %d bytes of log and %s of CPU in 2 s, SIGTERM obeyed in %s", logged, cpu, took)
 	if os.Getenv("DISKDEBUG") != "" {
-		t.Logf("log of the restart:\n%s", tax.log.String())
+		t.Logf("log of the restart:\n%s", taxLog.String())
 	}
-	if took > 15*time.Second || logged > maxLogBytes || cpu > time.Second || strings.Contains(tax.log.String(), "panic") {
-		t.Fatalf("on a disk filled to the last byte:\n%s", tail(tax.log.String()))
+	if took > 15*time.Second || logged > maxLogBytes || cpu > time.Second || strings.Contains(taxLog.String(), "panic") {
+		t.Fatalf("on a disk filled to the last byte:\n%s", tail(taxLog.String()))
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	tax.start(t)
+	startLogged(t, tax, taxLog)
 
 	// Space returns: the peer accepts again without a restart.
 	if out, err := exec.Command("mount", "-o", "remount,size=400m", tax.home).CombinedOutput(); err != nil {
@@ -290,6 +292,47 @@ func moveHomeToTmpfs(t *testing.T, p *peerProc) {
 	}
 }
 
+// syncBuffer is a peer's output, read by the test while the peer writes
+// it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Len()
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startLogged is peerProc.start with the output appended to log, which
+// the test may read at any time.
+func startLogged(t *testing.T, p *peerProc, log *syncBuffer) {
+	t.Helper()
+	p.cmd = exec.Command(binary, "run", "--home", p.home)
+	p.cmd.Stdout, p.cmd.Stderr = log, log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop() })
+	eventually(t, 30*time.Second, "the peer answers status", func() bool {
+		_, err := p.client().Status(context.Background())
+		return err == nil
+	})
+}
+
 // fillUp writes path until the file system has no byte left.
 func fillUp(t *testing.T, path string) {
 	t.Helper()
@@ -310,7 +353,7 @@ func fillUp(t *testing.T, path string) {
 }
 
 // sigterm stops p with SIGTERM and returns how long it took to exit.
-func sigterm(t *testing.T, p *peerProc) time.Duration {
+func sigterm(t *testing.T, p *peerProc, log *syncBuffer) time.Duration {
 	t.Helper()
 	start := time.Now()
 	p.cmd.Process.Signal(syscall.SIGTERM)
@@ -320,14 +363,14 @@ func sigterm(t *testing.T, p *peerProc) time.Duration {
 	case err := <-done:
 		p.cmd = nil
 		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, tail(p.log.String()))
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, tail(log.String()))
 		}
 		return time.Since(start)
 	case <-time.After(30 * time.Second):
 		p.cmd.Process.Kill()
 		<-done
 		p.cmd = nil
-		t.Fatalf("SIGTERM ignored for 30 s:\n%s", tail(p.log.String()))
+		t.Fatalf("SIGTERM ignored for 30 s:\n%s", tail(log.String()))
 		return 0
 	}
 }

@@ -246,6 +246,8 @@ func writeBackendError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 	case errors.Is(err, ErrBusy):
 		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+	case errors.Is(err, ErrInsufficientStorage):
+		writeError(w, http.StatusInsufficientStorage, "insufficient_storage", err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 	default:

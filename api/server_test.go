@@ -3,6 +3,8 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/credmesh/credmesh/api"
@@ -21,7 +23,7 @@ func (fixed) Report(context.Context, api.ReportRequest) (*api.ReportView, error)
 }
 func (fixed) Billing(string) (*api.BillingView, error) { return nil, api.ErrBadRequest }
 func (fixed) ImportCredit(context.Context, []records.Record, bool) ([]error, error) {
-	return nil, api.ErrBusy
+	return nil, fmt.Errorf("%w: the disk is nearly full", api.ErrInsufficientStorage)
 }
 func (fixed) Payment(string) (*api.PaymentView, error) { return nil, api.ErrNotFound }
 
@@ -59,5 +61,9 @@ func TestBackendErrorsMapToStatuses(t *testing.T) {
 	}
 	if _, err := c.Block(context.Background(), "x", 1); !errors.As(err, &apiErr) || apiErr.Status != 404 {
 		t.Fatalf("missing block: %v", err)
+	}
+	_, err := c.ImportCredit(context.Background(), []records.Record{{Type: "credit_event"}}, false)
+	if !errors.As(err, &apiErr) || apiErr.Status != 507 || apiErr.Code != "insufficient_storage" || !strings.Contains(err.Error(), "the disk is nearly full") {
+		t.Fatalf("full disk: %v", err)
 	}
 }

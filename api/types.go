@@ -31,6 +31,9 @@ var (
 	ErrNotFound   = errors.New("not found")
 	ErrBadRequest = errors.New("bad request")
 	ErrBusy       = errors.New("busy, retry later")
+	// ErrInsufficientStorage (HTTP 507): the peer's disk is too full to
+	// accept more; nothing of the request was accepted.
+	ErrInsufficientStorage = errors.New("insufficient storage")
 )
 
 // Status is GET /v1/status.
@@ -47,6 +50,7 @@ type Status struct {
 	Pending     int           `json:"pending"`
 	Counters    Counters      `json:"counters"`
 	Store       StoreHealth   `json:"store"`
+	Disk        *DiskStatus   `json:"disk,omitempty"` // nil when the store is not on disk
 }
 
 // StoreHealth is the integrity of the peer's database as its reads have
@@ -56,6 +60,27 @@ type StoreHealth struct {
 	Healthy     bool   `json:"healthy"`
 	Error       string `json:"error,omitempty"`       // the first corruption met
 	Corruptions uint64 `json:"corruptions,omitempty"` // reads that met corruption
+}
+
+// DiskStatus is the free space of the peer's data directory and what it
+// refuses because of it (docs/OPERATIONS.md, "Disk space").
+type DiskStatus struct {
+	// FreeBytes is the space available, less what the database has yet
+	// to flush.
+	FreeBytes  int64 `json:"free_bytes"`
+	TotalBytes int64 `json:"total_bytes"`
+	// ReserveBytes is store.min_free_mb: below it submissions get 507.
+	ReserveBytes int64 `json:"reserve_bytes"`
+	// ReplicaFloorBytes is store.replica_min_free_mb: below it other
+	// members' blocks are not stored either.
+	ReplicaFloorBytes int64 `json:"replica_floor_bytes"`
+	// BallastBytes is the size of data/ballast now (0: deleted or none).
+	BallastBytes int64 `json:"ballast_bytes"`
+	// Low: submissions are refused. ReplicasPaused: others' blocks too.
+	Low            bool `json:"low"`
+	ReplicasPaused bool `json:"replicas_paused"`
+	// Error is set when the free space could not be read.
+	Error string `json:"error,omitempty"`
 }
 
 // MemberCount is how many members exist and how many we are connected to.

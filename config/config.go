@@ -65,6 +65,19 @@ type APIConfig struct {
 type StoreConfig struct {
 	// CacheMB is the database block cache, in MiB: 8 to 65536. Default 128.
 	CacheMB int `toml:"cache_mb" comment:"Database block cache in MiB, 8 to 65536."`
+	// MinFreeMB is the free space on the data directory's file system, in
+	// MiB, below which submissions are refused with HTTP 507; what is
+	// already accepted is still sealed within it: 2 to 1048576, above
+	// ReplicaMinFreeMB. Default 1024.
+	MinFreeMB int `toml:"min_free_mb" comment:"Free disk space in MiB below which submissions are refused (HTTP 507), 2 to 1048576, above replica_min_free_mb."`
+	// ReplicaMinFreeMB is the free space, in MiB, below which blocks of
+	// other members are not stored either (they are synced once space
+	// returns) and the ballast is deleted: 1 to MinFreeMB-1. Default 256.
+	ReplicaMinFreeMB int `toml:"replica_min_free_mb" comment:"Free disk space in MiB below which other members' blocks are not stored (synced later) and the ballast is deleted."`
+	// BallastMB is the size of <home>/data/ballast, in MiB, a file kept to
+	// be deleted when the disk is nearly full, giving the peer room to
+	// seal, restart and shut down cleanly: 0 (none) to 65536. Default 256.
+	BallastMB int `toml:"ballast_mb" comment:"Size in MiB of data/ballast, deleted to make room on a nearly full disk; 0 for none."`
 }
 
 // LogConfig is the [log] section.
@@ -83,6 +96,8 @@ const (
 	MaxMaxPeers  = 10000
 	MinCacheMB   = 8
 	MaxCacheMB   = 65536
+	MaxMinFreeMB = 1 << 20
+	MaxBallastMB = 65536
 	MinTokenLen  = 16
 )
 
@@ -96,7 +111,7 @@ func Default() Config {
 			MaxPeers:  200,
 		},
 		API:   APIConfig{Listen: "127.0.0.1:7680"},
-		Store: StoreConfig{CacheMB: 128},
+		Store: StoreConfig{CacheMB: 128, MinFreeMB: 1024, ReplicaMinFreeMB: 256, BallastMB: 256},
 		Log:   LogConfig{Level: "info", Format: "text"},
 	}
 }
@@ -145,6 +160,15 @@ func (c Config) Validate() error {
 
 	if c.Store.CacheMB < MinCacheMB || c.Store.CacheMB > MaxCacheMB {
 		bad("store.cache_mb", "%d is outside %d..%d", c.Store.CacheMB, MinCacheMB, MaxCacheMB)
+	}
+	if c.Store.MinFreeMB < 2 || c.Store.MinFreeMB > MaxMinFreeMB {
+		bad("store.min_free_mb", "%d is outside 2..%d", c.Store.MinFreeMB, MaxMinFreeMB)
+	}
+	if c.Store.ReplicaMinFreeMB < 1 || c.Store.ReplicaMinFreeMB >= c.Store.MinFreeMB {
+		bad("store.replica_min_free_mb", "%d is outside 1..%d (it must be below store.min_free_mb, %d)", c.Store.ReplicaMinFreeMB, max(c.Store.MinFreeMB-1, 1), c.Store.MinFreeMB)
+	}
+	if c.Store.BallastMB < 0 || c.Store.BallastMB > MaxBallastMB {
+		bad("store.ballast_mb", "%d is outside 0..%d", c.Store.BallastMB, MaxBallastMB)
 	}
 
 	switch c.Log.Level {

@@ -71,6 +71,13 @@ func TestValidate(t *testing.T) {
 		{"cache low", func(c *config.Config) { c.Store.CacheMB = 7 }, "config.toml: store.cache_mb: 7 is outside 8..65536"},
 		{"cache high", func(c *config.Config) { c.Store.CacheMB = 65537 }, "config.toml: store.cache_mb: 65537 is outside 8..65536"},
 		{"cache bounds", func(c *config.Config) { c.Store.CacheMB = 8 }, ""},
+		{"min free low", func(c *config.Config) { c.Store.MinFreeMB = 1; c.Store.ReplicaMinFreeMB = 1 }, "config.toml: store.min_free_mb: 1 is outside 2..1048576"},
+		{"min free high", func(c *config.Config) { c.Store.MinFreeMB = 1<<20 + 1 }, "config.toml: store.min_free_mb: 1048577 is outside 2..1048576"},
+		{"replica floor at reserve", func(c *config.Config) { c.Store.ReplicaMinFreeMB = c.Store.MinFreeMB }, "config.toml: store.replica_min_free_mb: 1024 is outside 1..1023 (it must be below store.min_free_mb, 1024)"},
+		{"replica floor zero", func(c *config.Config) { c.Store.ReplicaMinFreeMB = 0 }, "config.toml: store.replica_min_free_mb: 0 is outside 1..1023"},
+		{"small disk", func(c *config.Config) { c.Store.MinFreeMB, c.Store.ReplicaMinFreeMB, c.Store.BallastMB = 2, 1, 0 }, ""},
+		{"ballast negative", func(c *config.Config) { c.Store.BallastMB = -1 }, "config.toml: store.ballast_mb: -1 is outside 0..65536"},
+		{"ballast high", func(c *config.Config) { c.Store.BallastMB = 65537 }, "config.toml: store.ballast_mb: 65537 is outside 0..65536"},
 
 		{"level", func(c *config.Config) { c.Log.Level = "verbose" }, "config.toml: log.level: \"verbose\" is not one of debug, info, warn, error"},
 		{"level debug", func(c *config.Config) { c.Log.Level = "debug" }, ""},

@@ -83,6 +83,7 @@ func Create(o Options) (*Net, error) {
 			fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", p2pPort),
 		}
 		cfg.API.Listen = fmt.Sprintf("127.0.0.1:%d", apiPort)
+		cfg.Store.BallastMB = 0 // several peers on one disk, for a demo: no ballast each
 		if err := cfg.WriteFile(h.ConfigPath()); err != nil {
 			return nil, err
 		}

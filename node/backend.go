@@ -23,6 +23,9 @@ var _ api.Backend = (*Node)(nil)
 // payments) and hands them to the builder; errs[i] is nil once record i is
 // durable.
 func (n *Node) Submit(ctx context.Context, recs []records.Record) ([]error, error) {
+	if err := n.checkDisk(); err != nil {
+		return nil, err
+	}
 	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
 	errs := make([]error, len(recs))
 	var entries []*chainpb.Entry
@@ -43,6 +46,10 @@ func (n *Node) Submit(ctx context.Context, recs []records.Record) ([]error, erro
 				return nil, fmt.Errorf("%w: the peer is shutting down", api.ErrBusy)
 			}
 			return nil, err
+		}
+		if refusedForSpace(res) {
+			st, _ := n.store.Disk()
+			return nil, n.diskFull(st)
 		}
 		for j, e := range res {
 			errs[at[j]] = e
@@ -70,6 +77,7 @@ func (n *Node) Status() api.Status {
 		Members:     api.MemberCount{Total: len(n.names), Connected: len(n.net.ConnectedMembers())},
 		Chains:      n.chains(),
 		Pending:     n.builder.Pending(),
+		Disk:        n.diskStatus(),
 	}
 	for iss, target := range n.net.Syncing() {
 		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})

@@ -40,6 +40,7 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
 		n.queryLatency.hist,
 	)
+	reg.MustRegister(n.diskMetrics(gauge, counter)...)
 	return reg
 }
 

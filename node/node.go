@@ -64,7 +64,7 @@ func New(o Options) (n *Node, err error) {
 			f()
 		}
 	}
-	if n.store, err = store.Open(o.Home.DataDir(), store.Options{CacheBytes: int64(o.Config.Store.CacheMB) << 20, Logger: n.log, InMemory: o.InMemoryStore}); err != nil {
+	if n.store, err = store.Open(o.Home.DataDir(), n.storeDiskOptions(store.Options{CacheBytes: int64(o.Config.Store.CacheMB) << 20, Logger: n.log, InMemory: o.InMemoryStore})); err != nil {
 		return nil, err
 	}
 	defer cleanup(n.store.Close)
@@ -183,6 +183,7 @@ func (n *Node) Run(ctx context.Context) error {
 		pcancel()
 		<-pruned
 	}
+	stopDisk := n.watchDisk()
 	n.log.Info("peer running", "peer", n.net.ID(), "api", n.APIAddr(), "network", n.params.NetworkID)
 
 	var runErr error
@@ -205,6 +206,7 @@ loop:
 			break loop
 		}
 	}
+	stopDisk()
 	return errors.Join(runErr, n.shutdown(bcancel, berr, stopPruning))
 }
 

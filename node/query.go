@@ -143,6 +143,9 @@ func (n *Node) Billing(period string) (*api.BillingView, error) {
 // ImportCredit keeps credit events in our own store, never gossiped; with
 // publish, the negative ones (overdue, defaulted) go on our chain instead.
 func (n *Node) ImportCredit(ctx context.Context, recs []records.Record, publish bool) ([]error, error) {
+	if err := n.checkDisk(); err != nil {
+		return nil, err
+	}
 	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
 	errs := make([]error, len(recs))
 	var toChain []records.Record

@@ -55,6 +55,10 @@ type Builder struct {
 	nextSeq uint64
 	since   time.Time // when the oldest pooled entry was accepted
 	flight  *flight   // sealed blocks being written, if any
+
+	// After the store refused to seal for lack of disk space: no sealing
+	// before retryAt; the condition last logged at diskLoggedAt.
+	retryAt, diskLoggedAt time.Time
 }
 
 type pooled struct {

@@ -18,6 +18,11 @@
 //     (one batch in flight at a time); until it lands, its entries' keys
 //     stay taken.
 //
+// If the store refuses a batch for lack of disk space (store.ErrDiskFull:
+// it wrote nothing), its entries go back to the front of the pool and the
+// head back where it was; they are sealed again at the same heights a
+// second later, or at the next Flush, and the peer goes on meanwhile.
+//
 // After a crash, New reloads the pool; the store holds every sealed block.
 // A block that was signed but whose batch never reached the disk was never
 // published, so no one holds it, and the next block at that height (signed

@@ -2,11 +2,13 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/store"
 )
 
 // Run owns the pool: it accepts submissions, seals blocks and hands them
@@ -60,13 +62,27 @@ type flight struct {
 	keys    [][]byte
 	entries int
 	done    chan error
+
+	// What the pool and head were, to put back if the store refuses the
+	// batch for lack of disk space (see requeue).
+	pooled   []pooled
+	prevHead *chain.SignedHeader
+	since    time.Time
 }
+
+// diskRetry is how long the builder waits before sealing again after the
+// store refused a batch for lack of disk space.
+const diskRetry = time.Second
 
 // land finishes the flight: its blocks are durable, so their keys are in
 // the store and the blocks go out for publishing.
 func (b *Builder) land(ctx context.Context, werr error) error {
 	f := b.flight
 	b.flight = nil
+	if errors.Is(werr, store.ErrDiskFull) {
+		b.requeue(f, werr)
+		return nil
+	}
 	if werr != nil {
 		// Nothing was published and the pending log still holds every
 		// entry: a restart seals them again.
@@ -87,8 +103,29 @@ func (b *Builder) land(ctx context.Context, werr error) error {
 	return nil
 }
 
-// flushAll seals everything pending and waits until it is durable.
+// requeue puts the entries of a flight the store refused for lack of disk
+// space (it wrote nothing) back at the front of the pool, and the head
+// back where it was: they are sealed again, as after a crash, once there
+// is room, and the peer goes on serving meanwhile. The blocks were never
+// published, so signing those heights again forks nothing.
+func (b *Builder) requeue(f *flight, err error) {
+	b.pool = append(f.pooled, b.pool...)
+	b.head = f.prevHead
+	b.since = f.since
+	now := b.cfg.Now()
+	b.retryAt = now.Add(diskRetry)
+	b.updatePending()
+	if now.Sub(b.diskLoggedAt) >= time.Minute {
+		b.diskLoggedAt = now
+		b.cfg.Logger.Error("cannot seal: the disk is full; the entries stay in the pending log and are sealed once space is freed", "pending", len(b.pool), "err", err)
+	}
+}
+
+// flushAll seals everything pending and waits until it is durable. It
+// does not wait out a retry after a refusal for space: the store judges
+// again (and, still full, refuses again, leaving the entries pending).
 func (b *Builder) flushAll(ctx context.Context) error {
+	b.retryAt = time.Time{}
 	if b.flight != nil {
 		if err := b.land(ctx, <-b.flight.done); err != nil {
 			return err
@@ -183,7 +220,9 @@ func (b *Builder) accept(reqs []*request) {
 		for _, e := range errsAt {
 			*e = fmt.Errorf("builder: pending pool write failed, entry not accepted: %w", err)
 		}
-		b.cfg.Logger.Error("pending pool write failed", "err", err)
+		if !errors.Is(err, store.ErrDiskFull) { // refused before writing; the caller says so
+			b.cfg.Logger.Error("pending pool write failed", "err", err)
+		}
 		return
 	}
 	b.nextSeq = first + uint64(len(batch))
@@ -251,9 +290,10 @@ func describeKey(e *chainpb.Entry) string {
 // seal cuts the pool into blocks in sequence order — all of it if partial
 // is set, else only full blocks — signs them and starts writing them, with
 // the pending mark, in one fsynced batch. With a batch already in flight it
-// does nothing; the loop seals again when that batch lands.
+// does nothing; the loop seals again when that batch lands. Nor does it
+// before retryAt, after the store refused a batch for lack of space.
 func (b *Builder) seal(partial bool) error {
-	if b.flight != nil {
+	if b.flight != nil || b.cfg.Now().Before(b.retryAt) {
 		return nil
 	}
 	p := b.cfg.Params
@@ -288,8 +328,9 @@ func (b *Builder) seal(partial bool) error {
 	if len(rest) > 0 {
 		end = rest[0].seq
 	}
-	f := &flight{vbs: vbs, done: make(chan error, 1)}
-	for _, e := range b.pool[:len(b.pool)-len(rest)] {
+	f := &flight{vbs: vbs, done: make(chan error, 1), prevHead: b.head, since: b.since}
+	f.pooled = append([]pooled(nil), b.pool[:len(b.pool)-len(rest)]...)
+	for _, e := range f.pooled {
 		f.keys = append(f.keys, e.key)
 	}
 	f.entries = len(f.keys)

@@ -7,6 +7,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/merkle"
+	"github.com/credmesh/credmesh/chain/store/diskspace"
 )
 
 // Append stores validated blocks, in order, in one atomic batch. Each must
@@ -14,15 +15,20 @@ import (
 // whose key its issuer used before, or a correction of an entry that does
 // not exist, fails the whole batch with a provable chain error. The write is
 // not fsynced (see the package documentation).
+//
+// Below the disk's lower threshold it fails with ErrDiskFull and stores
+// nothing: the blocks are synced again once space returns.
 func (s *Store) Append(vbs ...*chain.VerifiedBlock) error {
-	return s.commit(vbs, nil, false, pebble.NoSync)
+	return s.commit(vbs, nil, false, pebble.NoSync, diskspace.Critical)
 }
 
 // commit writes vbs and, when extra is set, lets it add to the batch; sync
 // decides whether the commit waits for the disk. keysChecked says the
 // caller has already made sure no entry key is in use (the builder checks
-// every key as it accepts the entry), which spares probing them again.
-func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) error, keysChecked bool, sync *pebble.WriteOptions) error {
+// every key as it accepts the entry), which spares probing them again. The
+// batch is refused with ErrDiskFull if the disk is at refuseAt or the batch
+// would not fit (see space.go).
+func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) error, keysChecked bool, sync *pebble.WriteOptions, refuseAt diskspace.Level) error {
 	s.appendMu.Lock()
 	defer s.appendMu.Unlock()
 
@@ -47,6 +53,9 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 		if err := extra(b); err != nil {
 			return err
 		}
+	}
+	if err := s.room(refuseAt, b.Len()); err != nil {
+		return err
 	}
 	if err := b.Commit(sync); err != nil {
 		return fmt.Errorf("store: committing blocks: %w", err)

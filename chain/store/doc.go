@@ -39,4 +39,12 @@
 // Appends of other issuers' blocks are not fsynced: after a power loss a
 // replica may lose its newest blocks and fetches them again. The builder's
 // own blocks and pending entries are fsynced before anyone learns of them.
+//
+// With Options.MinFreeBytes set, the store watches its disk (package
+// diskspace, space.go) and refuses a write with ErrDiskFull before Pebble
+// could meet ENOSPC, which it treats as fatal: new pending entries below
+// the reserve, other issuers' blocks below the lower threshold, any write
+// that would not fit once flushed. Pebble's WAL preallocation is bounded
+// and a write that meets ENOSPC anyway deletes the ballast and is retried
+// (diskfs.go); Pebble's errors are logged rate-limited (pebblelog.go).
 package store

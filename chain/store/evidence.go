@@ -14,7 +14,11 @@ func (s *Store) SaveEvidence(ev *chain.Evidence) error {
 	if ok, err := s.has(key); err != nil || ok {
 		return err
 	}
-	return s.db.Set(key, ev.Marshal(), pebble.Sync)
+	data := ev.Marshal()
+	if err := s.room(onlyIfNoRoom, len(data)); err != nil {
+		return err
+	}
+	return s.db.Set(key, data, pebble.Sync)
 }
 
 // Evidence returns the kept evidence of every forked issuer.

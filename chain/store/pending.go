@@ -14,6 +14,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/store/diskspace"
 )
 
 // The builder's pending pool is an append-only log beside the database, not
@@ -296,8 +297,16 @@ func (p *pool) close() error {
 // AddPending appends entries with sequence numbers first, first+1, ... to
 // the pending log and returns once they are on disk (one fsync for the
 // batch). Only the builder calls it, from one goroutine; AppendSealed may
-// run at the same time.
+// run at the same time. When free space is below the reserve it fails with
+// ErrDiskFull and writes nothing.
 func (s *Store) AddPending(first uint64, entries [][]byte) error {
+	size := 0
+	for _, e := range entries {
+		size += recordHeader + len(e)
+	}
+	if err := s.room(diskspace.Low, size); err != nil {
+		return err
+	}
 	s.poolMu.Lock()
 	defer s.poolMu.Unlock()
 	if err := s.pool.append(first, entries); err != nil {
@@ -353,7 +362,7 @@ func (s *Store) AppendSealed(vbs []*chain.VerifiedBlock, pendingEnd uint64) erro
 	pendingEnd = max(pendingEnd, mark)
 	err = s.commit(vbs, func(b *pebble.Batch) error {
 		return b.Set(sealedMarkKey, binary.BigEndian.AppendUint64(nil, pendingEnd), nil)
-	}, true, pebble.Sync)
+	}, true, pebble.Sync, onlyIfNoRoom)
 	if err != nil {
 		return err
 	}

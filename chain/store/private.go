@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/store/diskspace"
 )
 
 // Private credit records are the credit data an institution keeps only in
@@ -71,6 +72,9 @@ func (s *Store) PutPrivate(subject []byte, id string, entry []byte) error {
 	}
 	if !bytes.Equal(c.SubjectRef, subject) {
 		return fmt.Errorf("%w: the credit event is about another subject", ErrBadPrivate)
+	}
+	if err := s.room(diskspace.Low, len(entry)); err != nil {
+		return err
 	}
 	return s.db.Set(privateKey(subject, id), entry, pebble.Sync)
 }

@@ -73,6 +73,9 @@ func (s *Store) pruneBatch(upper []byte) (keys, pruned int, err error) {
 			return 0, 0, err
 		}
 	}
+	if err := s.room(onlyIfNoRoom, b.Len()); err != nil {
+		return 0, 0, err
+	}
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return 0, 0, fmt.Errorf("store: committing prune: %w", err)
 	}

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/store/diskspace"
 )
 
 // Errors of the store.
@@ -33,12 +36,29 @@ type Options struct {
 	// system) instead of dir: for simulations of many peers in one
 	// process. Nothing survives Close.
 	InMemory bool
+	// MinFreeBytes, ReplicaMinFreeBytes and BallastBytes are the disk
+	// watch's thresholds and ballast (see space.go and package
+	// diskspace): below MinFreeBytes of free space new pending entries are
+	// refused with ErrDiskFull, below ReplicaMinFreeBytes other issuers'
+	// blocks too. Zero MinFreeBytes turns the watch off; InMemory ignores
+	// them.
+	MinFreeBytes        int64
+	ReplicaMinFreeBytes int64
+	BallastBytes        int64
+	// Statfs reads the free space of the database's file system (default
+	// statfs(2)); tests fake it.
+	Statfs func(dir string) (diskspace.Usage, error)
 }
 
 // Store is the Pebble database of one peer. It is safe for concurrent use.
 type Store struct {
 	db     *pebble.DB
 	health *health // corruption met by reads (health.go)
+	// disk watches the free space of the database's file system (nil:
+	// not watched).
+	disk *diskspace.Watch
+	// bgErrors counts Pebble's background errors.
+	bgErrors atomic.Uint64
 
 	mu struct {
 		sync.RWMutex
@@ -63,15 +83,28 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	s := &Store{}
+	if !o.InMemory && o.MinFreeBytes > 0 {
+		// Watched from before Pebble opens: on a full disk the ballast has
+		// to go first, or replaying the WAL may find no room.
+		if err := s.watchDisk(dir, o); err != nil {
+			return nil, err
+		}
+	}
 	cache := pebble.NewCache(o.CacheBytes)
 	defer cache.Unref()
 	h := &health{log: o.Logger}
 	opts := pebbleOptions(o, cache, h)
+	plog := opts.Logger.(*pebbleLogger)
+	opts.AddEventListener(pebble.EventListener{BackgroundError: func(err error) { s.backgroundError(plog, err) }})
+	if s.disk != nil {
+		opts.FS = diskFS(opts.FS, s.disk)
+	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
 	}
-	s := &Store{db: db, health: h}
+	s.db, s.health = db, h
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
@@ -92,7 +125,7 @@ func pebbleOptions(o Options, cache *pebble.Cache, h *health) *pebble.Options {
 	opts := &pebble.Options{
 		Cache:        cache,
 		MemTableSize: 32 << 20,
-		Logger:       pebbleLogger{o.Logger.With("component", "pebble")},
+		Logger:       newPebbleLogger(o.Logger.With("component", "pebble"), time.Now),
 	}
 	// A corrupt table is an error of the read that meets it, not Pebble's
 	// default Logger.Fatalf (health.go).
@@ -193,17 +226,4 @@ func (s *Store) has(key []byte) (bool, error) {
 	}
 	closer.Close()
 	return true, nil
-}
-
-type pebbleLogger struct{ l *slog.Logger }
-
-func (p pebbleLogger) Infof(format string, args ...any) {
-	p.l.Debug(fmt.Sprintf(format, args...))
-}
-func (p pebbleLogger) Errorf(format string, args ...any) {
-	p.l.Error(fmt.Sprintf(format, args...))
-}
-func (p pebbleLogger) Fatalf(format string, args ...any) {
-	p.l.Error(fmt.Sprintf(format, args...))
-	panic(fmt.Sprintf(format, args...))
 }

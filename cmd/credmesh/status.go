@@ -51,6 +51,9 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	}
 	fmt.Fprintf(out, "sync: %s\n", sync)
 	printStoreHealth(out, st.Store)
+	if d := st.Disk; d != nil {
+		fmt.Fprintf(out, "disk: %s\n", diskLine(d))
+	}
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")
@@ -75,4 +78,18 @@ func printStoreHealth(out io.Writer, h api.StoreHealth) {
 	}
 	fmt.Fprintf(out, "store: UNHEALTHY, %d reads met corruption: %s\n", h.Corruptions, h.Error)
 	fmt.Fprintln(out, "  stop the peer, run 'credmesh check', see docs/OPERATIONS.md \"Store corruption\"")
+}
+
+func diskLine(d *api.DiskStatus) string {
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	line := fmt.Sprintf("%.0f MiB free of %.0f MiB", mib(d.FreeBytes), mib(d.TotalBytes))
+	switch {
+	case d.Error != "":
+		line += " (cannot read: " + d.Error + ")"
+	case d.ReplicasPaused:
+		line += fmt.Sprintf(", below %.0f MiB: REFUSING SUBMISSIONS AND NOT STORING OTHER MEMBERS' BLOCKS", mib(d.ReplicaFloorBytes))
+	case d.Low:
+		line += fmt.Sprintf(", below %.0f MiB: REFUSING SUBMISSIONS", mib(d.ReserveBytes))
+	}
+	return line
 }

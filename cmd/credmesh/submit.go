@@ -82,6 +82,11 @@ func sendFile(path string, send func([]records.Record) (*api.SubmitResponse, err
 		n := min(len(batch), submitBatch)
 		resp, err := send(batch[:n])
 		if err != nil {
+			if accepted := countAccepted(results); accepted > 0 {
+				// Say what is already in: those lines must not be sent again
+				// as new records.
+				return nil, fmt.Errorf("%s: %d records before line %d were accepted; line %d and after were not: %w", path, accepted, nums[0], nums[0], err)
+			}
 			return nil, err
 		}
 		for i, r := range resp.Results {
@@ -90,6 +95,16 @@ func sendFile(path string, send func([]records.Record) (*api.SubmitResponse, err
 		batch, nums = batch[n:], nums[n:]
 	}
 	return results, nil
+}
+
+func countAccepted(results []lineResult) int {
+	n := 0
+	for _, r := range results {
+		if r.Status == "accepted" {
+			n++
+		}
+	}
+	return n
 }
 
 func reportSubmit(cmd *cobra.Command, file string, results []lineResult, asJSON, verbose bool) error {

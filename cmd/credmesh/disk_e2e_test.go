@@ -1,0 +1,483 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain/privacy"
+	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/records"
+)
+
+// The disk-space settings of the full-disk test: a 40 MiB tmpfs, 8 MiB kept
+// free for sealing, others' blocks stopped below 4 MiB, a 4 MiB ballast.
+const (
+	tmpfsMiB      = 40
+	testMinFreeMB = 8
+	testFloorMB   = 4
+	testBallastMB = 4
+	// logWindow is how long the full peer is hammered while its log is
+	// measured: a sixth of the 30 s of the requirement, so its bound is a
+	// sixth of 2 MiB.
+	logWindow   = 5 * time.Second
+	maxLogBytes = (2 << 20) / 6
+)
+
+// A peer whose home is a 40 MiB tmpfs, filled by submissions: once the
+// disk is nearly full submissions get 507 (the CLI says so), nothing
+// panics, lookups and status are still served, the log stays small and the
+// CPU idle while it is hammered, SIGTERM is obeyed, it restarts on the
+// still-full disk, and after the tmpfs is enlarged it accepts again with
+// every record it acknowledged in its chain and in the other member's.
+func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	began := time.Now()
+	peers := setupNetwork(t, "Tax Bureau", "Bank A")
+	tax, bank := peers[0], peers[1]
+	moveHomeToTmpfs(t, tax)
+	taxLog := new(syncBuffer)
+	startLogged(t, tax, taxLog)
+	bank.start(t)
+
+	// Fill the disk from two clients. Sealing frees the pending log's space
+	// and a flush the WAL's reserve, so a 507 can be followed by more
+	// acceptances: the disk is full once nothing was accepted for 3 s.
+	acked := newAckSet()
+	var next struct {
+		sync.Mutex
+		n int
+	}
+	batch := func() ([]records.Record, []string) {
+		next.Lock()
+		first := next.n
+		next.n += 1000
+		next.Unlock()
+		recs := make([]records.Record, 1000)
+		ids := make([]string, 1000)
+		for i := range recs {
+			recs[i] = records.SamplePayment("tax", first+i, 1000)
+			ids[i] = recs[i].OrderID
+		}
+		return recs, ids
+	}
+	var lastAccepted atomic.Int64
+	lastAccepted.Store(time.Now().UnixNano())
+	// submit sends one batch: 507 is false, an accepted batch true.
+	submit := func(c *api.Client) (bool, error) {
+		recs, ids := batch()
+		resp, err := c.Submit(context.Background(), recs)
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) && apiErr.Status == 507 {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		acked.add(ids, resp.Results)
+		if resp.Accepted != len(recs) {
+			return false, fmt.Errorf("%d of %d records refused without a 507: %+v", len(recs)-resp.Accepted, len(recs), resp.Results[0])
+		}
+		lastAccepted.Store(time.Now().UnixNano())
+		return true, nil
+	}
+	var wg sync.WaitGroup
+	fillErr := make(chan error, 2)
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := tax.client()
+			for range 5000 { // bounded: 5M records would be 100 times the disk
+				ok, err := submit(c)
+				if err != nil {
+					fillErr <- err
+					return
+				}
+				if !ok {
+					if time.Since(time.Unix(0, lastAccepted.Load())) > 3*time.Second {
+						return
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+			fillErr <- errors.New("the disk never filled")
+		}()
+	}
+	wg.Wait()
+	close(fillErr)
+	for err := range fillErr {
+		t.Fatalf("filling the disk: %v\n%s", err, tail(taxLog.String()))
+	}
+	t.Logf("disk full after %d acknowledged records, %s since the start", acked.len(), time.Since(began).Round(time.Second))
+
+	// The CLI shows the refusal, not EOF.
+	file := filepath.Join(t.TempDir(), "more.csv")
+	writeCSV(t, file, []records.Record{records.SamplePayment("tax", 10_000_000, 10)})
+	out, errOut, code := credmesh(t, "submit", "--home", tax.home, file)
+	if code == 0 || !strings.Contains(errOut, "507 insufficient_storage") || !strings.Contains(errOut, "store.min_free_mb") {
+		t.Fatalf("submit on a full disk: exit %d\n%s%s", code, out, errOut)
+	}
+	st := status(t, tax)
+	if st.Disk == nil || !st.Disk.Low || st.Disk.ReserveBytes != testMinFreeMB<<20 {
+		t.Fatalf("status on a full disk: %+v", st.Disk)
+	}
+
+	// Hammer it for logWindow: every submission 507, every lookup served.
+	logBefore := taxLog.Len()
+	cpuBefore := cpuTime(t, tax)
+	some := acked.sample(20)
+	c := tax.client()
+	deadline := time.Now().Add(logWindow)
+	refused, lookups := 0, 0
+	for i := 0; time.Now().Before(deadline); i++ {
+		ok, err := submit(c)
+		if err != nil {
+			t.Fatalf("submission %d on a full disk: %v", i, err)
+		}
+		if !ok {
+			refused++
+		}
+		id := some[i%len(some)]
+		if v, err := c.Payment(context.Background(), id); err != nil || !v.Verified {
+			t.Fatalf("lookup of acknowledged %s on a full disk: %+v %v", id, v, err)
+		}
+		lookups++
+		time.Sleep(20 * time.Millisecond) // a client retrying, not a benchmark
+	}
+	if refused == 0 {
+		t.Fatal("no submission was refused with 507 on the full disk")
+	}
+	logged := taxLog.Len() - logBefore
+	cpu := cpuTime(t, tax) - cpuBefore
+	t.Logf("full disk for %s: %d submissions refused with 507, %d lookups served, %d bytes of log, %s of CPU", logWindow, refused, lookups, logged, cpu)
+	if logged > maxLogBytes {
+		t.Fatalf("%d bytes of log in %s, limit %d:\n%s", logged, logWindow, maxLogBytes, tail(taxLog.String()))
+	}
+	if cpu > logWindow/2 {
+		t.Fatalf("the peer used %s of CPU in %s on a full disk: a busy loop?\n%s", cpu, logWindow, tail(taxLog.String()))
+	}
+
+	// SIGTERM is obeyed on the full disk.
+	took := sigterm(t, tax, taxLog)
+	t.Logf("SIGTERM on a full disk: exited in %s; the peer's whole log so far, start to stop: %d bytes", took, taxLog.Len())
+	if took > 15*time.Second {
+		t.Fatalf("SIGTERM took %s", took)
+	}
+	if strings.Contains(taxLog.String(), "panic") {
+		t.Fatalf("the peer panicked:\n%s", tail(taxLog.String()))
+	}
+	if os.Getenv("DISKDEBUG") != "" {
+		t.Logf("log before the restart:\n%s", taxLog.String())
+	}
+
+	// Something else fills the disk to the last byte while the peer is
+	// stopped: it starts all the same (replaying its WAL may free some
+	// space), answers status, 507 or accepts, and obeys SIGTERM.
+	filler := filepath.Join(tax.home, "filler")
+	fillUp(t, filler)
+	startLogged(t, tax, taxLog)
+	logBefore, cpuBefore = taxLog.Len(), cpuTime(t, tax)
+	st = status(t, tax)
+	t.Logf("restarted on a disk filled to the last byte: %+v", st.Disk)
+	deadline = time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := submit(c); err != nil {
+			t.Fatalf("submission on a disk filled to the last byte: %v", err)
+		}
+		if st := status(t, tax); st.Disk == nil {
+			t.Fatal("no disk in status")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	logged, cpu = taxLog.Len()-logBefore, cpuTime(t, tax)-cpuBefore
+	took = sigterm(t, tax, taxLog)
+	t.Logf("restarted on a disk filled to the last byte: %d bytes of log and %s of CPU in 2 s, SIGTERM obeyed in %s", logged, cpu, took)
+	if os.Getenv("DISKDEBUG") != "" {
+		t.Logf("log of the restart:\n%s", taxLog.String())
+	}
+	if took > 15*time.Second || logged > maxLogBytes || cpu > time.Second || strings.Contains(taxLog.String(), "panic") {
+		t.Fatalf("on a disk filled to the last byte:\n%s", tail(taxLog.String()))
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	startLogged(t, tax, taxLog)
+
+	t.Logf("%s since the start", time.Since(began).Round(time.Second))
+
+	// Space returns: the peer accepts again without a restart.
+	if out, err := exec.Command("mount", "-o", "remount,size=400m", tax.home).CombinedOutput(); err != nil {
+		t.Fatalf("enlarging the tmpfs: %v %s", err, out)
+	}
+	eventually(t, 10*time.Second, "submissions are accepted again", func() bool {
+		ok, err := submit(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	})
+	if out := mustRun(t, "submit", "--home", tax.home, file); !strings.Contains(out, "1 accepted, 0 refused") {
+		t.Fatalf("submit after space returned: %s", out)
+	}
+	acked.add([]string{records.SamplePayment("tax", 10_000_000, 10).OrderID}, []api.SubmitResult{{Status: "accepted"}})
+
+	// Every acknowledged record is sealed in our chain, and the other
+	// member holds the same chain (same head hash: the blocks are
+	// hash-linked).
+	want := acked.keys()
+	eventually(t, 60*time.Second, "every acknowledged record is sealed and replicated", func() bool {
+		st := status(t, tax)
+		if st.Pending > 0 {
+			return false
+		}
+		h, hash := headOf(st, "Tax Bureau")
+		if bh, bhash := headOf(status(t, bank), "Tax Bureau"); bh != h || bhash != hash {
+			return false
+		}
+		return chainHolds(t, tax, st, h, want)
+	})
+	t.Logf("%d acknowledged records present, %s since the start", len(want), time.Since(began).Round(time.Second))
+}
+
+func headOf(st api.Status, name string) (uint64, string) {
+	for _, c := range st.Chains {
+		if c.Name == name {
+			return c.Height, c.Hash
+		}
+	}
+	return 0, ""
+}
+
+// moveHomeToTmpfs mounts a tmpfs of tmpfsMiB and moves p's home onto it,
+// with the test's disk settings.
+func moveHomeToTmpfs(t *testing.T, p *peerProc) {
+	t.Helper()
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+strconv.Itoa(tmpfsMiB)+"m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("mounting a tmpfs (as root): %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+			t.Errorf("unmounting %s: %v %s", mnt, err, out)
+		}
+	})
+	entries, err := os.ReadDir(p.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(p.home, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := e.Info()
+		if err := os.WriteFile(filepath.Join(mnt, e.Name()), data, fi.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.home = mnt
+	cfgPath := filepath.Join(mnt, config.ConfigFile)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store.MinFreeMB, cfg.Store.ReplicaMinFreeMB, cfg.Store.BallastMB = testMinFreeMB, testFloorMB, testBallastMB
+	if err := cfg.WriteFile(cfgPath); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syncBuffer is a peer's output, read by the test while the peer writes
+// it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Len()
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startLogged is peerProc.start with the output appended to log, which
+// the test may read at any time.
+func startLogged(t *testing.T, p *peerProc, log *syncBuffer) {
+	t.Helper()
+	p.cmd = exec.Command(binary, "run", "--home", p.home)
+	p.cmd.Stdout, p.cmd.Stderr = log, log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop() })
+	eventually(t, 30*time.Second, "the peer answers status", func() bool {
+		_, err := p.client().Status(context.Background())
+		return err == nil
+	})
+}
+
+// fillUp writes path until the file system has no byte left.
+func fillUp(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	for size := len(buf); size > 0; {
+		if _, err := f.Write(buf[:size]); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			size /= 2
+		}
+	}
+}
+
+// sigterm stops p with SIGTERM and returns how long it took to exit.
+func sigterm(t *testing.T, p *peerProc, log *syncBuffer) time.Duration {
+	t.Helper()
+	start := time.Now()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		p.cmd = nil
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, tail(log.String()))
+		}
+		return time.Since(start)
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+		p.cmd = nil
+		t.Fatalf("SIGTERM ignored for 30 s:\n%s", tail(log.String()))
+		return 0
+	}
+}
+
+// cpuTime is the user and system CPU time p's process has used.
+func cpuTime(t *testing.T, p *peerProc) time.Duration {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the command name in parentheses; utime and stime are
+	// the 14th and 15th fields, in clock ticks (100 a second on Linux).
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// chainHolds reports whether p's copy of the Tax Bureau's chain, up to h,
+// holds every key of want.
+func chainHolds(t *testing.T, p *peerProc, st api.Status, h uint64, want map[string]bool) bool {
+	var issuer string
+	for _, c := range st.Chains {
+		if c.Name == "Tax Bureau" {
+			issuer = c.Issuer
+		}
+	}
+	found := 0
+	for height := uint64(1); height <= h; height++ {
+		b, err := p.client().Block(context.Background(), issuer, height)
+		if err != nil {
+			return false
+		}
+		for _, e := range b.Entries {
+			if want[e.Key] {
+				found++
+			}
+		}
+	}
+	return found == len(want)
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "...\n" + s[len(s)-4000:]
+	}
+	return s
+}
+
+// ackSet is the order IDs the peer acknowledged.
+type ackSet struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func newAckSet() *ackSet { return &ackSet{} }
+
+func (a *ackSet) add(ids []string, results []api.SubmitResult) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, r := range results {
+		if r.Status == "accepted" {
+			a.ids = append(a.ids, ids[i])
+		}
+	}
+}
+
+func (a *ackSet) len() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.ids)
+}
+
+func (a *ackSet) sample(n int) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for i := 0; i < len(a.ids) && len(out) < n; i += max(len(a.ids)/n, 1) {
+		out = append(out, a.ids[i])
+	}
+	return out
+}
+
+// keys returns the entry key of every acknowledged payment, as block views
+// show them.
+func (a *ackSet) keys() map[string]bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]bool, len(a.ids))
+	for _, id := range a.ids {
+		l := privacy.Lookup("e2e-net", id)
+		out["01"+hex.EncodeToString(l[:])] = true
+	}
+	return out
+}

@@ -134,16 +134,16 @@ func (p *pool) scan(mark, known uint64) (*logScan, error) {
 	}
 
 	var (
-		dmg      *PendingDamageError
-		unread   int64
-		lost     uint64
-		next     = mark // the next record we expect at or above the mark
-		prevSeg  *segScan
-		prevEnd  int64
-		tailSeg  *segScan
-		tailAt   int64 = -1
-		lastIdx        = len(ls.segs) - 1
-		noteDmg        = func(s *segScan, off int64) {
+		dmg     *PendingDamageError
+		unread  int64
+		lost    uint64
+		next    = mark // the next record we expect at or above the mark
+		prevSeg *segScan
+		prevEnd int64
+		tailSeg *segScan
+		tailAt  int64 = -1
+		lastIdx       = len(ls.segs) - 1
+		noteDmg       = func(s *segScan, off int64) {
 			if dmg == nil {
 				dmg = &PendingDamageError{File: s.path, Offset: off}
 			}

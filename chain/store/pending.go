@@ -75,6 +75,11 @@ func openPool(fs vfs.FS, dir string) (*pool, error) {
 	if err := fs.MkdirAll(p.dir, 0o700); err != nil {
 		return nil, err
 	}
+	// The directory's own entry must be durable before anything in it is
+	// acknowledged (found missing by the crash-filesystem test).
+	if err := syncDir(fs, dir); err != nil {
+		return nil, err
+	}
 	names, err := fs.List(p.dir)
 	if err != nil {
 		return nil, err

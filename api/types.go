@@ -46,6 +46,16 @@ type Status struct {
 	Syncing     []SyncTarget  `json:"syncing"`
 	Pending     int           `json:"pending"`
 	Counters    Counters      `json:"counters"`
+	// PendingLost is set once a damaged pending log was set aside.
+	PendingLost *PendingLost `json:"pending_lost,omitempty"`
+}
+
+// PendingLost is what setting damaged pending logs aside lost: records
+// this peer acknowledged that can never be sealed.
+type PendingLost struct {
+	Records uint64    `json:"records"`
+	At      time.Time `json:"at"`       // when the last damaged log was set aside
+	MovedTo string    `json:"moved_to"` // where its segments are kept
 }
 
 // MemberCount is how many members exist and how many we are connected to.

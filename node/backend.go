@@ -70,6 +70,7 @@ func (n *Node) Status() api.Status {
 		Members:     api.MemberCount{Total: len(n.names), Connected: len(n.net.ConnectedMembers())},
 		Chains:      n.chains(),
 		Pending:     n.builder.Pending(),
+		PendingLost: n.pendingLost(),
 	}
 	for iss, target := range n.net.Syncing() {
 		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})

@@ -37,6 +37,12 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		counter("sync_failures_total", "Sync requests that failed.", func() uint64 { return stats().SyncFailures }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
 		n.queryLatency.hist,
+		gauge("pending_lost_records", "Acknowledged records lost to damaged pending logs that were set aside.", func() float64 {
+			if l := n.pendingLost(); l != nil {
+				return float64(l.Records)
+			}
+			return 0
+		}),
 	)
 	return reg
 }

@@ -48,7 +48,12 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	if len(st.Syncing) > 0 {
 		sync = fmt.Sprintf("syncing %d chains", len(st.Syncing))
 	}
-	fmt.Fprintf(out, "sync: %s\n\n", sync)
+	fmt.Fprintf(out, "sync: %s\n", sync)
+	if l := st.PendingLost; l != nil {
+		fmt.Fprintf(out, "pending log: %d acknowledged records LOST (damaged log set aside %s, kept in %s)\n",
+			l.Records, l.At.Format("2006-01-02 15:04:05"), l.MovedTo)
+	}
+	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")
 	for _, c := range st.Chains {

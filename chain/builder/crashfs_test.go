@@ -44,7 +44,7 @@ type sealedBlock struct {
 }
 
 func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) {
-	const runs, cutsPerRun, perRun = 10, 6, 800
+	const runs, cutsPerRun, perRun = 10, 6, 400
 	rng := rand.New(rand.NewPCG(3, 4))
 	fs := vfs.NewCrashableMem()
 	var (
@@ -54,7 +54,7 @@ func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) {
 		cuts      int
 	)
 	for run := range runs {
-		st, err := store.Open(crashDataDir, store.Options{FS: fs})
+		st, err := store.Open(crashDataDir, store.Options{FS: fs, CacheBytes: 4 << 20})
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
@@ -167,7 +167,7 @@ func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) {
 		}
 		t.Logf("run %d: cuts after %v of %d acknowledgements", run, at, acks)
 	}
-	if cuts < 50 || len(durable) < 500 || len(published) < 20 {
+	if cuts < 50 || len(durable) < 300 || len(published) < 20 {
 		t.Fatalf("%d cuts, %d entries acknowledged, %d heights handed out: the test did not exercise the builder", cuts, len(durable), len(published))
 	}
 	t.Logf("%d cuts over %d runs, %d entries acknowledged, %d heights handed out", cuts, runs, len(durable), len(published))
@@ -178,7 +178,7 @@ func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) {
 // block in handedOut is stored as it was handed out.
 func checkClone(t *testing.T, fs vfs.FS, run, cut, unsynced int, mustHave []int, handedOut []sealedBlock) {
 	t.Helper()
-	st, err := store.Open(crashDataDir, store.Options{FS: fs})
+	st, err := store.Open(crashDataDir, store.Options{FS: fs, CacheBytes: 4 << 20})
 	if err != nil {
 		t.Fatalf("run %d cut %d (unsynced %d%%): the store does not reopen: %v", run, cut, unsynced, err)
 	}

@@ -17,7 +17,7 @@
 //	'v' subject id                    → private credit record (never gossiped; see private.go)
 //	'm' 'v'                           → schema version
 //	'm' 's'                           → pending entries below this sequence number are sealed
-//	'm' 'n'                           → the end of the pending log when 'm' 's' was last set
+//	'm' 'n'                           → the end of the pending log: every record below was acknowledged
 //	'm' 'l'                           → records lost to damaged pending logs set aside: count(8) time-ms(8) dir
 //
 // The builder's pending pool is a log of its own in <dir>/pending (see

@@ -21,10 +21,10 @@ import (
 // copy would have to be compacted away). The log lives in <dir>/pending as
 // segment files named by the sequence number of their first record; the
 // frames are described in pending_frame.go. AddPending appends a batch and
-// fsyncs once. AppendSealed records, in the same fsynced database batch as
-// the sealed blocks, the sequence number below which everything is sealed
-// and the end of the log at that moment; only then are whole segments below
-// the mark removed. After a crash, LoadPending returns the records at or
+// fsyncs once; the end of the log is then recorded in the database too
+// (pending_end.go). AppendSealed records, in the same fsynced database
+// batch as the sealed blocks, the sequence number below which everything is
+// sealed; only then are whole segments below the mark removed. After a crash, LoadPending returns the records at or
 // above the mark: a torn tail (the batch that was being written, never
 // acknowledged) is cut off, and damage anywhere else is a
 // *PendingDamageError, because it lost acknowledged records (pending_scan.go
@@ -281,6 +281,7 @@ func (s *Store) AddPending(first uint64, entries [][]byte) error {
 		return fmt.Errorf("store: writing pending entries: %w", err)
 	}
 	s.poolNext = first + uint64(len(entries))
+	s.noteLogEnd(s.poolNext)
 	return nil
 }
 
@@ -317,12 +318,11 @@ func (s *Store) LoadPending() (entries []Pending, next uint64, err error) {
 	if len(out) > 0 {
 		s.poolNext = out[len(out)-1].Seq + 1
 	}
-	s.poolKnown = known
 	return out, s.poolNext, nil
 }
 
-// pendingMarks returns the sealed mark and the end of the log when it was
-// set (0 if never recorded: a store written before it was).
+// pendingMarks returns the sealed mark and the recorded end of the log (0
+// if never recorded: a store written before it was).
 func (s *Store) pendingMarks() (mark, known uint64, err error) {
 	if mark, err = s.getUint64(sealedMarkKey); err != nil {
 		return 0, 0, fmt.Errorf("%w: pending mark", err)
@@ -350,9 +350,7 @@ func (s *Store) getUint64(key []byte) (uint64, error) {
 // AppendSealed stores the builder's own new blocks and marks the pending
 // entries with sequence numbers below pendingEnd as sealed, in one fsynced
 // batch: after a crash either the blocks exist and their entries are no
-// longer pending, or neither. The same batch records how far the pending
-// log reached (every record below is on disk), which is how LoadPending
-// notices records missing from it. The builder checked every entry key
+// longer pending, or neither. The builder checked every entry key
 // against the chain when it accepted the entry, so they are not probed
 // again; only the builder writes its own chain.
 func (s *Store) AppendSealed(vbs []*chain.VerifiedBlock, pendingEnd uint64) error {
@@ -361,21 +359,14 @@ func (s *Store) AppendSealed(vbs []*chain.VerifiedBlock, pendingEnd uint64) erro
 		return err
 	}
 	pendingEnd = max(pendingEnd, mark)
-	s.poolMu.Lock()
-	known := max(s.poolNext, s.poolKnown, pendingEnd)
-	s.poolMu.Unlock()
 	err = s.commit(vbs, func(b *pebble.Batch) error {
-		if err := b.Set(sealedMarkKey, binary.BigEndian.AppendUint64(nil, pendingEnd), nil); err != nil {
-			return err
-		}
-		return b.Set(loggedKey, binary.BigEndian.AppendUint64(nil, known), nil)
+		return b.Set(sealedMarkKey, binary.BigEndian.AppendUint64(nil, pendingEnd), nil)
 	}, true, pebble.Sync)
 	if err != nil {
 		return err
 	}
 	s.poolMu.Lock()
 	defer s.poolMu.Unlock()
-	s.poolKnown = max(s.poolKnown, known)
 	if err := s.pool.release(pendingEnd, s.poolNext); err != nil {
 		return fmt.Errorf("store: removing sealed pending segments: %w", err)
 	}

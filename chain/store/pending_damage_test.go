@@ -13,11 +13,12 @@ import (
 )
 
 // damagedLog writes four batches of ten records into two segments,
-// seg 0 = batches 0-9 and 10-19, seg 20 = batches 20-29 and 30-39, and
-// with sealed records the log's end (40) as a seal would. It returns the
-// two segment paths and the start offset of every frame in each, plus the
-// file's size.
-func damagedLog(t *testing.T, dir string, sealed bool) (paths [2]string, offs [2][]int64) {
+// seg 0 = batches 0-9 and 10-19, seg 20 = batches 20-29 and 30-39. With
+// recorded, the log's end (40) is recorded in the database, as it is after
+// a clean stop; without, the recorded end is 30, as if the peer crashed
+// while recording the end of the last batch. It returns the two segment
+// paths and the start offset of every frame in each, plus the file's size.
+func damagedLog(t *testing.T, dir string, recorded bool) (paths [2]string, offs [2][]int64) {
 	t.Helper()
 	s := reopen(t, nil, dir)
 	s.pool.maxSize = 500 // two batches per segment
@@ -26,12 +27,10 @@ func damagedLog(t *testing.T, dir string, sealed bool) (paths [2]string, offs [2
 			t.Fatal(err)
 		}
 	}
-	if sealed {
-		if err := s.AppendSealed(nil, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
 	s.Close()
+	if !recorded {
+		setLogEnd(t, dir, 30)
+	}
 	for i, first := range []uint64{0, 20} {
 		paths[i] = filepath.Join(dir, pendingDir, fmt.Sprintf("%020d.log", first))
 		data, err := os.ReadFile(paths[i])
@@ -52,6 +51,16 @@ func damagedLog(t *testing.T, dir string, sealed bool) (paths [2]string, offs [2
 		offs[i] = append(offs[i], int64(len(data)))
 	}
 	return paths, offs
+}
+
+// setLogEnd overwrites the recorded end of the pending log.
+func setLogEnd(t *testing.T, dir string, end uint64) {
+	t.Helper()
+	s := reopen(t, nil, dir)
+	if err := s.db.Set(loggedKey, binary.BigEndian.AppendUint64(nil, end), nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 }
 
 func flip(t *testing.T, path string, off int64) {
@@ -80,8 +89,8 @@ func TestPendingLogDamage(t *testing.T) {
 		frames uint64
 	}
 	cases := []struct {
-		name   string
-		sealed bool
+		name     string
+		recorded bool
 		harm   func(t *testing.T, p [2]string, o [2][]int64)
 		want   *damage // nil: loads
 		loads  int     // records loaded when want is nil
@@ -100,25 +109,25 @@ func TestPendingLogDamage(t *testing.T) {
 				flip(t, p[0], o[0][12]+20)
 				flip(t, p[1], o[1][7]+5)
 			}, &damage{0, 3, 3}, 0},
-		{"a bit flip in the last batch, unsealed: undetectable, cut as a torn tail", false,
+		{"a bit flip in the last batch before its end was recorded: undetectable, cut as a torn tail", false,
 			func(t *testing.T, p [2]string, o [2][]int64) { flip(t, p[1], o[1][15]+9) }, nil, 35},
-		{"a bit flip in the last batch after a seal recorded the log's end", true,
+		{"a bit flip in the last batch after its end was recorded", true,
 			func(t *testing.T, p [2]string, o [2][]int64) { flip(t, p[1], o[1][15]+9) }, &damage{1, 15, 1}, 0},
 		{"a segment before the last cut at a frame boundary", false,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Truncate(p[0], o[0][15]) }, &damage{0, 15, 5}, 0},
 		{"a segment before the last cut in the middle of a frame", false,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Truncate(p[0], o[0][15]+5) }, &damage{0, 15, 5}, 0},
-		{"the last segment cut at a frame boundary in the last batch, unsealed: undetectable", false,
+		{"the last segment cut at a frame boundary in the last batch before its end was recorded: undetectable", false,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Truncate(p[1], o[1][15]) }, nil, 35},
-		{"the last segment cut at a frame boundary after a seal", true,
+		{"the last segment cut at a frame boundary after the end was recorded", true,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Truncate(p[1], o[1][15]) }, &damage{1, 15, 5}, 0},
 		{"the last segment cut in the middle of a frame (a torn tail)", false,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Truncate(p[1], o[1][15]+7) }, nil, 35},
-		{"the last segment cut in the middle of a frame after a seal", true,
+		{"the last segment cut in the middle of a frame after the end was recorded", true,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Truncate(p[1], o[1][15]+7) }, &damage{1, 15, 5}, 0},
-		{"the last segment cut inside the batch before the last, after a seal", true,
+		{"the last segment cut inside the batch before the last", true,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Truncate(p[1], o[1][5]) }, &damage{1, 5, 15}, 0},
-		{"the last segment deleted, after a seal", true,
+		{"the last segment deleted", true,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Remove(p[1]) }, &damage{0, 20, 20}, 0},
 		{"the first segment deleted", false,
 			func(t *testing.T, p [2]string, o [2][]int64) { os.Remove(p[0]) }, &damage{1, 0, 20}, 0},
@@ -132,7 +141,7 @@ func TestPendingLogDamage(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			paths, offs := damagedLog(t, dir, c.sealed)
+			paths, offs := damagedLog(t, dir, c.recorded)
 			c.harm(t, paths, offs)
 			s := reopen(t, nil, dir)
 			defer func() { s.Close() }()

@@ -93,8 +93,8 @@ type logScan struct {
 //
 // What must exist: every record at or above the sealed mark and below the
 // highest of
-//   - known, the end of the log when the builder last sealed (recorded in
-//     the same fsynced batch as the sealed mark);
+//   - known, the end of the log as last recorded in the database
+//     (pending_end.go), which lags the log by one fsync;
 //   - the first sequence number of the last segment (a segment is started
 //     only after everything before it was fsynced);
 //   - the first sequence number of the batch of any readable v2 frame (a
@@ -108,10 +108,11 @@ type logScan struct {
 // acknowledged, since acknowledgement follows the fsync. The tail is cut.
 //
 // What cannot be detected: damage or a truncation confined to the records
-// written after the last seal that leaves no readable frame of a later batch
-// behind it, e.g. a log cut at a batch boundary after the last seal, or the
-// last batch damaged. A v1 frame does not know its batch, so a log of v1
-// frames only knows the first two bounds.
+// acknowledged after the recorded end, while its write was in flight (a
+// batch or two), that leaves no readable frame of a later batch behind it,
+// e.g. the last batch cut at a frame boundary or damaged. A v1 frame does
+// not know its batch, so a log of v1 frames only knows the first two
+// bounds.
 func (p *pool) scan(mark, known uint64) (*logScan, error) {
 	ls := &logScan{cutAt: -1}
 	for _, first := range p.segs {

@@ -56,10 +56,10 @@ type Store struct {
 
 	// The builder's pending log: appended by its loop, released by its
 	// sealed-block writer.
-	poolMu    sync.Mutex
-	pool      *pool
-	poolNext  uint64 // sequence number after the last pending record
-	poolKnown uint64 // the end of the log last recorded with the sealed mark
+	poolMu   sync.Mutex
+	pool     *pool
+	poolNext uint64 // sequence number after the last pending record
+	logEnd   logEnd // records poolNext in the database
 
 	log  *slog.Logger
 	lock *pebble.Lock
@@ -139,7 +139,10 @@ func lockDir(fs vfs.FS, dir string) (*pebble.Lock, error) {
 
 // Close flushes nothing more (every write was committed) and closes the
 // database and the pending log.
-func (s *Store) Close() error { return errors.Join(s.pool.close(), s.closeDB()) }
+func (s *Store) Close() error {
+	s.stopLogEnd()
+	return errors.Join(s.pool.close(), s.closeDB())
+}
 
 func (s *Store) closeDB() error { return errors.Join(s.db.Close(), s.lock.Close()) }
 

@@ -91,9 +91,9 @@ func TestPendingLogDamage(t *testing.T) {
 	cases := []struct {
 		name     string
 		recorded bool
-		harm   func(t *testing.T, p [2]string, o [2][]int64)
-		want   *damage // nil: loads
-		loads  int     // records loaded when want is nil
+		harm     func(t *testing.T, p [2]string, o [2][]int64)
+		want     *damage // nil: loads
+		loads    int     // records loaded when want is nil
 	}{
 		{"a bit flip in the middle of a segment before the last", false,
 			func(t *testing.T, p [2]string, o [2][]int64) { flip(t, p[0], o[0][5]+10) }, &damage{0, 5, 1}, 0},

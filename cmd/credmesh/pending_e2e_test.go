@@ -152,3 +152,26 @@ func TestDamagedPendingLogIsSetAside(t *testing.T) {
 		t.Fatalf("the start did not log the loss:\n%s", tax.log)
 	}
 }
+
+// A log cut short (here to 40 % of its size, as a bad restore or a
+// filesystem repair can leave it) is refused too: the store recorded how
+// far the log reached.
+func TestTruncatedPendingLogIsRefused(t *testing.T) {
+	tax, seg := killedWithPending(t)
+	st, err := os.Stat(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(seg, st.Size()*2/5); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := credmesh(t, "run", "--home", tax.home)
+	m := regexp.MustCompile(`(\d+) acknowledged records cannot be read`).FindStringSubmatch(errOut)
+	if code == 0 || m == nil || !strings.Contains(errOut, seg) {
+		t.Fatalf("run on a truncated log: exit %d\n%s%s", code, out, errOut)
+	}
+	// At least the records of every batch but the last are counted.
+	if lost, _ := strconv.Atoi(m[1]); lost < pendingBatches*pendingPer*3/5-pendingPer || lost > pendingBatches*pendingPer {
+		t.Fatalf("%d records reported lost", lost)
+	}
+}

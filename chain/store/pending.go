@@ -23,25 +23,27 @@ import (
 // frames are described in pending_frame.go. AddPending appends a batch and
 // fsyncs once; the end of the log is then recorded in the database too
 // (pending_end.go). AppendSealed records, in the same fsynced database
-// batch as the sealed blocks, the sequence number below which everything is
-// sealed; only then are whole segments below the mark removed. After a crash, LoadPending returns the records at or
-// above the mark: a torn tail (the batch that was being written, never
-// acknowledged) is cut off, and damage anywhere else is a
-// *PendingDamageError, because it lost acknowledged records (pending_scan.go
-// says how the two are told apart, and what cannot be told).
+// batch as the sealed blocks, the sequence number below which everything
+// is sealed; only then are whole segments below the mark removed. After a
+// crash, LoadPending returns the records at or above the mark: a torn tail
+// (the batch that was being written, never acknowledged) is cut off, and
+// damage anywhere else is a *PendingDamageError, because it lost
+// acknowledged records (pending_scan.go says how the two are told apart,
+// and what cannot be told).
 //
 // Why not Pebble's record package (the WAL's format: 32 KiB blocks of
-// checksummed chunks)? Its readers treat a bad chunk as the end of the log,
-// which is exactly the silent loss this log must not have; its WAL-sync
-// variant that can tell corruption from a torn tail comes with Pebble's
-// LogWriter (its own flush goroutine and sync queue) and internal types in
-// its API; and it knows nothing of our sequence numbers, which are what
-// tells how many records were lost and where a batch begins. Our frames are
-// as simple as its chunks (a length, a CRC-32C over the header and payload)
-// and carry the batch bounds that make the torn tail recognizable. Log
-// recycling, its other feature, saves a metadata update per fsync on a
-// preallocated file; our segments are 64 MiB and appended in place, so
-// there is nothing to gain.
+// checksummed chunks)? Its reader treats a bad chunk at the end as the end
+// of the log and can tell corruption from a torn tail only in its WAL-sync
+// chunk format, which only its LogWriter writes (with its own flush
+// goroutine, sync queue and metrics), and its reader takes a log number of
+// an internal type. It knows nothing of our sequence numbers, which are
+// what tells how many records were lost, and nothing of batches, which is
+// what makes a torn tail recognizable. Our frames are as simple as its
+// chunks (a length and a CRC-32C over header and payload) and carry both.
+// Log recycling, its other feature, saves a metadata update per fsync by
+// reusing preallocated files; our segments are appended in place and
+// removed whole, and the acknowledgement waits for one fsync either way.
+// Changing formats would also have forced a migration of pending logs.
 
 const (
 	pendingDir     = "pending"

@@ -311,3 +311,30 @@ func TestSetAsidePending(t *testing.T) {
 		t.Fatalf("a good log was moved: %v", err)
 	}
 }
+
+func TestPendingLogEndIsRecordedWhileOpen(t *testing.T) {
+	dir := t.TempDir()
+	s := reopen(t, nil, dir)
+	defer s.Close()
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrInUse) {
+		t.Fatalf("a second open: %v", err)
+	}
+	if err := s.AddPending(0, entries(0, 7)); err != nil {
+		t.Fatal(err)
+	}
+	// The writer runs on its own; wait for it without sleeping blind.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, known, err := s.pendingMarks()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if known == 7 {
+			break
+		}
+		if known > 7 || time.Now().After(deadline) {
+			t.Fatalf("recorded end %d, want 7", known)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

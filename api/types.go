@@ -51,6 +51,8 @@ type Status struct {
 	Counters    Counters      `json:"counters"`
 	Store       StoreHealth   `json:"store"`
 	Disk        *DiskStatus   `json:"disk,omitempty"` // nil when the store is not on disk
+	// PendingLost is set once a damaged pending log was set aside.
+	PendingLost *PendingLost `json:"pending_lost,omitempty"`
 }
 
 // StoreHealth is the integrity of the peer's database as its reads have
@@ -81,6 +83,14 @@ type DiskStatus struct {
 	ReplicasPaused bool `json:"replicas_paused"`
 	// Error is set when the free space could not be read.
 	Error string `json:"error,omitempty"`
+}
+
+// PendingLost is what setting damaged pending logs aside lost: records
+// this peer acknowledged that can never be sealed.
+type PendingLost struct {
+	Records uint64    `json:"records"`
+	At      time.Time `json:"at"`       // when the last damaged log was set aside
+	MovedTo string    `json:"moved_to"` // where its segments are kept
 }
 
 // MemberCount is how many members exist and how many we are connected to.

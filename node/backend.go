@@ -78,6 +78,7 @@ func (n *Node) Status() api.Status {
 		Chains:      n.chains(),
 		Pending:     n.builder.Pending(),
 		Disk:        n.diskStatus(),
+		PendingLost: n.pendingLost(),
 	}
 	for iss, target := range n.net.Syncing() {
 		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})

@@ -39,6 +39,12 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		counter("store_corruptions_total", "Reads that met corruption in the store.", func() uint64 { return n.store.Health().Corruptions }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
 		n.queryLatency.hist,
+		gauge("pending_lost_records", "Acknowledged records lost to damaged pending logs that were set aside.", func() float64 {
+			if l := n.pendingLost(); l != nil {
+				return float64(l.Records)
+			}
+			return 0
+		}),
 	)
 	reg.MustRegister(n.diskMetrics(gauge, counter)...)
 	return reg

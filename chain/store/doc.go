@@ -17,9 +17,24 @@
 //	'v' subject id                    → private credit record (never gossiped; see private.go)
 //	'm' 'v'                           → schema version
 //	'm' 's'                           → pending entries below this sequence number are sealed
+//	'm' 'n'                           → the end of the pending log: every record below was acknowledged
+//	'm' 'l'                           → records lost to damaged pending logs set aside: count(8) time-ms(8) dir
 //
 // The builder's pending pool is a log of its own in <dir>/pending (see
-// pending.go).
+// pending.go for its format and why it is not Pebble's record package,
+// pending_scan.go for how a torn tail is told from damage and what cannot
+// be detected). A damaged log makes LoadPending fail with a
+// *PendingDamageError; SetAsidePending moves it to
+// <dir>/pending.damaged-<time> and keeps what is readable. The on-disk
+// format changed compatibly: frames written before batch bounds (v1) still
+// load, so the schema version is unchanged; an older binary reading a log
+// with v2 frames would see them as garbage, so do not downgrade with
+// records pending.
+//
+// Options.FS puts the database and the pending log on any vfs.FS; tests use
+// vfs.NewCrashableMem to simulate crashes that lose unsynced data. Open
+// takes Pebble's directory lock (<dir>/LOCK) itself, so a second process
+// gets ErrInUse.
 //
 // Keeping the whole tree (about 64 bytes per entry, against 32 for the
 // leaves alone) makes an inclusion proof one read and no hashing, which is

@@ -4,12 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -21,28 +20,41 @@ import (
 // keys in it: an accepted entry is written once to the log and once, sealed,
 // into the database, instead of twice into the LSM tree (where the second
 // copy would have to be compacted away). The log lives in <dir>/pending as
-// segment files named by the sequence number of their first record:
+// segment files named by the sequence number of their first record; the
+// frames are described in pending_frame.go. AddPending appends a batch and
+// fsyncs once; the end of the log is then recorded in the database too
+// (pending_end.go). AppendSealed records, in the same fsynced database
+// batch as the sealed blocks, the sequence number below which everything
+// is sealed; only then are whole segments below the mark removed. After a
+// crash, LoadPending returns the records at or above the mark: a torn tail
+// (the batch that was being written, never acknowledged) is cut off, and
+// damage anywhere else is a *PendingDamageError, because it lost
+// acknowledged records (pending_scan.go says how the two are told apart,
+// and what cannot be told).
 //
-//	record := length(4, big-endian) crc32c(4) seq(8) entry
-//
-// where length counts seq and entry and the CRC covers them. AddPending
-// appends a batch and fsyncs once. AppendSealed records, in the same
-// fsynced database batch as the sealed blocks, the sequence number below
-// which everything is sealed; only then are whole segments below it removed.
-// After a crash, LoadPending returns the records at or above that mark; a
-// torn record at the end of the last segment (a batch that never finished
-// its fsync, so was never acknowledged) is cut off.
+// Why not Pebble's record package (the WAL's format: 32 KiB blocks of
+// checksummed chunks)? Its reader treats a bad chunk at the end as the end
+// of the log and can tell corruption from a torn tail only in its WAL-sync
+// chunk format, which only its LogWriter writes (with its own flush
+// goroutine, sync queue and metrics), and its reader takes a log number of
+// an internal type. It knows nothing of our sequence numbers, which are
+// what tells how many records were lost, and nothing of batches, which is
+// what makes a torn tail recognizable. Our frames are as simple as its
+// chunks (a length and a CRC-32C over header and payload) and carry both.
+// Log recycling, its other feature, saves a metadata update per fsync by
+// reusing preallocated files; our segments are appended in place and
+// removed whole, and the acknowledgement waits for one fsync either way.
+// Changing formats would also have forced a migration of pending logs.
 
 const (
 	pendingDir     = "pending"
 	segmentMaxSize = 64 << 20
-	recordHeader   = 4 + 4 + 8
-	maxRecord      = 1 << 20
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-var sealedMarkKey = []byte{prefixMeta, 's'}
+var (
+	sealedMarkKey = []byte{prefixMeta, 's'}
+	loggedKey     = []byte{prefixMeta, 'n'}
+)
 
 // Pending is an entry the builder accepted and has not yet sealed.
 type Pending struct {
@@ -57,11 +69,18 @@ type pool struct {
 	segs []uint64 // first sequence number of every segment, ascending
 	cur  vfs.File // the last segment, open for appending
 	size int64    // bytes in cur
+	// maxSize is the size beyond which a new segment is started.
+	maxSize int64
 }
 
 func openPool(fs vfs.FS, dir string) (*pool, error) {
-	p := &pool{fs: fs, dir: filepath.Join(dir, pendingDir)}
+	p := &pool{fs: fs, dir: fs.PathJoin(dir, pendingDir), maxSize: segmentMaxSize}
 	if err := fs.MkdirAll(p.dir, 0o700); err != nil {
+		return nil, err
+	}
+	// The directory's own entry must be durable before anything in it is
+	// acknowledged (found missing by the crash-filesystem test).
+	if err := syncDir(fs, dir); err != nil {
 		return nil, err
 	}
 	names, err := fs.List(p.dir)
@@ -84,62 +103,24 @@ func (p *pool) segPath(first uint64) string {
 	return p.fs.PathJoin(p.dir, fmt.Sprintf("%020d.log", first))
 }
 
-// load reads every record at or above from, cutting off a torn tail.
-func (p *pool) load(from uint64) ([]Pending, error) {
-	var out []Pending
-	for i, first := range p.segs {
-		last := i == len(p.segs)-1
-		recs, good, err := p.readSegment(first)
-		if err != nil && !last {
-			return nil, fmt.Errorf("%w: pending segment %d: %v", ErrCorrupt, first, err)
-		}
-		if err != nil {
-			// A torn tail of the last segment: cut it off. Its batch was never
-			// acknowledged, because acknowledgement follows the fsync.
-			if terr := p.truncate(first, good); terr != nil {
-				return nil, terr
-			}
-		}
-		for _, r := range recs {
-			if r.Seq >= from {
-				out = append(out, r)
-			}
-		}
-	}
-	return out, nil
-}
-
-// readSegment returns the valid records of a segment, the offset after the
-// last of them, and an error if anything follows that is not a record.
-func (p *pool) readSegment(first uint64) ([]Pending, int64, error) {
-	f, err := p.fs.Open(p.segPath(first))
+// load returns the records at or above mark and cuts off a torn tail, or
+// returns a *PendingDamageError.
+func (p *pool) load(mark, known uint64) (*logScan, error) {
+	ls, err := p.scan(mark, known)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, 0, err
+	if ls.damage != nil {
+		return nil, ls.damage
 	}
-	var out []Pending
-	off := int64(0)
-	for len(data) > 0 {
-		if len(data) < recordHeader {
-			return out, off, errors.New("short record header")
+	if ls.cutAt >= 0 {
+		// A torn tail of the last segment: cut it off. Its batch was never
+		// acknowledged, because acknowledgement follows the fsync.
+		if err := p.truncate(p.segs[len(p.segs)-1], ls.cutAt); err != nil {
+			return nil, err
 		}
-		n := binary.BigEndian.Uint32(data)
-		if n < 8 || n > maxRecord || int(n) > len(data)-8 {
-			return out, off, errors.New("bad record length")
-		}
-		body := data[8 : 8+n]
-		if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(data[4:]) {
-			return out, off, errors.New("record checksum mismatch")
-		}
-		out = append(out, Pending{Seq: binary.BigEndian.Uint64(body), Entry: append([]byte(nil), body[8:]...)})
-		data = data[8+n:]
-		off += int64(8 + n)
 	}
-	return out, off, nil
+	return ls, nil
 }
 
 // truncate cuts a segment to its first size bytes: the good prefix is
@@ -158,19 +139,7 @@ func (p *pool) truncate(first uint64, size int64) error {
 		return err
 	}
 	tmp := path + ".tmp"
-	t, err := p.fs.Create(tmp, vfs.WriteCategoryUnspecified)
-	if err != nil {
-		return err
-	}
-	if _, err := t.Write(good); err != nil {
-		t.Close()
-		return err
-	}
-	if err := t.Sync(); err != nil {
-		t.Close()
-		return err
-	}
-	if err := t.Close(); err != nil {
+	if err := writeSynced(p.fs, tmp, good); err != nil {
 		return err
 	}
 	if err := p.fs.Rename(tmp, path); err != nil {
@@ -179,8 +148,27 @@ func (p *pool) truncate(first uint64, size int64) error {
 	return p.syncDir()
 }
 
-func (p *pool) syncDir() error {
-	d, err := p.fs.OpenDir(p.dir)
+func (p *pool) syncDir() error { return syncDir(p.fs, p.dir) }
+
+// writeSynced creates the file path holding data, fsynced.
+func writeSynced(fs vfs.FS, path string, data []byte) error {
+	t, err := fs.Create(path, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Write(data); err != nil {
+		t.Close()
+		return err
+	}
+	if err := t.Sync(); err != nil {
+		t.Close()
+		return err
+	}
+	return t.Close()
+}
+
+func syncDir(fs vfs.FS, dir string) error {
+	d, err := fs.OpenDir(dir)
 	if err != nil {
 		return err
 	}
@@ -190,7 +178,7 @@ func (p *pool) syncDir() error {
 
 // append writes records first, first+1, ... and fsyncs.
 func (p *pool) append(first uint64, entries [][]byte) error {
-	if p.cur != nil && p.size > segmentMaxSize {
+	if p.cur != nil && p.size > p.maxSize {
 		if err := p.cur.Close(); err != nil {
 			return err
 		}
@@ -204,16 +192,7 @@ func (p *pool) append(first uint64, entries [][]byte) error {
 			return err
 		}
 	}
-	var buf []byte
-	for i, e := range entries {
-		start := len(buf)
-		buf = append(buf, make([]byte, recordHeader)...)
-		binary.BigEndian.PutUint64(buf[start+8:], first+uint64(i))
-		buf = append(buf, e...)
-		body := buf[start+8:]
-		binary.BigEndian.PutUint32(buf[start:], uint32(len(body)))
-		binary.BigEndian.PutUint32(buf[start+4:], crc32.Checksum(body, castagnoli))
-	}
+	buf := appendFrames(nil, first, entries)
 	if _, err := p.cur.WriteAt(buf, p.size); err != nil {
 		return err
 	}
@@ -240,7 +219,7 @@ func (p *pool) startSegment(first uint64) error {
 			f.Close()
 			return err
 		}
-		if st.Size() <= segmentMaxSize {
+		if st.Size() <= p.maxSize {
 			p.cur, p.size = f, st.Size()
 			return nil
 		}
@@ -302,7 +281,7 @@ func (p *pool) close() error {
 func (s *Store) AddPending(first uint64, entries [][]byte) error {
 	size := 0
 	for _, e := range entries {
-		size += recordHeader + len(e)
+		size += frameHeaderV2 + len(e)
 	}
 	if err := s.room(diskspace.Low, size); err != nil {
 		return err
@@ -313,23 +292,39 @@ func (s *Store) AddPending(first uint64, entries [][]byte) error {
 		return fmt.Errorf("store: writing pending entries: %w", err)
 	}
 	s.poolNext = first + uint64(len(entries))
+	s.noteLogEnd(s.poolNext)
 	return nil
 }
 
 // LoadPending returns every pending entry not yet sealed, in sequence
 // order, and the sequence number the next entry must take: sequence numbers
-// never go back, or a new entry could hide below the sealed mark.
+// never go back, or a new entry could hide below the sealed mark. A torn
+// tail is cut off (and logged at WARN if it held readable frames); damage
+// anywhere else returns a *PendingDamageError and changes nothing. If a
+// damaged log was ever set aside, the records lost then are logged at
+// ERROR.
 func (s *Store) LoadPending() (entries []Pending, next uint64, err error) {
-	mark, err := s.sealedMark()
+	mark, known, err := s.pendingMarks()
 	if err != nil {
 		return nil, 0, err
+	}
+	if loss, err := s.PendingLost(); err != nil {
+		return nil, 0, err
+	} else if loss.Records > 0 {
+		s.log.Error("acknowledged pending records were lost when a damaged pending log was set aside",
+			"records", loss.Records, "set_aside_at", loss.At.UTC().Format(time.RFC3339), "moved_to", loss.Dir)
 	}
 	s.poolMu.Lock()
 	defer s.poolMu.Unlock()
-	out, err := s.pool.load(mark)
+	ls, err := s.pool.load(mark, known)
 	if err != nil {
 		return nil, 0, err
 	}
+	if ls.dropped > 0 {
+		s.log.Warn("cut off the torn tail of the pending log: a batch that was never acknowledged",
+			"readable_frames_dropped", ls.dropped)
+	}
+	out := ls.keep
 	s.poolNext = mark
 	if len(out) > 0 {
 		s.poolNext = out[len(out)-1].Seq + 1
@@ -337,13 +332,28 @@ func (s *Store) LoadPending() (entries []Pending, next uint64, err error) {
 	return out, s.poolNext, nil
 }
 
-func (s *Store) sealedMark() (uint64, error) {
-	v, err := s.get(sealedMarkKey)
+// pendingMarks returns the sealed mark and the recorded end of the log (0
+// if never recorded: a store written before it was).
+func (s *Store) pendingMarks() (mark, known uint64, err error) {
+	if mark, err = s.getUint64(sealedMarkKey); err != nil {
+		return 0, 0, fmt.Errorf("%w: pending mark", err)
+	}
+	if known, err = s.getUint64(loggedKey); err != nil {
+		return 0, 0, fmt.Errorf("%w: pending log end", err)
+	}
+	return mark, known, nil
+}
+
+func (s *Store) getUint64(key []byte) (uint64, error) {
+	v, err := s.get(key)
 	if errors.Is(err, ErrNotFound) {
 		return 0, nil
 	}
-	if err != nil || len(v) != 8 {
-		return 0, fmt.Errorf("%w: pending mark", ErrCorrupt)
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, ErrCorrupt
 	}
 	return binary.BigEndian.Uint64(v), nil
 }
@@ -351,11 +361,11 @@ func (s *Store) sealedMark() (uint64, error) {
 // AppendSealed stores the builder's own new blocks and marks the pending
 // entries with sequence numbers below pendingEnd as sealed, in one fsynced
 // batch: after a crash either the blocks exist and their entries are no
-// longer pending, or neither. The builder checked every entry key against
-// the chain when it accepted the entry, so they are not probed again; only
-// the builder writes its own chain.
+// longer pending, or neither. The builder checked every entry key
+// against the chain when it accepted the entry, so they are not probed
+// again; only the builder writes its own chain.
 func (s *Store) AppendSealed(vbs []*chain.VerifiedBlock, pendingEnd uint64) error {
-	mark, err := s.sealedMark()
+	mark, _, err := s.pendingMarks()
 	if err != nil {
 		return err
 	}

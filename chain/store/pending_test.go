@@ -39,7 +39,9 @@ func TestPendingLogTornTailIsCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	// A crash in the middle of the second batch's write: half its bytes.
+	// A crash in the middle of the second batch's write: half its bytes,
+	// and the end of the log still recorded after the first batch.
+	setLogEnd(t, dir, 3)
 	seg := filepath.Join(dir, pendingDir, fmt.Sprintf("%020d.log", 0))
 	data, _ := os.ReadFile(seg)
 	os.WriteFile(seg, data[:len(data)-9], 0o600)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -22,6 +24,7 @@ var (
 	ErrPruned   = errors.New("store: entry was pruned after its expiry")
 	ErrCorrupt  = errors.New("store: corrupt record")
 	ErrSchema   = errors.New("store: database was written by an incompatible version")
+	ErrInUse    = errors.New("store: the database is in use by another process (is a peer running on this home?)")
 )
 
 const schemaVersion = 1
@@ -34,7 +37,7 @@ type Options struct {
 	Logger *slog.Logger
 	// InMemory keeps the database in memory (Pebble's in-memory file
 	// system) instead of dir: for simulations of many peers in one
-	// process. Nothing survives Close.
+	// process. Nothing survives Close. It is FS = vfs.NewMem().
 	InMemory bool
 	// MinFreeBytes, ReplicaMinFreeBytes and BallastBytes are the disk
 	// watch's thresholds and ballast (see space.go and package
@@ -48,6 +51,10 @@ type Options struct {
 	// Statfs reads the free space of the database's file system (default
 	// statfs(2)); tests fake it.
 	Statfs func(dir string) (diskspace.Usage, error)
+	// FS is the file system of the database and the pending log (default
+	// the operating system's). Tests give vfs.NewCrashableMem() to
+	// simulate crashes that lose unsynced writes.
+	FS vfs.FS
 }
 
 // Store is the Pebble database of one peer. It is safe for concurrent use.
@@ -73,6 +80,10 @@ type Store struct {
 	poolMu   sync.Mutex
 	pool     *pool
 	poolNext uint64 // sequence number after the last pending record
+	logEnd   logEnd // records poolNext in the database
+
+	log  *slog.Logger
+	lock *pebble.Lock
 }
 
 // Open opens or creates the database in dir.
@@ -84,7 +95,7 @@ func Open(dir string, o Options) (*Store, error) {
 		o.Logger = slog.Default()
 	}
 	s := &Store{}
-	if !o.InMemory && o.MinFreeBytes > 0 {
+	if o.FS == nil && !o.InMemory && o.MinFreeBytes > 0 {
 		// Watched from before Pebble opens: on a full disk the ballast has
 		// to go first, or replaying the WAL may find no room.
 		if err := s.watchDisk(dir, o); err != nil {
@@ -100,21 +111,27 @@ func Open(dir string, o Options) (*Store, error) {
 	if s.disk != nil {
 		opts.FS = diskFS(opts.FS, s.disk)
 	}
+	lock, err := lockDir(opts.FS, dir)
+	if err != nil {
+		return nil, err
+	}
+	opts.Lock = lock
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
 	}
-	s.db, s.health = db, h
+	s.db, s.health, s.log, s.lock = db, h, o.Logger, lock
 	if err := s.checkSchema(); err != nil {
-		db.Close()
+		s.closeDB()
 		return nil, err
 	}
 	if err := s.loadHeads(); err != nil {
-		db.Close()
+		s.closeDB()
 		return nil, err
 	}
 	if s.pool, err = openPool(opts.FS, dir); err != nil {
-		db.Close()
+		s.closeDB()
 		return nil, fmt.Errorf("store: opening the pending log: %w", err)
 	}
 	return s, nil
@@ -133,18 +150,45 @@ func pebbleOptions(o Options, cache *pebble.Cache, h *health) *pebble.Options {
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
-	if o.InMemory {
+	switch {
+	case o.FS != nil:
+		opts.FS = o.FS
+	case o.InMemory:
 		opts.FS = vfs.NewMem()
-		opts.MemTableSize = 4 << 20
-	} else {
+	default:
 		opts.FS = vfs.Default
+	}
+	if _, mem := opts.FS.(*vfs.MemFS); mem {
+		opts.MemTableSize = 4 << 20
 	}
 	return opts
 }
 
+// lockDir takes the directory lock Pebble holds while a database is open
+// (the LOCK file), so that a second process, or a second Open in this
+// one, gets ErrInUse rather than Pebble's bare errno.
+func lockDir(fs vfs.FS, dir string) (*pebble.Lock, error) {
+	if err := fs.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: creating %s: %w", dir, err)
+	}
+	lock, err := pebble.LockDirectory(dir, fs)
+	if err != nil && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || strings.Contains(err.Error(), "lock held")) {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInUse, dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: locking %s: %w", dir, err)
+	}
+	return lock, nil
+}
+
 // Close flushes nothing more (every write was committed) and closes the
 // database and the pending log.
-func (s *Store) Close() error { return errors.Join(s.pool.close(), s.db.Close()) }
+func (s *Store) Close() error {
+	s.stopLogEnd()
+	return errors.Join(s.pool.close(), s.closeDB())
+}
+
+func (s *Store) closeDB() error { return errors.Join(s.db.Close(), s.lock.Close()) }
 
 func (s *Store) checkSchema() error {
 	key := []byte{prefixMeta, 'v'}

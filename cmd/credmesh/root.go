@@ -23,7 +23,8 @@ Start with 'credmesh demo' to see a whole network on this machine.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newInitCmd(), newGenesisCmd(), newRunCmd(), newSubmitCmd(), newStatusCmd(),
-		newQueryCmd(), newReportCmd(), newBillingCmd(), newCreditCmd(), newDemoCmd(), newSimCmd(), newCheckCmd())
+		newQueryCmd(), newReportCmd(), newBillingCmd(), newCreditCmd(), newDemoCmd(), newSimCmd(),
+		newCheckCmd(), newPendingCmd())
 	return root
 }
 

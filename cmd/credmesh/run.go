@@ -48,7 +48,7 @@ crash, the next start seals whatever was accepted and not yet sealed.`,
 			}
 			n, err := node.New(o)
 			if err != nil {
-				return err
+				return pendingDamageHint(err, h)
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s: peer %s on network %s\n", o.Config.Name, n.PeerID(), o.Genesis.NetworkID())

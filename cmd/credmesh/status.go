@@ -54,6 +54,10 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	if d := st.Disk; d != nil {
 		fmt.Fprintf(out, "disk: %s\n", diskLine(d))
 	}
+	if l := st.PendingLost; l != nil {
+		fmt.Fprintf(out, "pending log: %d acknowledged records LOST (damaged log set aside %s, kept in %s)\n",
+			l.Records, l.At.Format("2006-01-02 15:04:05"), l.MovedTo)
+	}
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")

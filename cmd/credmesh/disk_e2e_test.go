@@ -341,10 +341,16 @@ func startLogged(t *testing.T, p *peerProc, log *syncBuffer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.stop() })
-	eventually(t, 30*time.Second, "the peer answers status", func() bool {
-		_, err := p.client().Status(context.Background())
-		return err == nil
-	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := p.client().Status(context.Background()); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the peer did not answer status in 30 s:\n%s", tail(log.String()))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // fillUp writes path until the file system has no byte left.

@@ -39,8 +39,6 @@ import (
 // or index only; the others are still checked. Check does not read the
 // pending log.
 
-// ErrLocked is returned by Check when a running peer holds the database.
-var ErrLocked = errors.New("store: the database is in use (its LOCK is held by a running peer)")
 
 // Problem kinds.
 const (
@@ -153,7 +151,7 @@ type CheckOptions struct {
 }
 
 // Check verifies the database in dir, which no peer may be running on
-// (ErrLocked). It opens it read-only and writes nothing. The error is for
+// (ErrInUse). It opens it read-only and writes nothing. The error is for
 // a check that could not run; what is wrong with the store is in the
 // report.
 func Check(dir string, o CheckOptions) (*CheckReport, error) {
@@ -172,9 +170,9 @@ func Check(dir string, o CheckOptions) (*CheckReport, error) {
 		}
 		return nil, fmt.Errorf("store: no database in %s", dir)
 	}
-	lock, err := pebble.LockDirectory(dir, vfs.Default)
+	lock, err := lockDir(vfs.Default, dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v; stop the peer first", ErrLocked, dir, err)
+		return nil, err
 	}
 	defer lock.Close()
 

@@ -97,8 +97,8 @@ func mustCheck(t *testing.T, dir string) *CheckReport {
 func TestCheckPassesAGoodStore(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := filledStore(t, dir)
-	if _, err := Check(dir, CheckOptions{}); !errors.Is(err, ErrLocked) {
-		t.Fatalf("check of an open store: %v, want ErrLocked", err)
+	if _, err := Check(dir, CheckOptions{}); !errors.Is(err, ErrInUse) {
+		t.Fatalf("check of an open store: %v, want ErrInUse", err)
 	}
 	s.Close()
 	if err := storetest.Flush(dir); err != nil {

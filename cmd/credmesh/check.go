@@ -44,7 +44,7 @@ docs/OPERATIONS.md, "Store corruption".`,
 			names := chainNames(h)
 			pp := &checkPrinter{w: cmd.ErrOrStderr(), names: names}
 			r, err := store.Check(h.DataDir(), store.CheckOptions{Progress: pp.print})
-			if errors.Is(err, store.ErrLocked) {
+			if errors.Is(err, store.ErrInUse) {
 				return fmt.Errorf("%w\n(stop the peer running from %s, then check again)", err, home)
 			}
 			if err != nil {

@@ -39,7 +39,6 @@ import (
 // or index only; the others are still checked. Check does not read the
 // pending log.
 
-
 // Problem kinds.
 const (
 	ProblemOpen   = "open"   // the database cannot be opened

@@ -46,6 +46,26 @@ type Status struct {
 	Syncing     []SyncTarget  `json:"syncing"`
 	Pending     int           `json:"pending"`
 	Counters    Counters      `json:"counters"`
+	// Recovery is the state of our own chain (see RecoveryStatus).
+	Recovery *RecoveryStatus `json:"recovery,omitempty"`
+}
+
+// RecoveryStatus is whether the peer signs its own chain: "recovering"
+// (asking members for the blocks its key signed; submissions get 503),
+// "sealing", or "halted" (evidence against its own key; nothing is signed
+// again).
+type RecoveryStatus struct {
+	State string `json:"state"`
+	// Answered of Needed members have answered that they hold nothing of
+	// our chain above our head, in the current (or last) recovery.
+	Answered int `json:"answered"`
+	Needed   int `json:"needed"`
+	// Blocks of our chain the current (or last) recovery stored.
+	Blocks int `json:"blocks_recovered"`
+	// Runs is how many recoveries have started since the peer started.
+	Runs            int    `json:"runs"`
+	TrustLocalChain bool   `json:"trust_local_chain,omitempty"`
+	Message         string `json:"message,omitempty"`
 }
 
 // MemberCount is how many members exist and how many we are connected to.

@@ -23,6 +23,9 @@ var _ api.Backend = (*Node)(nil)
 // payments) and hands them to the builder; errs[i] is nil once record i is
 // durable.
 func (n *Node) Submit(ctx context.Context, recs []records.Record) ([]error, error) {
+	if err := n.own.refusal(); err != nil {
+		return nil, err
+	}
 	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
 	errs := make([]error, len(recs))
 	var entries []*chainpb.Entry
@@ -70,6 +73,7 @@ func (n *Node) Status() api.Status {
 		Members:     api.MemberCount{Total: len(n.names), Connected: len(n.net.ConnectedMembers())},
 		Chains:      n.chains(),
 		Pending:     n.builder.Pending(),
+		Recovery:    n.own.status(),
 	}
 	for iss, target := range n.net.Syncing() {
 		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})

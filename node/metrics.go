@@ -35,6 +35,9 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		counter("gossip_drops_total", "Gossip messages dropped for full queues.", func() uint64 { return stats().GossipDrops }),
 		counter("synced_blocks_total", "Blocks stored through sync.", func() uint64 { return stats().SyncedBlocks }),
 		counter("sync_failures_total", "Sync requests that failed.", func() uint64 { return stats().SyncFailures }),
+		gauge("own_chain_recovering", "1 while the peer recovers its own chain from the network and signs nothing.", func() float64 { return b2f(n.own.state() == OwnRecovering) }),
+		gauge("sealing_halted", "1 once there is evidence against our own key: sealing stopped for good.", func() float64 { return b2f(n.own.state() == OwnHalted) }),
+		counter("recovered_blocks_total", "Blocks of our own chain recovered from members.", func() uint64 { return stats().RecoveredBlocks }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
 		n.queryLatency.hist,
 	)
@@ -68,4 +71,11 @@ func (c *headsCollector) Collect(ch chan<- prometheus.Metric) {
 	for iss, h := range c.n.store.Heads() {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(h.Height), peerString(iss), c.n.names[iss])
 	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -35,6 +35,7 @@ type Network struct {
 	evidence *pubsub.Topic
 	sync     *syncer
 	forks    *forks
+	own      *ownAlarms
 	scores   scores
 
 	ctx    context.Context
@@ -53,6 +54,7 @@ func New(cfg Config) (*Network, error) {
 		gater:   newGater(cfg.Now),
 		members: make(map[peer.ID]chain.IssuerID, len(cfg.Members)),
 		forks:   newForks(),
+		own:     newOwnAlarms(),
 	}
 	for iss := range cfg.Members {
 		id, err := config.PeerIDFromIssuer(iss)

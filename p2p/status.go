@@ -99,7 +99,13 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 			continue
 		}
 		iss := chain.IssuerID(h.Issuer)
-		if iss == n.self || !n.cfg.Members.Contains(iss) {
+		if iss == n.self {
+			if head := n.cfg.Store.Head(iss); head == nil || head.Height < h.Height {
+				n.checkOwnClaim(p, h.Height)
+			}
+			continue
+		}
+		if !n.cfg.Members.Contains(iss) {
 			continue
 		}
 		if head := n.cfg.Store.Head(iss); head == nil || head.Height < h.Height {

@@ -39,8 +39,10 @@ func (b *Builder) Run(ctx context.Context) error {
 			if err = b.land(ctx, werr); err == nil {
 				err = b.seal(false)
 			}
+		case h := <-b.hold:
+			err = b.setHold(ctx, h)
 		case <-tick.C:
-			if len(b.pool) > 0 && b.cfg.Now().Sub(b.since) >= b.cfg.Params.BlockInterval {
+			if !b.held && len(b.pool) > 0 && b.cfg.Now().Sub(b.since) >= b.cfg.Params.BlockInterval {
 				err = b.seal(true)
 			}
 		case reply := <-b.flush:
@@ -87,12 +89,16 @@ func (b *Builder) land(ctx context.Context, werr error) error {
 	return nil
 }
 
-// flushAll seals everything pending and waits until it is durable.
+// flushAll seals everything pending and waits until it is durable. A held
+// builder seals nothing: its entries stay in the durable pool.
 func (b *Builder) flushAll(ctx context.Context) error {
 	if b.flight != nil {
 		if err := b.land(ctx, <-b.flight.done); err != nil {
 			return err
 		}
+	}
+	if b.held {
+		return nil
 	}
 	if err := b.seal(true); err != nil {
 		return err
@@ -251,9 +257,10 @@ func describeKey(e *chainpb.Entry) string {
 // seal cuts the pool into blocks in sequence order — all of it if partial
 // is set, else only full blocks — signs them and starts writing them, with
 // the pending mark, in one fsynced batch. With a batch already in flight it
-// does nothing; the loop seals again when that batch lands.
+// does nothing; the loop seals again when that batch lands. A held builder
+// seals nothing.
 func (b *Builder) seal(partial bool) error {
-	if b.flight != nil {
+	if b.flight != nil || b.held {
 		return nil
 	}
 	p := b.cfg.Params

@@ -48,7 +48,18 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	if len(st.Syncing) > 0 {
 		sync = fmt.Sprintf("syncing %d chains", len(st.Syncing))
 	}
-	fmt.Fprintf(out, "sync: %s\n\n", sync)
+	fmt.Fprintf(out, "sync: %s\n", sync)
+	if r := st.Recovery; r != nil {
+		switch r.State {
+		case "recovering":
+			fmt.Fprintf(out, "own chain: recovering from the network (%d of %d members answered, %d blocks recovered)\n", r.Answered, r.Needed, r.Blocks)
+		case "halted":
+			fmt.Fprintf(out, "own chain: SEALING HALTED: evidence against our own key\n")
+		default:
+			fmt.Fprintf(out, "own chain: %s\n", r.State)
+		}
+	}
+	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")
 	for _, c := range st.Chains {

@@ -64,6 +64,11 @@ func newOwnChain(need int, trust bool) *ownChain {
 	o := &ownChain{need: need, trust: trust, ready: make(chan struct{})}
 	o.mu.state = OwnRecovering
 	o.mu.progress.Needed = need
+	if trust {
+		// Records are taken at once; the builder seals them as soon as
+		// guard resumes it.
+		o.set(OwnSealing)
+	}
 	return o
 }
 

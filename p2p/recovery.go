@@ -19,11 +19,13 @@ import (
 // ErrRecoveryNeed is a recovery asked of nobody.
 var ErrRecoveryNeed = errors.New("p2p: recovery needs at least one member to answer")
 
-// Recovery backoff between rounds of asking: from the first to the last,
-// doubling; it starts again from the first when a member answers.
+// Recovery timing: members that connect are noticed within
+// recoveryRescan; a member that failed is asked again after a backoff that
+// doubles from recoveryBackoffMin to recoveryBackoffMax.
 const (
+	recoveryRescan     = 200 * time.Millisecond
 	recoveryBackoffMin = 100 * time.Millisecond
-	recoveryBackoffMax = 2 * time.Second
+	recoveryBackoffMax = 5 * time.Second
 )
 
 // RecoveryProgress is how far a recovery has come.
@@ -40,11 +42,12 @@ type RecoveryProgress struct {
 // RecoverOwnChain asks the connected members for our own chain above the
 // head our store holds, validates every block they send against our key and
 // our head, and stores it, until need distinct members have answered that
-// they hold nothing further. A member that fails, stalls or sends a block
-// that does not follow our head has not answered; it is asked again in the
-// next round, as are members that connect later. It returns when enough
-// members have answered, or with ctx's error. progress, if set, is called
-// after every round.
+// they hold nothing further. Members are asked at once, each on its own; a
+// member that fails, stalls or sends a block that does not follow our head
+// has not answered and is asked again after a backoff, and members that
+// connect later are asked too. It returns when enough members have
+// answered, or with ctx's error; either way nothing it started still runs.
+// progress, if set, is called after every answer or failure.
 func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(RecoveryProgress)) (RecoveryProgress, error) {
 	if n.sync == nil {
 		return RecoveryProgress{}, errors.New("p2p: a light client holds no chain")
@@ -52,8 +55,23 @@ func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(R
 	if need < 1 {
 		return RecoveryProgress{}, ErrRecoveryNeed
 	}
-	answered := make(map[peer.ID]bool)
-	var blocks atomic.Int64
+	rctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+
+	type result struct {
+		p   peer.ID
+		err error
+	}
+	var (
+		results  = make(chan result)
+		answered = make(map[peer.ID]bool)
+		asking   = make(map[peer.ID]bool)
+		fails    = make(map[peer.ID]int)
+		retryAt  = make(map[peer.ID]time.Time)
+		blocks   atomic.Int64
+	)
 	state := func() RecoveryProgress {
 		pr := RecoveryProgress{Answered: len(answered), Needed: need, Blocks: int(blocks.Load())}
 		if h := n.cfg.Store.Head(n.self); h != nil {
@@ -61,36 +79,39 @@ func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(R
 		}
 		return pr
 	}
-	backoff := recoveryBackoffMin
+	rescan := time.NewTicker(recoveryRescan)
+	defer rescan.Stop()
 	for {
-		var ask []peer.ID
+		now := time.Now()
 		for _, p := range n.ConnectedMembers() {
-			if !answered[p] {
-				ask = append(ask, p)
+			if answered[p] || asking[p] || now.Before(retryAt[p]) {
+				continue
 			}
-		}
-		ok := make([]bool, len(ask))
-		var wg sync.WaitGroup
-		for i, p := range ask {
+			asking[p] = true
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				got, err := n.askOwnChain(ctx, p)
+				got, err := n.askOwnChain(rctx, p)
 				blocks.Add(int64(got))
-				if err != nil {
-					if ctx.Err() == nil {
-						n.log.Debug("recovery: member has not answered; asking again later", "member", p, "err", err)
-					}
-					return
+				select {
+				case results <- result{p, err}:
+				case <-rctx.Done():
 				}
-				ok[i] = true
 			}()
 		}
-		wg.Wait()
-		for i, p := range ask {
-			if ok[i] {
-				answered[p] = true
-				backoff = recoveryBackoffMin
+		select {
+		case <-ctx.Done():
+			return state(), ctx.Err()
+		case <-rescan.C:
+			continue
+		case r := <-results:
+			delete(asking, r.p)
+			if r.err != nil {
+				fails[r.p]++
+				retryAt[r.p] = time.Now().Add(min(recoveryBackoffMin<<min(fails[r.p]-1, 16), recoveryBackoffMax))
+				n.log.Debug("recovery: member has not answered; asking again later", "member", r.p, "err", r.err)
+			} else {
+				answered[r.p] = true
 			}
 		}
 		pr := state()
@@ -100,14 +121,6 @@ func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(R
 		if pr.Answered >= need {
 			return pr, nil
 		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return pr, ctx.Err()
-		case <-t.C:
-		}
-		backoff = min(2*backoff, recoveryBackoffMax)
 	}
 }
 

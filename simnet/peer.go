@@ -73,6 +73,21 @@ func (p *Peer) Node() *node.Node {
 	return p.node
 }
 
+// Ready reports whether the peer runs and has recovered its own chain, so
+// it takes records (node.Node.Ready).
+func (p *Peer) Ready() bool {
+	nd := p.Node()
+	if nd == nil {
+		return false
+	}
+	select {
+	case <-nd.Ready():
+		return true
+	default:
+		return false
+	}
+}
+
 // Store returns the running node's store, or nil.
 func (p *Peer) Store() *store.Store {
 	if nd := p.Node(); nd != nil {

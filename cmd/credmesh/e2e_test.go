@@ -207,9 +207,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 // records submitted to one appear in the status of the others.
 func TestThreePeersFromTheREADME(t *testing.T) {
 	peers := setupNetwork(t, "Tax Bureau", "Bank A", "Bank B")
-	for _, p := range peers {
-		p.start(t)
-	}
+	startAll(t, peers...)
 	file := filepath.Join(t.TempDir(), "payments.csv")
 	var recs []records.Record
 	for n := range 500 {

@@ -17,9 +17,10 @@
 // secret and a genesis listing every member at its simulated address, and
 // Net.Start runs a node per member through node.New and node.Run, with
 // node.Options.Transports set to the simulated QUIC transport, NoAPI,
-// InMemoryStore (unless the peer is to crash and restart: a restarted
-// in-memory peer would come back empty and sign its chain again from
-// height 1), and OnBlockStored feeding the Recorder. Light clients are
+// InMemoryStore (a peer that crashes and restarts comes back with an
+// empty store, the lost-disk case, and recovers its own chain from the
+// other members before it signs), and OnBlockStored feeding the Recorder.
+// The load starts once every peer has recovered its chain (Peer.Ready). Light clients are
 // p2p hosts without a store, using queryproto's LightClient.
 //
 // # Clocks

@@ -25,8 +25,8 @@ type PeerSpec struct {
 	Roles []config.Role
 	Link  Link
 	// Disk keeps the peer's store in a directory, so it survives a
-	// restart; otherwise it is in memory and a restart would start the
-	// peer empty (see the package doc).
+	// restart; otherwise it is in memory and a restarted peer starts empty
+	// and recovers its own chain from the other members.
 	Disk bool
 	// Bootstrap are the peers dialled at start; nil means every genesis
 	// member (the node's default).

@@ -26,7 +26,8 @@ type PeerSpec struct {
 	Link  Link
 	// Disk keeps the peer's store in a directory, so it survives a
 	// restart; otherwise it is in memory and a restarted peer starts empty
-	// and recovers its own chain from the other members.
+	// and recovers its own chain from the other members (see the package
+	// doc).
 	Disk bool
 	// Bootstrap are the peers dialled at start; nil means every genesis
 	// member (the node's default).

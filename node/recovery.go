@@ -144,17 +144,18 @@ func (n *Node) guard(ctx context.Context) {
 		if recoverNow {
 			n.own.set(OwnRecovering)
 			n.log.Info("recovering own chain from the network before signing", "members_needed", n.own.need)
-			pr, err := n.net.RecoverOwnChain(ctx, n.own.need, n.own.report)
+			pr, err := n.recoverUnlessForked(ctx, forked)
 			if err != nil {
+				if isClosed(forked) {
+					n.halt(ctx)
+				}
 				return
 			}
 			n.log.Info("own chain recovered", "height", pr.Head, "blocks_recovered", pr.Blocks, "members_answered", pr.Answered)
 		}
-		select {
-		case <-forked:
+		if isClosed(forked) {
 			n.halt(ctx)
 			return
-		default:
 		}
 		if err := n.resume(ctx); err != nil {
 			return
@@ -164,6 +165,29 @@ func (n *Node) guard(ctx context.Context) {
 		if !recoverNow {
 			return
 		}
+	}
+}
+
+// recoverUnlessForked recovers our chain; evidence against our key ends it.
+func (n *Node) recoverUnlessForked(ctx context.Context, forked <-chan struct{}) (p2p.RecoveryProgress, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-forked:
+			cancel()
+		case <-rctx.Done():
+		}
+	}()
+	return n.net.RecoverOwnChain(rctx, n.own.need, n.own.report)
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -71,6 +71,8 @@ func TestValidate(t *testing.T) {
 		{"cache low", func(c *config.Config) { c.Store.CacheMB = 7 }, "config.toml: store.cache_mb: 7 is outside 8..65536"},
 		{"cache high", func(c *config.Config) { c.Store.CacheMB = 65537 }, "config.toml: store.cache_mb: 65537 is outside 8..65536"},
 		{"cache bounds", func(c *config.Config) { c.Store.CacheMB = 8 }, ""},
+		{"min answers negative", func(c *config.Config) { c.Recovery.MinAnswers = -1 }, "config.toml: recovery.min_answers: -1 is outside 0..10000"},
+		{"min answers set", func(c *config.Config) { c.Recovery.MinAnswers = 3 }, ""},
 
 		{"level", func(c *config.Config) { c.Log.Level = "verbose" }, "config.toml: log.level: \"verbose\" is not one of debug, info, warn, error"},
 		{"level debug", func(c *config.Config) { c.Log.Level = "debug" }, ""},

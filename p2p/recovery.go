@@ -115,6 +115,12 @@ func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(R
 			}
 		}
 		pr := state()
+		if pr.Answered >= need {
+			// Asks still under way may have stored blocks: count them.
+			cancel()
+			wg.Wait()
+			pr = state()
+		}
 		if progress != nil {
 			progress(pr)
 		}

@@ -39,7 +39,7 @@ func (n *Network) startGossip() error {
 		pubsub.WithPeerOutboundQueueSize(n.cfg.OutboundQueue),
 		pubsub.WithMaxMessageSize(n.cfg.Params.MaxWireBlockBytes()+4096),
 		pubsub.WithRawTracer(dropTracer{&n.stats}),
-		pubsub.WithPeerScoreInspect(n.scores.set, time.Second),
+		pubsub.WithPeerScoreInspect(n.scores.set, scoreInspectInterval),
 	)
 	if err != nil {
 		return fmt.Errorf("p2p: gossipsub: %w", err)

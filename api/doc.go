@@ -15,4 +15,7 @@
 // a token mandatory on any non-loopback address). Errors are JSON:
 // {"error": {"code": "bad_request", "message": "..."}} with a matching HTTP
 // status. The peer behind the API is a Backend; package node provides it.
+// While the peer recovers its own chain, or after sealing halted on
+// evidence against its key, POST /v1/records answers 503 and
+// Status.Recovery says why.
 package api

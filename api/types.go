@@ -53,6 +53,8 @@ type Status struct {
 	Disk        *DiskStatus   `json:"disk,omitempty"` // nil when the store is not on disk
 	// PendingLost is set once a damaged pending log was set aside.
 	PendingLost *PendingLost `json:"pending_lost,omitempty"`
+	// Recovery is the state of our own chain (see RecoveryStatus).
+	Recovery *RecoveryStatus `json:"recovery,omitempty"`
 }
 
 // StoreHealth is the integrity of the peer's database as its reads have
@@ -91,6 +93,24 @@ type PendingLost struct {
 	Records uint64    `json:"records"`
 	At      time.Time `json:"at"`       // when the last damaged log was set aside
 	MovedTo string    `json:"moved_to"` // where its segments are kept
+}
+
+// RecoveryStatus is whether the peer signs its own chain: "recovering"
+// (asking members for the blocks its key signed; submissions get 503),
+// "sealing", or "halted" (evidence against its own key; nothing is signed
+// again).
+type RecoveryStatus struct {
+	State string `json:"state"`
+	// Answered of Needed members have answered that they hold nothing of
+	// our chain above our head, in the current (or last) recovery.
+	Answered int `json:"answered"`
+	Needed   int `json:"needed"`
+	// Blocks of our chain the current (or last) recovery stored.
+	Blocks int `json:"blocks_recovered"`
+	// Runs is how many recoveries have started since the peer started.
+	Runs            int    `json:"runs"`
+	TrustLocalChain bool   `json:"trust_local_chain,omitempty"`
+	Message         string `json:"message,omitempty"`
 }
 
 // MemberCount is how many members exist and how many we are connected to.

@@ -32,6 +32,9 @@ type Config struct {
 	Store StoreConfig `toml:"store"`
 	// Log configures the structured log on standard error.
 	Log LogConfig `toml:"log"`
+	// Recovery configures how the peer recovers its own chain from the
+	// other members before it signs (see docs/OPERATIONS.md).
+	Recovery RecoveryConfig `toml:"recovery"`
 }
 
 // P2PConfig is the [p2p] section.
@@ -89,6 +92,16 @@ type LogConfig struct {
 	Format string `toml:"format" comment:"text or json."`
 }
 
+// RecoveryConfig is the [recovery] section.
+type RecoveryConfig struct {
+	// MinAnswers is how many other members must answer that they hold
+	// nothing of our own chain above our head before the peer signs its
+	// next block: 0 means half of the other members, rounded up (at least
+	// 1); at most the number of other members (checked against the
+	// genesis when the peer starts), and MaxMinAnswers.
+	MinAnswers int `toml:"min_answers" comment:"Other members that must confirm our own chain's head before we sign; 0: half of them, rounded up."`
+}
+
 // Bounds of the numeric fields.
 const (
 	MaxNameChars = 64
@@ -99,6 +112,8 @@ const (
 	MaxMinFreeMB = 1 << 20
 	MaxBallastMB = 65536
 	MinTokenLen  = 16
+
+	MaxMinAnswers = 10000
 )
 
 // Default returns the configuration of a new peer. Its Name is empty, so it
@@ -169,6 +184,10 @@ func (c Config) Validate() error {
 	}
 	if c.Store.BallastMB < 0 || c.Store.BallastMB > MaxBallastMB {
 		bad("store.ballast_mb", "%d is outside 0..%d", c.Store.BallastMB, MaxBallastMB)
+	}
+
+	if c.Recovery.MinAnswers < 0 || c.Recovery.MinAnswers > MaxMinAnswers {
+		bad("recovery.min_answers", "%d is outside 0..%d", c.Recovery.MinAnswers, MaxMinAnswers)
 	}
 
 	switch c.Log.Level {

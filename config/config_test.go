@@ -78,6 +78,8 @@ func TestValidate(t *testing.T) {
 		{"small disk", func(c *config.Config) { c.Store.MinFreeMB, c.Store.ReplicaMinFreeMB, c.Store.BallastMB = 2, 1, 0 }, ""},
 		{"ballast negative", func(c *config.Config) { c.Store.BallastMB = -1 }, "config.toml: store.ballast_mb: -1 is outside 0..65536"},
 		{"ballast high", func(c *config.Config) { c.Store.BallastMB = 65537 }, "config.toml: store.ballast_mb: 65537 is outside 0..65536"},
+		{"min answers negative", func(c *config.Config) { c.Recovery.MinAnswers = -1 }, "config.toml: recovery.min_answers: -1 is outside 0..10000"},
+		{"min answers set", func(c *config.Config) { c.Recovery.MinAnswers = 3 }, ""},
 
 		{"level", func(c *config.Config) { c.Log.Level = "verbose" }, "config.toml: log.level: \"verbose\" is not one of debug, info, warn, error"},
 		{"level debug", func(c *config.Config) { c.Log.Level = "debug" }, ""},

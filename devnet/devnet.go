@@ -128,12 +128,39 @@ func freePort() (int, error) {
 	return 0, errors.New("devnet: no free port for TCP and UDP")
 }
 
-// Start runs every member's peer in this process.
+// Start runs every member's peer in this process and returns once each
+// has recovered its own chain from the others and takes records.
 func (n *Net) Start() error {
 	for i := range n.Homes {
 		if err := n.StartPeer(i); err != nil {
 			n.Stop()
 			return err
+		}
+	}
+	if err := n.WaitReady(ReadyTimeout); err != nil {
+		n.Stop()
+		return err
+	}
+	return nil
+}
+
+// ReadyTimeout bounds how long Start waits for the peers to recover.
+const ReadyTimeout = time.Minute
+
+// WaitReady waits until every running peer has recovered its own chain
+// (node.Node.Ready).
+func (n *Net) WaitReady(timeout time.Duration) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for i := range n.Homes {
+		nd := n.Node(i)
+		if nd == nil {
+			continue
+		}
+		select {
+		case <-nd.Ready():
+		case <-deadline.C:
+			return fmt.Errorf("devnet: member %d did not recover its own chain within %s", i, timeout)
 		}
 	}
 	return nil

@@ -23,6 +23,9 @@ var _ api.Backend = (*Node)(nil)
 // payments) and hands them to the builder; errs[i] is nil once record i is
 // durable.
 func (n *Node) Submit(ctx context.Context, recs []records.Record) ([]error, error) {
+	if err := n.own.refusal(); err != nil {
+		return nil, err
+	}
 	if err := n.checkDisk(); err != nil {
 		return nil, err
 	}
@@ -79,6 +82,7 @@ func (n *Node) Status() api.Status {
 		Pending:     n.builder.Pending(),
 		Disk:        n.diskStatus(),
 		PendingLost: n.pendingLost(),
+		Recovery:    n.own.status(),
 	}
 	for iss, target := range n.net.Syncing() {
 		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})

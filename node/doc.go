@@ -24,6 +24,24 @@
 // batches beside the appends, so pruning never holds up sealing,
 // publishing or the blocks gossip brings.
 //
+// Own-chain recovery (recovery.go). The builder is created held and signs
+// nothing until our own chain is recovered: guard asks the network
+// (p2p.Network.RecoverOwnChain) for the blocks our key signed above the
+// store's head until Config.Recovery.MinAnswers members (default half of the
+// other members, rounded up) have answered, then resumes the builder, which
+// re-reads its head and drops pending entries already in the recovered
+// chain. Until then Submit answers api.ErrBusy "recovering own chain from
+// the network" (HTTP 503). A block of ours seen above our head holds the
+// builder and recovery runs again; evidence against our key holds it for
+// good (state "halted"). Why members are asked directly, with signed blocks,
+// rather than trusting status heights: a status is not signed, so a lying
+// or stale member could stop us or let us fork; a signed block cannot lie,
+// and "nothing further" from enough members is the best a peer can know. A
+// genesis of one member has nobody to ask: New refuses it unless
+// Options.TrustLocalChain (credmesh run --trust-local-chain) is set. The
+// state is in Status().Recovery and the metrics own_chain_recovering and
+// sealing_halted; Ready is closed once the peer first seals.
+//
 // Run's loop owns the order of I/O: a block the builder hands out is
 // already persisted, and the loop publishes it, so nothing is published
 // that is not on disk.

@@ -37,6 +37,9 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		counter("sync_failures_total", "Sync requests that failed.", func() uint64 { return stats().SyncFailures }),
 		gauge("store_healthy", "1 while no read has met corruption in the store, 0 after (run credmesh check).", n.storeHealthy),
 		counter("store_corruptions_total", "Reads that met corruption in the store.", func() uint64 { return n.store.Health().Corruptions }),
+		gauge("own_chain_recovering", "1 while the peer recovers its own chain from the network and signs nothing.", func() float64 { return b2f(n.own.state() == OwnRecovering) }),
+		gauge("sealing_halted", "1 once there is evidence against our own key: sealing stopped for good.", func() float64 { return b2f(n.own.state() == OwnHalted) }),
+		counter("recovered_blocks_total", "Blocks of our own chain recovered from members.", func() uint64 { return stats().RecoveredBlocks }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
 		n.queryLatency.hist,
 		gauge("pending_lost_records", "Acknowledged records lost to damaged pending logs that were set aside.", func() float64 {
@@ -77,4 +80,11 @@ func (c *headsCollector) Collect(ch chan<- prometheus.Metric) {
 	for iss, h := range c.n.store.Heads() {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(h.Height), peerString(iss), c.n.names[iss])
 	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -22,6 +22,7 @@ func TestRunWithoutAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.NoAPI, o.InMemoryStore = true, true
+	o.TrustLocalChain = true // a genesis of one member: nobody to recover from
 	n, err := node.New(o)
 	if err != nil {
 		t.Fatal(err)

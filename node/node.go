@@ -35,6 +35,10 @@ type Node struct {
 	api     *api.Server
 	reg     *prometheus.Registry
 	names   map[chain.IssuerID]string
+	own     *ownChain
+
+	guardStop context.CancelFunc
+	guardDone chan struct{}
 
 	queryLatency queryLatency
 
@@ -59,6 +63,11 @@ func New(o Options) (n *Node, err error) {
 		}
 		n.names[iss] = m.Name
 	}
+	need, err := recoveryNeed(o.Config.Recovery.MinAnswers, len(n.names)-1, o.TrustLocalChain)
+	if err != nil {
+		return nil, err
+	}
+	n.own = newOwnChain(need, o.TrustLocalChain)
 	cleanup := func(f func() error) {
 		if err != nil {
 			f()
@@ -68,7 +77,7 @@ func New(o Options) (n *Node, err error) {
 		return nil, err
 	}
 	defer cleanup(n.store.Close)
-	if n.builder, err = builder.New(builder.Config{Params: n.params, Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log}); err != nil {
+	if n.builder, err = builder.New(builder.Config{Params: n.params, Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log, Held: true}); err != nil {
 		return nil, err
 	}
 	pcfg, err := n.p2pConfig()
@@ -184,6 +193,12 @@ func (n *Node) Run(ctx context.Context) error {
 		<-pruned
 	}
 	stopDisk := n.watchDisk()
+	gctx, gstop := context.WithCancel(context.Background())
+	n.guardStop, n.guardDone = gstop, make(chan struct{})
+	go func() {
+		defer close(n.guardDone)
+		n.guard(gctx)
+	}()
 	n.log.Info("peer running", "peer", n.net.ID(), "api", n.APIAddr(), "network", n.params.NetworkID)
 
 	var runErr error
@@ -224,6 +239,8 @@ func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error, stopPru
 	if n.api != nil {
 		errs = append(errs, n.api.Shutdown(ctx))
 	}
+	n.guardStop()
+	<-n.guardDone
 	flushed := make(chan error, 1)
 	go func() { flushed <- n.builder.Flush(ctx) }()
 	for waiting := true; waiting; {

@@ -34,6 +34,12 @@ type Options struct {
 	OnBlockStored func(b *chain.Block, viaSync bool)
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
+	// TrustLocalChain starts sealing on the head of our own chain that the
+	// store holds, without asking the other members first (credmesh run
+	// --trust-local-chain). Required when the genesis has no other member.
+	// If the store was rolled back or lost, the peer signs its chain again
+	// from the height it holds: a fork for good.
+	TrustLocalChain bool
 }
 
 // LoadOptions reads a peer's home: config.toml (with CREDMESH_*

@@ -18,8 +18,26 @@
 // from the peer that sent it. A block at a height we hold with another hash
 // is equivocation: the two headers become evidence, kept in the store and
 // gossiped on /credmesh/<network>/evidence/1, and the issuer is marked
-// forked everywhere. Our own chain is written only by our builder; blocks of
-// our own issuer from the network are ignored.
+// forked everywhere. Our own chain is written only by our builder and by
+// recovery; blocks of our own issuer from gossip are never stored.
+//
+// Own-chain recovery (recovery.go). A store restored from a backup or lost
+// holds an older head of our own chain than the network; signing from it
+// would be equivocation. RecoverOwnChain asks members, with the ordinary
+// sync protocol, for our chain above our head (handleSync serves any
+// member's chain, the requester's own included), validates each block
+// against our head (the signature proves it ours) and stores it; a member
+// that answers NOT_FOUND holds nothing further and has answered. Members
+// are asked each on its own, so one that stalls (up to SyncTimeout) holds
+// nobody up; one that fails is asked again with backoff; the caller says
+// how many must answer. Only signed blocks count: a status height is not
+// signed, so a status claiming our chain above our head makes us fetch the
+// next block from that member first (checkOwnClaim), and only a block
+// signed with our key raises OwnChainAhead. A block of ours from gossip is
+// never stored: above our head it raises OwnChainAhead, at a height we hold
+// with another hash it is evidence. EvidenceAgainstUs closes once evidence
+// against our key is received, detected or loaded from the store. The node
+// acts on both (package node).
 //
 // Status (/credmesh/<network>/status/1) runs when identify completes with a
 // member, again when a member joins the blocks topic (a block published

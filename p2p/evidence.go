@@ -72,6 +72,7 @@ func (n *Network) recordEvidence(ev *chain.Evidence) bool {
 	if !n.forks.add(ev) {
 		return false
 	}
+	n.noteEvidence(ev)
 	n.stats.evidenceSeen.Add(1)
 	n.log.Error("issuer equivocated: two different blocks at one height", "issuer", ev.A.Issuer.Short(), "height", ev.A.Height)
 	if err := n.cfg.Store.SaveEvidence(ev); err != nil {
@@ -107,6 +108,7 @@ func (n *Network) loadEvidence() error {
 	}
 	for _, ev := range evs {
 		n.forks.add(ev)
+		n.noteEvidence(ev)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func (n *Network) startGossip() error {
 		pubsub.WithPeerOutboundQueueSize(n.cfg.OutboundQueue),
 		pubsub.WithMaxMessageSize(n.cfg.Params.MaxWireBlockBytes()+4096),
 		pubsub.WithRawTracer(dropTracer{&n.stats}),
-		pubsub.WithPeerScoreInspect(n.scores.set, time.Second),
+		pubsub.WithPeerScoreInspect(n.scores.set, scoreInspectInterval),
 	)
 	if err != nil {
 		return fmt.Errorf("p2p: gossipsub: %w", err)
@@ -174,7 +174,7 @@ func (n *Network) validateBlockMsg(ctx context.Context, from peer.ID, msg *pubsu
 // judge validates and stores a block received from peer from.
 func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, *chain.VerifiedBlock) {
 	if b.Issuer == n.self {
-		return pubsub.ValidationIgnore, nil // only our builder writes our chain
+		return n.judgeOwn(b, from), nil // only our builder writes our chain
 	}
 	if n.forks.has(b.Issuer) {
 		return pubsub.ValidationIgnore, nil

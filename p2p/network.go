@@ -36,6 +36,7 @@ type Network struct {
 	evidence *pubsub.Topic
 	sync     *syncer
 	forks    *forks
+	own      *ownAlarms
 	scores   scores
 	// gate admits stream handlers and validators, which use the store;
 	// Close shuts it and waits for them.
@@ -57,6 +58,7 @@ func New(cfg Config) (*Network, error) {
 		gater:   newGater(cfg.Now),
 		members: make(map[peer.ID]chain.IssuerID, len(cfg.Members)),
 		forks:   newForks(),
+		own:     newOwnAlarms(),
 	}
 	for iss := range cfg.Members {
 		id, err := config.PeerIDFromIssuer(iss)

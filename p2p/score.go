@@ -79,7 +79,14 @@ func (s *scores) set(m map[peer.ID]float64) {
 	s.mu.Unlock()
 }
 
-// PeerScores returns every gossip peer's score as of the last second.
+// scoreInspectInterval is how often PeerScores is refreshed: a quarter of
+// the decay interval, so a penalty is seen before its first decay takes a
+// fifth of it away (sampled once a second, the peak of a -100 penalty could
+// be missed by two decays and read as -67).
+const scoreInspectInterval = 250 * time.Millisecond
+
+// PeerScores returns every gossip peer's score as of the last quarter
+// second.
 func (n *Network) PeerScores() map[peer.ID]float64 {
 	n.scores.mu.Lock()
 	defer n.scores.mu.Unlock()

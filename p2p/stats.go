@@ -13,6 +13,8 @@ type Stats struct {
 	SyncServed     uint64 // sync requests answered
 	SyncFailures   uint64 // sync requests that failed and moved to another peer
 	EvidenceSeen   uint64 // equivocations detected or received
+	// RecoveredBlocks are blocks of our own chain stored by recovery.
+	RecoveredBlocks uint64
 }
 
 type counters struct {
@@ -20,6 +22,7 @@ type counters struct {
 	gossipDrops                                                 atomic.Uint64
 	syncedBlocks, syncServed, syncFailures                      atomic.Uint64
 	evidenceSeen                                                atomic.Uint64
+	recoveredBlocks                                             atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -35,5 +38,7 @@ func (n *Network) Stats() Stats {
 		SyncServed:     c.syncServed.Load(),
 		SyncFailures:   c.syncFailures.Load(),
 		EvidenceSeen:   c.evidenceSeen.Load(),
+
+		RecoveredBlocks: c.recoveredBlocks.Load(),
 	}
 }

@@ -19,7 +19,9 @@ import (
 // The status protocol: the opener writes its Status, the other side reads it
 // and answers with its own. Both learn the other's genesis hash and chain
 // heads; a peer of another genesis is disconnected and banned, and every
-// chain the other holds further than we do is handed to the syncer.
+// chain the other holds further than we do is handed to the syncer. Our own
+// chain is never synced here: a claim that the other holds it further is
+// checked by fetching the next block (checkOwnClaim, own.go).
 
 func (n *Network) ourStatus() *p2ppb.Status {
 	heads := n.cfg.Store.Heads()
@@ -94,17 +96,27 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 		n.host.Network().ClosePeer(p)
 		return
 	}
+	var ownClaim uint64 // our own chain, if p claims it above our head
 	for _, h := range st.Heads {
 		if len(h.Issuer) != len(chain.IssuerID{}) {
 			continue
 		}
 		iss := chain.IssuerID(h.Issuer)
-		if iss == n.self || !n.cfg.Members.Contains(iss) {
+		if iss == n.self {
+			if head := n.cfg.Store.Head(iss); head == nil || head.Height < h.Height {
+				ownClaim = h.Height
+			}
+			continue
+		}
+		if !n.cfg.Members.Contains(iss) {
 			continue
 		}
 		if head := n.cfg.Store.Head(iss); head == nil || head.Height < h.Height {
 			n.sync.want(iss, h.Height, p)
 		}
+	}
+	if ownClaim > 0 {
+		n.checkOwnClaim(p, ownClaim) // last: it may wait for p's answer
 	}
 }
 

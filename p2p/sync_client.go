@@ -32,6 +32,10 @@ type want struct {
 	running bool
 }
 
+// errSyncNotFound is a sync answer of NOT_FOUND: the peer holds no block
+// at the height asked.
+var errSyncNotFound = errors.New("p2p: sync answered: no such block")
+
 // maxSyncWorkers bounds chains fetched at once.
 const maxSyncWorkers = 4
 
@@ -223,6 +227,9 @@ func (s *syncer) request(ctx context.Context, p peer.ID, iss chain.IssuerID, fro
 		return nil, err
 	}
 	st.Close()
+	if resp.Status == p2ppb.SyncStatus_SYNC_STATUS_NOT_FOUND {
+		return nil, errSyncNotFound
+	}
 	if resp.Status != p2ppb.SyncStatus_SYNC_STATUS_OK {
 		return nil, fmt.Errorf("p2p: sync answered %s: %s", resp.Status, resp.Error)
 	}

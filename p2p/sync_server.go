@@ -66,6 +66,12 @@ func (n *Network) syncBlocks(iss chain.IssuerID, from uint64, count int) *p2ppb.
 			break
 		}
 		if hasPruned(b) {
+			if len(resp.Blocks) == 0 {
+				// Not NOT_FOUND: we hold the block, and a member
+				// recovering its own chain must not take this for
+				// "nothing further".
+				return &p2ppb.SyncResponse{Status: p2ppb.SyncStatus_SYNC_STATUS_INTERNAL, Error: "block has pruned entries and cannot be shipped whole"}
+			}
 			break
 		}
 		data := b.Marshal()

@@ -17,9 +17,13 @@
 // secret and a genesis listing every member at its simulated address, and
 // Net.Start runs a node per member through node.New and node.Run, with
 // node.Options.Transports set to the simulated QUIC transport, NoAPI,
-// InMemoryStore (unless the peer is to crash and restart: a restarted
-// in-memory peer would come back empty and sign its chain again from
-// height 1), and OnBlockStored feeding the Recorder. Light clients are
+// InMemoryStore (unless the peer is to crash and restart: a crash keeps
+// the disk, so such a peer's store is a directory), and OnBlockStored
+// feeding the Recorder. A peer restarted on an empty store (the lost-disk
+// case) recovers its own chain from the other members before it signs,
+// as every peer does at start; it cannot get back a last block that it
+// sealed while cut off, which nobody received. The load starts once every
+// peer has recovered its chain (Peer.Ready). Light clients are
 // p2p hosts without a store, using queryproto's LightClient.
 //
 // # Clocks

@@ -27,7 +27,7 @@ type FaultResult struct {
 	// InvalidSent counts a faulty member's invalid blocks.
 	InvalidSent int `json:"invalid_sent,omitempty"`
 	// ScoreMin is the lowest gossip score an honest peer gave the faulty
-	// members when their window ended.
+	// members during their window.
 	ScoreMin float64 `json:"score_min,omitempty"`
 	Error    string  `json:"error,omitempty"`
 }
@@ -137,12 +137,27 @@ func (f *faults) run(ctx context.Context, fs FaultSpec, peers []int) FaultResult
 				sent[k] = spamInvalid(fctx, n.peers[i], n.genesis.NetworkID(), fs.Rate, 1_000_000)
 			}()
 		}
+		// The lowest score over the whole window, not only at its end: a
+		// graylisted member's messages are dropped unvalidated, so its
+		// penalty decays between rejections.
+		lowest := make(chan float64, 1)
+		go func() {
+			low := 0.0
+			for fctx.Err() == nil {
+				low = min(low, f.env.lowestScore(peers))
+				select {
+				case <-fctx.Done():
+				case <-time.After(4 * f.step):
+				}
+			}
+			lowest <- low
+		}()
 		wg.Wait()
 		cancel()
 		for _, s := range sent {
 			res.InvalidSent += s
 		}
-		res.ScoreMin = f.env.lowestScore(peers)
+		res.ScoreMin = min(<-lowest, f.env.lowestScore(peers))
 		rec.SetPhase("after faulty member")
 		rec.Event("faulty-end", peers, fmt.Sprintf("%d invalid blocks sent", res.InvalidSent))
 	}

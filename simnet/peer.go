@@ -25,8 +25,9 @@ type PeerSpec struct {
 	Roles []config.Role
 	Link  Link
 	// Disk keeps the peer's store in a directory, so it survives a
-	// restart; otherwise it is in memory and a restart would start the
-	// peer empty (see the package doc).
+	// restart; otherwise it is in memory and a restarted peer starts empty
+	// and recovers its own chain from the other members (see the package
+	// doc).
 	Disk bool
 	// Bootstrap are the peers dialled at start; nil means every genesis
 	// member (the node's default).
@@ -71,6 +72,21 @@ func (p *Peer) Node() *node.Node {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.node
+}
+
+// Ready reports whether the peer runs and has recovered its own chain, so
+// it takes records (node.Node.Ready).
+func (p *Peer) Ready() bool {
+	nd := p.Node()
+	if nd == nil {
+		return false
+	}
+	select {
+	case <-nd.Ready():
+		return true
+	default:
+		return false
+	}
 }
 
 // Store returns the running node's store, or nil.

@@ -157,8 +157,8 @@ type GossipStats struct {
 	Synced   uint64 `json:"synced_blocks"`
 	SyncFail uint64 `json:"sync_failures"`
 	// FaultyScoreMin is the lowest gossip score any honest peer gave a
-	// faulty member at the end of its faulty window (0 without one; the
-	// graylist threshold is -80).
+	// faulty member during its faulty window, sampled every 100 ms (0
+	// without one; the graylist threshold is -80).
 	FaultyScoreMin float64 `json:"faulty_score_min,omitempty"`
 }
 

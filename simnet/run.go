@@ -129,7 +129,8 @@ func (s *Scenario) genesisParams() config.GenesisParams {
 }
 
 // setup waits until every running peer is connected to every other running
-// member, then starts the light clients and waits for their connections.
+// member and has recovered its own chain, then starts the light clients and
+// waits for their connections.
 func (env *Env) setup(ctx context.Context, o RunOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
 	defer cancel()
@@ -141,7 +142,7 @@ func (env *Env) setup(ctx context.Context, o RunOptions) error {
 		for _, p := range running {
 			c := len(p.Network().ConnectedMembers())
 			fewest = min(fewest, c)
-			if c >= len(running)-1 {
+			if c >= len(running)-1 && p.Ready() {
 				done++
 			}
 		}

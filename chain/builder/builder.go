@@ -34,7 +34,11 @@ type Config struct {
 	// SealedBuffer is how many persisted blocks may wait to be published
 	// before the builder stops sealing (default 64).
 	SealedBuffer int
-	Logger       *slog.Logger
+	// Held starts the builder holding: it accepts entries but seals none
+	// until Resume (see hold.go). The node holds it until its own chain is
+	// recovered from the network.
+	Held   bool
+	Logger *slog.Logger
 }
 
 // Builder builds the issuer's chain. Create it with New and run Run.
@@ -43,6 +47,7 @@ type Builder struct {
 	issuer chain.IssuerID
 	submit chan *request
 	flush  chan chan error
+	hold   chan holdRequest
 	sealed chan *chain.Block
 	done   chan struct{}
 
@@ -55,6 +60,7 @@ type Builder struct {
 	nextSeq uint64
 	since   time.Time // when the oldest pooled entry was accepted
 	flight  *flight   // sealed blocks being written, if any
+	held    bool      // sealing stopped until Resume
 
 	// After the store refused to seal for lack of disk space: no sealing
 	// before retryAt; the condition last logged at diskLoggedAt.
@@ -99,9 +105,11 @@ func New(cfg Config) (*Builder, error) {
 		issuer: chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
 		submit: make(chan *request, 256),
 		flush:  make(chan chan error),
+		hold:   make(chan holdRequest),
 		sealed: make(chan *chain.Block, cfg.SealedBuffer),
 		done:   make(chan struct{}),
 		keys:   make(map[string]struct{}),
+		held:   cfg.Held,
 	}
 	b.head = cfg.Store.Head(b.issuer)
 	pending, next, err := cfg.Store.LoadPending()
@@ -118,9 +126,10 @@ func New(cfg Config) (*Builder, error) {
 		b.keys[string(k)] = struct{}{}
 	}
 	b.nextSeq = next
-	b.pending.Store(int64(len(b.pool)))
+	if err := b.dropSealed(); err != nil {
+		return nil, err
+	}
 	if len(b.pool) > 0 {
-		b.since = cfg.Now()
 		cfg.Logger.Info("resuming pending entries", "count", len(b.pool))
 	}
 	return b, nil

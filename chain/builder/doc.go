@@ -28,6 +28,12 @@
 // published, so no one holds it, and the next block at that height (signed
 // again from the same pool) is the only one anybody sees.
 //
+// A store restored from a backup, or lost, holds an older head than the
+// blocks this key signed; the node therefore creates the builder Held and
+// calls Resume once it has recovered its chain from the network: Resume
+// re-reads the head and drops pooled entries the chain already holds (see
+// hold.go). Hold stops sealing again.
+//
 // One goroutine (Run) owns the pool and the chain head; everything else talks
 // to it through channels, as go-libp2p-pubsub's processLoop does.
 package builder

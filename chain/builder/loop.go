@@ -41,8 +41,10 @@ func (b *Builder) Run(ctx context.Context) error {
 			if err = b.land(ctx, werr); err == nil {
 				err = b.seal(false)
 			}
+		case h := <-b.hold:
+			err = b.setHold(ctx, h)
 		case <-tick.C:
-			if len(b.pool) > 0 && b.cfg.Now().Sub(b.since) >= b.cfg.Params.BlockInterval {
+			if !b.held && len(b.pool) > 0 && b.cfg.Now().Sub(b.since) >= b.cfg.Params.BlockInterval {
 				err = b.seal(true)
 			}
 		case reply := <-b.flush:
@@ -123,13 +125,17 @@ func (b *Builder) requeue(f *flight, err error) {
 
 // flushAll seals everything pending and waits until it is durable. It
 // does not wait out a retry after a refusal for space: the store judges
-// again (and, still full, refuses again, leaving the entries pending).
+// again (and, still full, refuses again, leaving the entries pending). A
+// held builder seals nothing: its entries stay in the durable pool.
 func (b *Builder) flushAll(ctx context.Context) error {
 	b.retryAt = time.Time{}
 	if b.flight != nil {
 		if err := b.land(ctx, <-b.flight.done); err != nil {
 			return err
 		}
+	}
+	if b.held {
+		return nil
 	}
 	if err := b.seal(true); err != nil {
 		return err
@@ -291,9 +297,10 @@ func describeKey(e *chainpb.Entry) string {
 // is set, else only full blocks — signs them and starts writing them, with
 // the pending mark, in one fsynced batch. With a batch already in flight it
 // does nothing; the loop seals again when that batch lands. Nor does it
-// before retryAt, after the store refused a batch for lack of space.
+// before retryAt, after the store refused a batch for lack of space, or
+// while the builder is held.
 func (b *Builder) seal(partial bool) error {
-	if b.flight != nil || b.cfg.Now().Before(b.retryAt) {
+	if b.flight != nil || b.held || b.cfg.Now().Before(b.retryAt) {
 		return nil
 	}
 	p := b.cfg.Params

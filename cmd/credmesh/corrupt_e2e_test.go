@@ -28,8 +28,7 @@ import (
 func TestCorruptTableIsAnErrorNotAPanic(t *testing.T) {
 	peers := setupNetwork(t, "Tax Bureau", "Bank A")
 	tax, bank := peers[0], peers[1]
-	tax.start(t)
-	bank.start(t)
+	startAll(t, tax, bank)
 	file := filepath.Join(t.TempDir(), "payments.csv")
 	var recs []records.Record
 	for n := range 500 {

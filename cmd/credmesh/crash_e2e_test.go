@@ -16,8 +16,7 @@ import (
 func TestKilledDuringSubmitLosesNothingAccepted(t *testing.T) {
 	peers := setupNetwork(t, "Tax Bureau", "Bank A")
 	tax, bank := peers[0], peers[1]
-	tax.start(t)
-	bank.start(t)
+	startAll(t, tax, bank)
 
 	acked := make(chan []string, 1000)
 	stopped := make(chan struct{})

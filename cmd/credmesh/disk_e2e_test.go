@@ -54,6 +54,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	taxLog := new(syncBuffer)
 	startLogged(t, tax, taxLog)
 	bank.start(t)
+	waitSealing(t, tax, bank)
 
 	// Fill the disk from two clients. Sealing frees the pending log's space
 	// and a flush the WAL's reserve, so a 507 can be followed by more
@@ -192,6 +193,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	filler := filepath.Join(tax.home, "filler")
 	fillUp(t, filler)
 	startLogged(t, tax, taxLog)
+	waitSealing(t, tax)
 	logBefore, cpuBefore = taxLog.Len(), cpuTime(t, tax)
 	st = status(t, tax)
 	t.Logf("restarted on a disk filled to the last byte: %+v", st.Disk)
@@ -218,6 +220,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	startLogged(t, tax, taxLog)
+	waitSealing(t, tax)
 
 	t.Logf("%s since the start", time.Since(began).Round(time.Second))
 
@@ -253,15 +256,6 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 		return chainHolds(t, tax, st, h, want)
 	})
 	t.Logf("%d acknowledged records present, %s since the start", len(want), time.Since(began).Round(time.Second))
-}
-
-func headOf(st api.Status, name string) (uint64, string) {
-	for _, c := range st.Chains {
-		if c.Name == name {
-			return c.Height, c.Hash
-		}
-	}
-	return 0, ""
 }
 
 // moveHomeToTmpfs mounts a tmpfs of tmpfsMiB and moves p's home onto it,

@@ -134,6 +134,29 @@ func (p *peerProc) start(t *testing.T) {
 	}
 }
 
+// startAll starts peers, then waits until each has recovered its own
+// chain from the others and takes records.
+func startAll(t *testing.T, peers ...*peerProc) {
+	t.Helper()
+	for _, p := range peers {
+		p.start(t)
+	}
+	waitSealing(t, peers...)
+}
+
+// waitSealing waits until each of peers has recovered its own chain from
+// the other members and signs blocks again (before that, submissions get
+// 503).
+func waitSealing(t *testing.T, peers ...*peerProc) {
+	t.Helper()
+	for _, p := range peers {
+		eventually(t, 30*time.Second, p.home+" has recovered its own chain", func() bool {
+			st, err := p.client().Status(context.Background())
+			return err == nil && st.Recovery != nil && st.Recovery.State == "sealing"
+		})
+	}
+}
+
 func (p *peerProc) stop() {
 	if p.cmd == nil || p.cmd.Process == nil {
 		return
@@ -167,6 +190,16 @@ func status(t *testing.T, p *peerProc) api.Status {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// headOf returns the height and hash of the named chain in st.
+func headOf(st api.Status, name string) (uint64, string) {
+	for _, c := range st.Chains {
+		if c.Name == name {
+			return c.Height, c.Hash
+		}
+	}
+	return 0, ""
 }
 
 func heightOf(st api.Status, name string) uint64 {
@@ -207,9 +240,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 // records submitted to one appear in the status of the others.
 func TestThreePeersFromTheREADME(t *testing.T) {
 	peers := setupNetwork(t, "Tax Bureau", "Bank A", "Bank B")
-	for _, p := range peers {
-		p.start(t)
-	}
+	startAll(t, peers...)
 	file := filepath.Join(t.TempDir(), "payments.csv")
 	var recs []records.Record
 	for n := range 500 {

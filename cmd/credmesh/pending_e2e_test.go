@@ -35,8 +35,7 @@ func killedWithPending(t *testing.T) (*peerProc, string) {
 	}
 	mustRun(t, args...)
 	tax, bank := peers[0], peers[1]
-	tax.start(t)
-	bank.start(t)
+	startAll(t, tax, bank)
 	c := tax.client()
 	for b := range pendingBatches {
 		var recs []records.Record

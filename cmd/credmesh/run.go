@@ -11,6 +11,7 @@ func newRunCmd() *cobra.Command {
 	var (
 		home, apiListen, logLevel string
 		listen                    []string
+		trustLocal                bool
 	)
 	c := &cobra.Command{
 		Use:   "run --home DIR",
@@ -21,7 +22,13 @@ and publish this institution's records, and serve the local HTTP API.
 Settings come from config.toml, then CREDMESH_* environment variables (e.g.
 CREDMESH_API_LISTEN), then these flags. SIGINT or SIGTERM stops the peer cleanly:
 pending records are sealed into a last block and the store is closed. After a
-crash, the next start seals whatever was accepted and not yet sealed.`,
+crash, the next start seals whatever was accepted and not yet sealed.
+
+Before it signs, the peer recovers its own chain from the other members: it
+asks them for the blocks its key signed above the height its store holds
+(a store restored from a backup or a lost data directory lacks some) and
+stores them, until recovery.min_answers members have answered. Until then
+submissions get HTTP 503 "recovering own chain from the network".`,
 		Example: `  credmesh run --home ./tax
   CREDMESH_LOG_LEVEL=debug credmesh run --home ./bank --api-listen 127.0.0.1:7690`,
 		Args: cobra.NoArgs,
@@ -43,6 +50,7 @@ crash, the next start seals whatever was accepted and not yet sealed.`,
 			if logLevel != "" {
 				o.Config.Log.Level = logLevel
 			}
+			o.TrustLocalChain = trustLocal
 			if err := o.Config.Validate(); err != nil {
 				return err
 			}
@@ -63,5 +71,8 @@ crash, the next start seals whatever was accepted and not yet sealed.`,
 	c.Flags().StringVar(&apiListen, "api-listen", "", "host:port of the HTTP API (overrides api.listen)")
 	c.Flags().StringSliceVar(&listen, "listen", nil, "p2p multiaddrs to listen on (overrides p2p.listen)")
 	c.Flags().StringVar(&logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
+	c.Flags().BoolVar(&trustLocal, "trust-local-chain", false, "sign on the head of our own chain that the store holds, without recovering it from the other members first "+
+		"(required when the genesis has no other member). RISK: if the store was rolled back or lost, the peer signs its chain again from the height it holds, "+
+		"and every member records the two blocks at one height as a fork, for good")
 	return c
 }

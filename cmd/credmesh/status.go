@@ -58,6 +58,16 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 		fmt.Fprintf(out, "pending log: %d acknowledged records LOST (damaged log set aside %s, kept in %s)\n",
 			l.Records, l.At.Format("2006-01-02 15:04:05"), l.MovedTo)
 	}
+	if r := st.Recovery; r != nil {
+		switch r.State {
+		case "recovering":
+			fmt.Fprintf(out, "own chain: recovering from the network (%d of %d members answered, %d blocks recovered)\n", r.Answered, r.Needed, r.Blocks)
+		case "halted":
+			fmt.Fprintf(out, "own chain: SEALING HALTED: evidence against our own key\n")
+		default:
+			fmt.Fprintf(out, "own chain: %s\n", r.State)
+		}
+	}
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")

@@ -1,0 +1,327 @@
+package p2p_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chaintest"
+	"github.com/credmesh/credmesh/p2p"
+	"github.com/libp2p/go-libp2p"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// ownChain is member 0's chain of five blocks, the same bytes every time
+// (deterministic signatures, fixed times).
+func ownChain(t *testing.T) []*chain.VerifiedBlock {
+	t.Helper()
+	var (
+		out  []*chain.VerifiedBlock
+		head *chain.SignedHeader
+	)
+	for _, b := range chaintest.BulkChain(0, nil, 0, 5*20, 20) {
+		vb, err := chain.ValidateBlock(b, head, members, params(), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, vb)
+		head = b.SignedHeader
+	}
+	return out
+}
+
+// holding starts member key with blocks already in its store, as a store
+// restored from a backup holds them.
+func holding(t *testing.T, key int, vbs []*chain.VerifiedBlock, bootstrap []peer.AddrInfo) *peerNode {
+	t.Helper()
+	p := startPeer(t, key, "", bootstrap)
+	if len(vbs) > 0 {
+		if err := p.st.AppendSealed(vbs, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+func recoverCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// A member whose store was restored from a backup two blocks old, and one
+// whose store was lost, get their own chain back from the others, block
+// for block, and nothing of theirs is forked anywhere.
+func TestRecoveryRestoresOwnChain(t *testing.T) {
+	chain5 := ownChain(t)
+	for _, tc := range []struct {
+		name string
+		kept int
+	}{{"restored from a backup two blocks old", 3}, {"store lost", 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := holding(t, 1, chain5, nil)
+			c := holding(t, 2, chain5, []peer.AddrInfo{b.info()})
+			a := holding(t, 0, chain5[:tc.kept], []peer.AddrInfo{b.info(), c.info()})
+			eventually(t, 10*time.Second, "member 0 is connected to both", func() bool { return len(a.net.ConnectedMembers()) == 2 })
+
+			var seen []p2p.RecoveryProgress
+			pr, err := a.net.RecoverOwnChain(recoverCtx(t, 20*time.Second), 2, func(p p2p.RecoveryProgress) { seen = append(seen, p) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pr.Answered != 2 || pr.Needed != 2 || pr.Head != 5 || pr.Blocks != 5-tc.kept {
+				t.Fatalf("progress %+v, want 2 of 2 answered, head 5, %d blocks recovered", pr, 5-tc.kept)
+			}
+			if len(seen) == 0 || seen[len(seen)-1] != pr {
+				t.Fatalf("progress reports %+v end elsewhere than %+v", seen, pr)
+			}
+			for h := uint64(1); h <= 5; h++ {
+				got, err := a.st.Header(chaintest.Issuer(0), h)
+				if err != nil || got.Hash != chain5[h-1].Hash {
+					t.Fatalf("recovered block %d: %v, %v", h, got, err)
+				}
+			}
+			if a.net.Stats().RecoveredBlocks != uint64(5-tc.kept) {
+				t.Fatalf("recovered blocks counter %d", a.net.Stats().RecoveredBlocks)
+			}
+			for _, p := range []*peerNode{a, b, c} {
+				if len(p.net.Forked()) != 0 {
+					t.Fatalf("member %d records a fork: %v", p.key, p.net.Forked())
+				}
+			}
+		})
+	}
+}
+
+// In a new network nobody holds anything of ours: every member answers at
+// once and recovery ends with nothing to store.
+func TestRecoveryInANewNetwork(t *testing.T) {
+	b := startPeer(t, 1, "", nil)
+	c := startPeer(t, 2, "", []peer.AddrInfo{b.info()})
+	a := startPeer(t, 0, "", []peer.AddrInfo{b.info(), c.info()})
+	eventually(t, 10*time.Second, "member 0 is connected to both", func() bool { return len(a.net.ConnectedMembers()) == 2 })
+	pr, err := a.net.RecoverOwnChain(recoverCtx(t, 20*time.Second), 2, nil)
+	if err != nil || pr.Answered != 2 || pr.Blocks != 0 || pr.Head != 0 {
+		t.Fatalf("recovery in a new network: %+v, %v", pr, err)
+	}
+	if _, err := a.net.RecoverOwnChain(context.Background(), 0, nil); !errors.Is(err, p2p.ErrRecoveryNeed) {
+		t.Fatalf("recovery asking nobody: %v", err)
+	}
+}
+
+// Recovery does not end before enough members have answered, asks members
+// that connect later, and ends once they have.
+func TestRecoveryWaitsForEnoughMembers(t *testing.T) {
+	chain5 := ownChain(t)
+	a := startPeer(t, 0, "", nil)
+	pr, err := a.net.RecoverOwnChain(recoverCtx(t, time.Second), 1, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || pr.Answered != 0 {
+		t.Fatalf("a lone member's recovery ended: %+v, %v", pr, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		pr, err = a.net.RecoverOwnChain(recoverCtx(t, 20*time.Second), 1, nil)
+		done <- err
+	}()
+	b := holding(t, 1, chain5, []peer.AddrInfo{a.info()})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if pr.Head != 5 || pr.Blocks != 5 || heightOf(b, 0) != 5 {
+		t.Fatalf("recovered %+v from the member that joined", pr)
+	}
+}
+
+// stallingMember is a genesis member whose sync handler reads the request
+// and never answers; asked reports every request.
+func stallingMember(t *testing.T, key ed25519.PrivateKey, connect ...*peerNode) chan struct{} {
+	t.Helper()
+	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := libp2p.New(libp2p.Identity(sk), libp2p.ListenAddrs(loopback(t)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	asked := make(chan struct{}, 16)
+	h.SetStreamHandler(p2p.SyncProtocol(chaintest.NetworkID), func(s network.Stream) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-t.Context().Done()
+		s.Reset()
+	})
+	for _, p := range connect {
+		if err := h.Connect(context.Background(), p.info()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return asked
+}
+
+// A member that never answers does not hold recovery up while another
+// answers: members are asked each on its own. (The stalled request would
+// take SyncTimeout, 30 s, to fail.)
+func TestRecoveryIsNotHeldUpByAStalledMember(t *testing.T) {
+	chain5 := ownChain(t)
+	a := startPeer(t, 0, "", nil)
+	asked := stallingMember(t, chaintest.Key(3), a)
+	eventually(t, 10*time.Second, "the stalling member is connected", func() bool { return len(a.net.ConnectedMembers()) == 1 })
+	holding(t, 1, chain5, []peer.AddrInfo{a.info()})
+	eventually(t, 10*time.Second, "member 0 is connected to both", func() bool { return len(a.net.ConnectedMembers()) == 2 })
+	pr, err := a.net.RecoverOwnChain(recoverCtx(t, 20*time.Second), 1, nil)
+	if err != nil || pr.Head != 5 || pr.Answered != 1 {
+		t.Fatalf("recovery with a stalled member: %+v, %v", pr, err)
+	}
+	select {
+	case <-asked:
+	default:
+		t.Fatal("the stalled member was never asked")
+	}
+}
+
+// rogueTopic joins topic with a plain gossipsub host of key, connected to
+// the given peers.
+func rogueTopic(t *testing.T, key ed25519.PrivateKey, topic string, connect ...*peerNode) (host.Host, *pubsub.Topic) {
+	t.Helper()
+	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := libp2p.New(libp2p.Identity(sk), libp2p.ListenAddrs(loopback(t)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	ps, err := pubsub.NewGossipSub(context.Background(), h,
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(func(m *pb.Message) string { s := sha256.Sum256(m.Data); return string(s[:]) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := ps.Join(topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tp.Subscribe(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range connect {
+		if err := h.Connect(context.Background(), p.info()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 10*time.Second, "the rogue has topic peers", func() bool { return len(tp.ListPeers()) >= len(connect) })
+	return h, tp
+}
+
+// publishUntil publishes msg(0), msg(1), ... (distinct messages: pubsub
+// drops a repeat) until cond holds: a message published before the
+// receiver's gossip took the rogue in is lost.
+func publishUntil(t *testing.T, tp *pubsub.Topic, what string, msg func(i int) []byte, cond func() bool) {
+	t.Helper()
+	for i := range 40 {
+		if err := tp.Publish(context.Background(), msg(i)); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(500 * time.Millisecond)
+		for time.Now().Before(deadline) {
+			if cond() {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Fatalf("timed out waiting until %s", what)
+}
+
+func alarmed(ch <-chan struct{}) func() bool {
+	return func() bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// A member holds our chain further than our store (we lost blocks and did
+// not recover): its status makes us fetch the next block, signed with our
+// key, and raise the alarm. The block is not stored: only our builder and
+// recovery write our chain.
+func TestStatusShowingOwnBlocksAboveHeadRaisesTheAlarm(t *testing.T) {
+	chain5 := ownChain(t)
+	b := holding(t, 1, chain5, nil)
+	a := holding(t, 0, chain5[:3], []peer.AddrInfo{b.info()})
+	eventually(t, 15*time.Second, "member 0 sees a block of its own above its head", func() bool {
+		return a.net.OwnAheadHeight() == 4
+	})
+	if !alarmed(a.net.OwnChainAhead())() {
+		t.Fatal("OwnChainAhead did not signal")
+	}
+	if heightOf(a, 0) != 3 {
+		t.Fatalf("our chain was written outside recovery: height %d", heightOf(a, 0))
+	}
+}
+
+// A block of our own chain above our head arriving by gossip (another
+// process signs with our key) raises the alarm and is not stored; one at a
+// height we hold with another hash is evidence against us.
+func TestGossipOfOwnBlocksRaisesTheAlarm(t *testing.T) {
+	chain5 := ownChain(t)
+	a := holding(t, 0, chain5[:2], nil)
+	_, blocks := rogueTopic(t, chaintest.Key(3), p2p.BlocksTopic(chaintest.NetworkID), a)
+	// Blocks 3, 4 and 5, each above our head, then variants of block 3.
+	publishUntil(t, blocks, "member 0 notices a block of its own above its head by gossip", func(i int) []byte {
+		if i < 3 {
+			return chain5[2+i].Marshal()
+		}
+		return chaintest.BulkChain(0, chain5[1].SignedHeader, 1000+i, 20, 20)[0].Marshal()
+	}, func() bool { return a.net.OwnAheadHeight() >= 3 })
+	if heightOf(a, 0) != 2 {
+		t.Fatalf("a gossiped block of our own chain was stored: height %d", heightOf(a, 0))
+	}
+	if alarmed(a.net.EvidenceAgainstUs())() {
+		t.Fatal("evidence against us without a second block at one height")
+	}
+
+	// Other blocks 2, each signed with our key.
+	publishUntil(t, blocks, "member 0 holds evidence against its own key", func(i int) []byte {
+		return chaintest.BulkChain(0, chain5[0].SignedHeader, 500+20*i, 20, 20)[0].Marshal()
+	}, alarmed(a.net.EvidenceAgainstUs()))
+	if _, ok := a.net.Forked()[chaintest.Issuer(0)]; !ok {
+		t.Fatal("evidence against us is not among the forks")
+	}
+}
+
+// Evidence against our key from the evidence topic signals, and so does
+// evidence kept in the store from an earlier run.
+func TestEvidenceAgainstOurKeyIsSignalled(t *testing.T) {
+	chain5 := ownChain(t)
+	a := startPeer(t, 0, "", nil)
+	_, topic := rogueTopic(t, chaintest.Key(3), p2p.EvidenceTopic(chaintest.NetworkID), a)
+	publishUntil(t, topic, "member 0 holds evidence against its own key", func(i int) []byte {
+		twin := chaintest.BulkChain(0, nil, 500+20*i, 20, 20)[0]
+		return chain.NewEvidence(chain5[0].SignedHeader, twin.SignedHeader).Marshal()
+	}, alarmed(a.net.EvidenceAgainstUs()))
+	dir := a.dir
+	a.stop()
+	a = startPeer(t, 0, dir, nil)
+	if !alarmed(a.net.EvidenceAgainstUs())() {
+		t.Fatal("evidence against us kept in the store does not signal at start")
+	}
+}

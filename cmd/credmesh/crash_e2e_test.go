@@ -64,32 +64,11 @@ func TestKilledDuringSubmitLosesNothingAccepted(t *testing.T) {
 	}
 	eventually(t, 30*time.Second, "the bank holds every acknowledged record", func() bool {
 		st := status(t, tax)
-		if st.Pending > 0 {
-			return false
-		}
-		var issuer string
-		for _, c := range st.Chains {
-			if c.Name == "Tax Bureau" {
-				issuer = c.Issuer
-			}
-		}
 		h := heightOf(st, "Tax Bureau")
-		if heightOf(status(t, bank), "Tax Bureau") != h {
+		if st.Pending > 0 || heightOf(status(t, bank), "Tax Bureau") != h {
 			return false
 		}
-		found := 0
-		for height := uint64(1); height <= h; height++ {
-			b, err := bank.client().Block(context.Background(), issuer, height)
-			if err != nil {
-				return false
-			}
-			for _, e := range b.Entries {
-				if want[e.Key] {
-					found++
-				}
-			}
-		}
-		return found == len(want)
+		return chainHolds(t, bank, st, h, want)
 	})
 	t.Logf("%d records acknowledged before SIGKILL, all present after restart", len(orders))
 }

@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -52,7 +51,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	tax, bank := peers[0], peers[1]
 	moveHomeToTmpfs(t, tax)
 	taxLog := new(syncBuffer)
-	startLogged(t, tax, taxLog)
+	tax.startWith(t, taxLog)
 	bank.start(t)
 	waitSealing(t, tax, bank)
 
@@ -175,7 +174,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	}
 
 	// SIGTERM is obeyed on the full disk.
-	took := sigterm(t, tax, taxLog)
+	took := sigterm(t, tax)
 	t.Logf("SIGTERM on a full disk: exited in %s; the peer's whole log so far, start to stop: %d bytes", took, taxLog.Len())
 	if took > 15*time.Second {
 		t.Fatalf("SIGTERM took %s", took)
@@ -192,7 +191,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	// space), answers status, 507 or accepts, and obeys SIGTERM.
 	filler := filepath.Join(tax.home, "filler")
 	fillUp(t, filler)
-	startLogged(t, tax, taxLog)
+	tax.startWith(t, taxLog)
 	waitSealing(t, tax)
 	logBefore, cpuBefore = taxLog.Len(), cpuTime(t, tax)
 	st = status(t, tax)
@@ -208,7 +207,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	logged, cpu = taxLog.Len()-logBefore, cpuTime(t, tax)-cpuBefore
-	took = sigterm(t, tax, taxLog)
+	took = sigterm(t, tax)
 	t.Logf("restarted on a disk filled to the last byte: %d bytes of log and %s of CPU in 2 s, SIGTERM obeyed in %s", logged, cpu, took)
 	if os.Getenv("DISKDEBUG") != "" {
 		t.Logf("log of the restart:\n%s", taxLog.String())
@@ -219,7 +218,7 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	startLogged(t, tax, taxLog)
+	tax.startWith(t, taxLog)
 	waitSealing(t, tax)
 
 	t.Logf("%s since the start", time.Since(began).Round(time.Second))
@@ -300,52 +299,6 @@ func moveHomeToTmpfs(t *testing.T, p *peerProc) {
 	}
 }
 
-// syncBuffer is a peer's output, read by the test while the peer writes
-// it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Len()
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startLogged is peerProc.start with the output appended to log, which
-// the test may read at any time.
-func startLogged(t *testing.T, p *peerProc, log *syncBuffer) {
-	t.Helper()
-	p.cmd = exec.Command(binary, "run", "--home", p.home)
-	p.cmd.Stdout, p.cmd.Stderr = log, log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.stop() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := p.client().Status(context.Background()); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the peer did not answer status in 30 s:\n%s", tail(log.String()))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // fillUp writes path until the file system has no byte left.
 func fillUp(t *testing.T, path string) {
@@ -366,29 +319,6 @@ func fillUp(t *testing.T, path string) {
 	}
 }
 
-// sigterm stops p with SIGTERM and returns how long it took to exit.
-func sigterm(t *testing.T, p *peerProc, log *syncBuffer) time.Duration {
-	t.Helper()
-	start := time.Now()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		p.cmd = nil
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, tail(log.String()))
-		}
-		return time.Since(start)
-	case <-time.After(30 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
-		p.cmd = nil
-		t.Fatalf("SIGTERM ignored for 30 s:\n%s", tail(log.String()))
-		return 0
-	}
-}
-
 // cpuTime is the user and system CPU time p's process has used.
 func cpuTime(t *testing.T, p *peerProc) time.Duration {
 	t.Helper()
@@ -402,37 +332,6 @@ func cpuTime(t *testing.T, p *peerProc) time.Duration {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * 10 * time.Millisecond
-}
-
-// chainHolds reports whether p's copy of the Tax Bureau's chain, up to h,
-// holds every key of want.
-func chainHolds(t *testing.T, p *peerProc, st api.Status, h uint64, want map[string]bool) bool {
-	var issuer string
-	for _, c := range st.Chains {
-		if c.Name == "Tax Bureau" {
-			issuer = c.Issuer
-		}
-	}
-	found := 0
-	for height := uint64(1); height <= h; height++ {
-		b, err := p.client().Block(context.Background(), issuer, height)
-		if err != nil {
-			return false
-		}
-		for _, e := range b.Entries {
-			if want[e.Key] {
-				found++
-			}
-		}
-	}
-	return found == len(want)
-}
-
-func tail(s string) string {
-	if len(s) > 4000 {
-		return "...\n" + s[len(s)-4000:]
-	}
-	return s
 }
 
 // ackSet is the order IDs the peer acknowledged.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -90,7 +91,7 @@ type peerProc struct {
 	home    string
 	apiPort int
 	cmd     *exec.Cmd
-	log     *bytes.Buffer
+	log     *syncBuffer // the peer's output, readable while it runs
 }
 
 // setupNetwork runs the README's commands: init every home, genesis new.
@@ -113,9 +114,13 @@ func setupNetwork(t *testing.T, names ...string) []*peerProc {
 	return peers
 }
 
-func (p *peerProc) start(t *testing.T) {
+func (p *peerProc) start(t *testing.T) { p.startWith(t, new(syncBuffer)) }
+
+// startWith starts the peer with its output appended to log and waits
+// until its API answers.
+func (p *peerProc) startWith(t *testing.T, log *syncBuffer) {
 	t.Helper()
-	p.log = new(bytes.Buffer)
+	p.log = log
 	p.cmd = exec.Command(binary, "run", "--home", p.home)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
@@ -128,7 +133,7 @@ func (p *peerProc) start(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("peer %s did not come up:\n%s", p.home, p.log)
+			t.Fatalf("peer %s did not come up:\n%s", p.home, tail(p.log.String()))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -321,4 +326,84 @@ func TestDemo(t *testing.T) {
 	if s.Billing.TotalPayable["CNY"] == 0 || s.Billing.TotalPayable["CNY"] != s.Billing.TotalReceivable["CNY"] {
 		t.Fatalf("demo billing: %+v", s.Billing)
 	}
+}
+
+// syncBuffer is a peer's output, read by the test while the peer writes
+// it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Len()
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// sigterm stops p with SIGTERM and returns how long it took to exit.
+func sigterm(t *testing.T, p *peerProc) time.Duration {
+	t.Helper()
+	start := time.Now()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		p.cmd = nil
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, tail(p.log.String()))
+		}
+		return time.Since(start)
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+		p.cmd = nil
+		t.Fatalf("SIGTERM ignored for 30 s:\n%s", tail(p.log.String()))
+		return 0
+	}
+}
+
+// chainHolds reports whether p's copy of the Tax Bureau's chain, up to h,
+// holds every key of want.
+func chainHolds(t *testing.T, p *peerProc, st api.Status, h uint64, want map[string]bool) bool {
+	t.Helper()
+	var issuer string
+	for _, c := range st.Chains {
+		if c.Name == "Tax Bureau" {
+			issuer = c.Issuer
+		}
+	}
+	found := 0
+	for height := uint64(1); height <= h; height++ {
+		b, err := p.client().Block(context.Background(), issuer, height)
+		if err != nil {
+			return false
+		}
+		for _, e := range b.Entries {
+			if want[e.Key] {
+				found++
+			}
+		}
+	}
+	return found == len(want)
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "...\n" + s[len(s)-4000:]
+	}
+	return s
 }

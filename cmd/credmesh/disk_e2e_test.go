@@ -299,7 +299,6 @@ func moveHomeToTmpfs(t *testing.T, p *peerProc) {
 	}
 }
 
-
 // fillUp writes path until the file system has no byte left.
 func fillUp(t *testing.T, path string) {
 	t.Helper()

@@ -42,7 +42,8 @@ type RecoveryProgress struct {
 // RecoverOwnChain asks the connected members for our own chain above the
 // head our store holds, validates every block they send against our key and
 // our head, and stores it, until need distinct members have answered that
-// they hold nothing further. Members are asked at once, each on its own; a
+// they hold nothing further and the head is at least the highest block of
+// ours seen signed above it (OwnAheadHeight). Members are asked at once, each on its own; a
 // member that fails, stalls or sends a block that does not follow our head
 // has not answered and is asked again after a backoff, and members that
 // connect later are asked too. It returns when enough members have
@@ -115,6 +116,15 @@ func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(R
 			}
 		}
 		pr := state()
+		if pr.Answered >= need && pr.Head < n.own.ahead.Load() {
+			// A block of ours above the head is known to exist (seen
+			// signed in gossip or fetched on a member's claim), so the
+			// members that answered "nothing further" did not hold it:
+			// signing now would put a second block at its height. Ask
+			// everyone again until a member delivers it.
+			clear(answered)
+			pr = state()
+		}
 		if pr.Answered >= need {
 			// Asks still under way may have stored blocks: count them.
 			cancel()

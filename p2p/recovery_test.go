@@ -142,6 +142,35 @@ func TestRecoveryWaitsForEnoughMembers(t *testing.T) {
 	}
 }
 
+// Members that answer "nothing further" do not end a recovery while a
+// block of ours above the head is known to exist: a member that lags
+// behind the one holding our newest blocks would otherwise let us sign a
+// second block at their heights.
+func TestRecoveryDoesNotEndBelowAKnownBlockOfOurs(t *testing.T) {
+	chain5 := ownChain(t)
+	b := holding(t, 1, chain5, nil)
+	a := holding(t, 0, chain5[:3], []peer.AddrInfo{b.info()})
+	eventually(t, 15*time.Second, "member 0 learns of its block 4 from member 1's status", func() bool {
+		return a.net.OwnAheadHeight() == 4
+	})
+	bDir := b.dir
+	b.stop()
+	c := holding(t, 2, chain5[:3], []peer.AddrInfo{a.info()}) // lags: holds only what member 0 holds
+	eventually(t, 10*time.Second, "member 0 is connected to the lagging member", func() bool {
+		return len(a.net.ConnectedMembers()) == 1
+	})
+	pr, err := a.net.RecoverOwnChain(recoverCtx(t, 2*time.Second), 1, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || pr.Head != 3 {
+		t.Fatalf("recovery ended at head %d (%v) with block 4 of ours known to exist", pr.Head, err)
+	}
+
+	b = startPeer(t, 1, bDir, []peer.AddrInfo{a.info(), c.info()})
+	pr, err = a.net.RecoverOwnChain(recoverCtx(t, 20*time.Second), 1, nil)
+	if err != nil || pr.Head != 5 {
+		t.Fatalf("recovery once the member holding our blocks is back: %+v, %v", pr, err)
+	}
+}
+
 // stallingMember is a genesis member whose sync handler reads the request
 // and never answers; asked reports every request.
 func stallingMember(t *testing.T, key ed25519.PrivateKey, connect ...*peerNode) chan struct{} {

@@ -95,27 +95,28 @@ func Open(dir string, o Options) (*Store, error) {
 		o.Logger = slog.Default()
 	}
 	s := &Store{}
-	if o.FS == nil && !o.InMemory && o.MinFreeBytes > 0 {
-		// Watched from before Pebble opens: on a full disk the ballast has
-		// to go first, or replaying the WAL may find no room.
-		if err := s.watchDisk(dir, o); err != nil {
-			return nil, err
-		}
-	}
 	cache := pebble.NewCache(o.CacheBytes)
 	defer cache.Unref()
 	h := &health{log: o.Logger}
 	opts := pebbleOptions(o, cache, h)
 	plog := opts.Logger.(*pebbleLogger)
 	opts.AddEventListener(pebble.EventListener{BackgroundError: func(err error) { s.backgroundError(plog, err) }})
-	if s.disk != nil {
-		opts.FS = diskFS(opts.FS, s.disk)
-	}
+	// The lock comes first: nothing, not even the ballast, is touched in a
+	// directory another process holds.
 	lock, err := lockDir(opts.FS, dir)
 	if err != nil {
 		return nil, err
 	}
 	opts.Lock = lock
+	if o.FS == nil && !o.InMemory && o.MinFreeBytes > 0 {
+		// Watched from before Pebble opens: on a full disk the ballast has
+		// to go first, or replaying the WAL may find no room.
+		if err := s.watchDisk(dir, o); err != nil {
+			lock.Close()
+			return nil, err
+		}
+		opts.FS = diskFS(opts.FS, s.disk)
+	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		lock.Close()

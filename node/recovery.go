@@ -146,8 +146,11 @@ func (n *Node) guard(ctx context.Context) {
 			n.log.Info("recovering own chain from the network before signing", "members_needed", n.own.need)
 			pr, err := n.recoverUnlessForked(ctx, forked)
 			if err != nil {
-				if isClosed(forked) {
+				switch {
+				case isClosed(forked):
 					n.halt(ctx)
+				case ctx.Err() == nil:
+					n.log.Error("own-chain recovery stopped; the peer signs nothing until it restarts", "err", err)
 				}
 				return
 			}

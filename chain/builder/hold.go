@@ -61,6 +61,12 @@ func (b *Builder) setHold(ctx context.Context, h holdRequest) error {
 		h.reply <- err
 		return err
 	}
+	if !b.held {
+		// Nothing to resume. Re-reading the head now could go behind a
+		// batch in flight and sign its height again.
+		h.reply <- nil
+		return nil
+	}
 	if err := b.dropSealed(); err != nil {
 		h.reply <- err
 		return nil // still held; the caller may try again

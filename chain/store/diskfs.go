@@ -1,6 +1,8 @@
 package store
 
 import (
+	"strings"
+
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/credmesh/credmesh/chain/store/diskspace"
 )
@@ -17,13 +19,18 @@ import (
 //   - Should a write meet ENOSPC anyway (the disk filled by something
 //     else), vfs.OnDiskFull calls us before retrying it once: we delete
 //     the ballast, CockroachDB's way, so the retry has room.
-func diskFS(inner vfs.FS, w *diskspace.Watch) vfs.FS {
-	return vfs.OnDiskFull(boundedPreallocFS{FS: inner, w: w}, func() { w.ReleaseBallast("a write found the disk full") })
+//
+// It also paces Pebble's retries after a flush or compaction failed for
+// lack of space: creating a table file calls pace first (see
+// backoffOnNoSpace).
+func diskFS(inner vfs.FS, w *diskspace.Watch, pace func()) vfs.FS {
+	return vfs.OnDiskFull(boundedPreallocFS{FS: inner, w: w, pace: pace}, func() { w.ReleaseBallast("a write found the disk full") })
 }
 
 type boundedPreallocFS struct {
 	vfs.FS
-	w *diskspace.Watch
+	w    *diskspace.Watch
+	pace func() // called before a table file is created
 }
 
 func (fs boundedPreallocFS) wrap(f vfs.File, err error) (vfs.File, error) {
@@ -34,6 +41,9 @@ func (fs boundedPreallocFS) wrap(f vfs.File, err error) (vfs.File, error) {
 }
 
 func (fs boundedPreallocFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	if fs.pace != nil && strings.HasSuffix(name, ".sst") {
+		fs.pace()
+	}
 	return fs.wrap(fs.FS.Create(name, c))
 }
 

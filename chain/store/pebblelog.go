@@ -25,8 +25,11 @@ const pebbleLogEvery = time.Minute
 // backoffOnNoSpace is how long a background error caused by a full disk
 // holds up Pebble's retry. Pebble retries a failed flush or compaction
 // immediately (see its "count consecutive flush errors and backoff"
-// TODO), which spun a core; it calls the listener from the goroutine that
-// retries, so sleeping there turns the busy loop into one try a second.
+// TODO), which spun a core. The listener must not sleep: Pebble calls it
+// with its main mutex held, which every write and Metrics() need. So the
+// listener only notes the time, and the next table file the retry creates
+// through diskFS waits out the rest of the second (Pebble creates tables
+// without that mutex): one try a second, nobody else held up.
 const backoffOnNoSpace = time.Second
 
 type pebbleLogger struct {
@@ -93,6 +96,16 @@ func (s *Store) backgroundError(p *pebbleLogger, err error) {
 		p.l.Error("database background error; it is retried", append([]any{"err", err}, leftOut(left)...)...)
 	}
 	if noSpace {
-		time.Sleep(backoffOnNoSpace)
+		s.noSpaceAt.Store(time.Now().UnixNano())
+	}
+}
+
+// waitAfterNoSpace waits until backoffOnNoSpace has passed since the last
+// background error for lack of space, if there was one.
+func (s *Store) waitAfterNoSpace() {
+	if at := s.noSpaceAt.Load(); at != 0 {
+		if d := time.Until(time.Unix(0, at).Add(backoffOnNoSpace)); d > 0 {
+			time.Sleep(d)
+		}
 	}
 }

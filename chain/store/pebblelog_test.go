@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // A flush failing in a loop reports each failure; the log gets one line a
@@ -36,13 +38,41 @@ func TestPebbleLogIsRateLimited(t *testing.T) {
 	}
 }
 
-// A background error for lack of space holds up Pebble's retry loop.
-func TestNoSpaceBackgroundErrorBacksOff(t *testing.T) {
+// A background error for lack of space returns at once (Pebble calls it
+// holding its main mutex) and holds up the retry instead: the next table
+// file created through diskFS waits out the backoff, other files do not.
+func TestNoSpaceBackgroundErrorPacesTheRetry(t *testing.T) {
 	p := newPebbleLogger(slog.New(slog.DiscardHandler), time.Now)
 	s := &Store{}
+	fs := diskFS(vfs.NewMem(), nil, s.waitAfterNoSpace)
 	start := time.Now()
+	if f, err := fs.Create("000001.sst", vfs.WriteCategoryUnspecified); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Close()
+	}
+	if took := time.Since(start); took >= backoffOnNoSpace {
+		t.Fatalf("a table was held up %s with no error before it", took)
+	}
+	start = time.Now()
 	s.backgroundError(p, fmt.Errorf("pebble: flush: %w", syscall.ENOSPC))
+	if took := time.Since(start); took >= backoffOnNoSpace {
+		t.Fatalf("the listener blocked %s", took)
+	}
+	if f, err := fs.Create("000002.log", vfs.WriteCategoryUnspecified); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Close()
+	}
+	if took := time.Since(start); took >= backoffOnNoSpace {
+		t.Fatalf("a log file was held up %s", took)
+	}
+	if f, err := fs.Create("000003.sst", vfs.WriteCategoryUnspecified); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Close()
+	}
 	if took := time.Since(start); took < backoffOnNoSpace {
-		t.Fatalf("returned after %s, want at least %s", took, backoffOnNoSpace)
+		t.Fatalf("the retry's table was created %s after the error, want at least %s", took, backoffOnNoSpace)
 	}
 }

@@ -64,8 +64,10 @@ type Store struct {
 	// disk watches the free space of the database's file system (nil:
 	// not watched).
 	disk *diskspace.Watch
-	// bgErrors counts Pebble's background errors.
-	bgErrors atomic.Uint64
+	// bgErrors counts Pebble's background errors; noSpaceAt is when the
+	// last one for lack of space happened (unix ns, 0: never).
+	bgErrors  atomic.Uint64
+	noSpaceAt atomic.Int64
 
 	mu struct {
 		sync.RWMutex
@@ -115,7 +117,7 @@ func Open(dir string, o Options) (*Store, error) {
 			lock.Close()
 			return nil, err
 		}
-		opts.FS = diskFS(opts.FS, s.disk)
+		opts.FS = diskFS(opts.FS, s.disk, s.waitAfterNoSpace)
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {

@@ -256,6 +256,11 @@ func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error, stopPru
 			waiting = false
 		}
 	}
+	if left := n.builder.Pending(); left > 0 {
+		// Held (recovering, halted) or refused for lack of space: the
+		// records are durable in the pending log.
+		n.log.Warn("accepted records not sealed before stopping; they stay in the pending log for the next start", "pending", left)
+	}
 	errs = append(errs, n.query.Close())
 	stopPruning()
 	stopBuilder()

@@ -177,10 +177,27 @@ func (n *Network) askOwnChain(ctx context.Context, p peer.ID) (int, error) {
 		}
 		if verr != nil {
 			if errors.Is(verr, chain.ErrWrongPrevHash) {
-				n.log.Error("a member holds a block of our own chain that does not follow our head: our key signed two blocks at one height",
-					"member", p, "height", from+uint64(len(vbs)), "err", verr)
+				n.proveOwnFork(ctx, p)
 			}
 			return stored, verr
 		}
 	}
+}
+
+// proveOwnFork is called when p sent a block of ours, validly signed, whose
+// previous hash is not our head's: our key signed two blocks at our head's
+// height. It fetches p's block at that height and turns the two headers
+// into equivocation evidence, which halts our sealing (and tells every
+// member), instead of signing yet another block on top.
+func (n *Network) proveOwnFork(ctx context.Context, p peer.ID) {
+	head := n.cfg.Store.Head(n.self)
+	if head == nil {
+		return
+	}
+	blocks, err := n.sync.request(ctx, p, n.self, head.Height, 1)
+	if err != nil {
+		n.log.Warn("a member holds a block of ours that does not follow our head, and did not send its parent", "member", p, "height", head.Height, "err", err)
+		return
+	}
+	n.checkEquivocation(blocks[0].SignedHeader)
 }

@@ -171,6 +171,45 @@ func TestRecoveryDoesNotEndBelowAKnownBlockOfOurs(t *testing.T) {
 	}
 }
 
+// A member holding a block of ours that does not follow our head (our key
+// signed another block at our head's height) makes recovery build the
+// evidence against our key, which halts us, rather than merely retry.
+func TestRecoveryTurnsAForkOfOursIntoEvidence(t *testing.T) {
+	chain5 := ownChain(t)
+	// Member 1 holds our block 1, then other blocks 2 and 3 signed with our key.
+	var other []*chain.VerifiedBlock
+	head := chain5[0].SignedHeader
+	for _, b := range chaintest.BulkChain(0, head, 5000, 40, 20) {
+		vb, err := chain.ValidateBlock(b, head, members, params(), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		other = append(other, vb)
+		head = b.SignedHeader
+	}
+	b := holding(t, 1, append([]*chain.VerifiedBlock{chain5[0]}, other...), nil)
+	a := holding(t, 0, chain5[:2], []peer.AddrInfo{b.info()})
+	eventually(t, 10*time.Second, "member 0 is connected", func() bool { return len(a.net.ConnectedMembers()) == 1 })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.net.RecoverOwnChain(ctx, 1, nil)
+		done <- err
+	}()
+	eventually(t, 15*time.Second, "member 0 holds evidence against its own key", alarmed(a.net.EvidenceAgainstUs()))
+	if ev, ok := a.net.Forked()[chaintest.Issuer(0)]; !ok || ev.A.Height != 2 {
+		t.Fatalf("evidence against us: %+v, %v; want two blocks at height 2", ev, ok)
+	}
+	if heightOf(a, 0) != 2 {
+		t.Fatalf("a block of the other branch was stored: height %d", heightOf(a, 0))
+	}
+	cancel() // recovery never ends on a member that holds another branch; the node's guard halts on the evidence
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("recovery from a member holding another branch of ours ended: %v", err)
+	}
+}
+
 // stallingMember is a genesis member whose sync handler reads the request
 // and never answers; asked reports every request.
 func stallingMember(t *testing.T, key ed25519.PrivateKey, connect ...*peerNode) chan struct{} {

@@ -31,6 +31,12 @@ type rogue struct {
 
 func newRogue(t *testing.T, key ed25519.PrivateKey, connect ...*peerNode) *rogue {
 	t.Helper()
+	return newRogueOn(t, key, p2p.BlocksTopic(chaintest.NetworkID), connect...)
+}
+
+// newRogueOn is newRogue on any topic.
+func newRogueOn(t *testing.T, key ed25519.PrivateKey, topicName string, connect ...*peerNode) *rogue {
+	t.Helper()
 	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +52,7 @@ func newRogue(t *testing.T, key ed25519.PrivateKey, connect ...*peerNode) *rogue
 	if err != nil {
 		t.Fatal(err)
 	}
-	topic, err := ps.Join(p2p.BlocksTopic(chaintest.NetworkID))
+	topic, err := ps.Join(topicName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package p2p_test
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"errors"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/libp2p/go-libp2p"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
-	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -265,35 +263,9 @@ func TestRecoveryIsNotHeldUpByAStalledMember(t *testing.T) {
 // the given peers.
 func rogueTopic(t *testing.T, key ed25519.PrivateKey, topic string, connect ...*peerNode) (host.Host, *pubsub.Topic) {
 	t.Helper()
-	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := libp2p.New(libp2p.Identity(sk), libp2p.ListenAddrs(loopback(t)...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	ps, err := pubsub.NewGossipSub(context.Background(), h,
-		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
-		pubsub.WithMessageIdFn(func(m *pb.Message) string { s := sha256.Sum256(m.Data); return string(s[:]) }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp, err := ps.Join(topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tp.Subscribe(); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range connect {
-		if err := h.Connect(context.Background(), p.info()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	eventually(t, 10*time.Second, "the rogue has topic peers", func() bool { return len(tp.ListPeers()) >= len(connect) })
-	return h, tp
+	r := newRogueOn(t, key, topic, connect...)
+	eventually(t, 10*time.Second, "the rogue has topic peers", func() bool { return len(r.topic.ListPeers()) >= len(connect) })
+	return r.h, r.topic
 }
 
 // publishUntil publishes msg(0), msg(1), ... (distinct messages: pubsub

@@ -70,14 +70,15 @@ func SignAnswer(a CreditAnswer, key ed25519.PrivateKey) (*SignedAnswer, error) {
 	return &SignedAnswer{CreditAnswer: a, Raw: raw, Signature: ed25519.Sign(key, domainBytes(AnswerSigningDomain, raw))}, nil
 }
 
-// DecodeSignedAnswer decodes the answer inside raw and checks its fields'
-// shapes, not the signature or the proofs (Verify does).
+// DecodeSignedAnswer decodes the answer inside raw strictly
+// (chain.UnmarshalStrict) and checks its fields' shapes, not the signature
+// or the proofs (Verify does).
 func DecodeSignedAnswer(raw, signature []byte) (*SignedAnswer, error) {
 	if len(raw) > MaxResponseBytes {
 		return nil, fmt.Errorf("%w: credit answer of %d bytes", ErrTooLarge, len(raw))
 	}
 	var pb querypb.CreditAnswer
-	if err := proto.Unmarshal(raw, &pb); err != nil {
+	if err := chain.UnmarshalStrict(raw, &pb); err != nil { // signed
 		return nil, fmt.Errorf("%w: credit answer: %v", ErrMalformed, err)
 	}
 	switch {

@@ -1,21 +1,12 @@
 // Package api is a peer's local HTTP JSON API and its Prometheus metrics.
 //
-//	POST /v1/records                        submit records (records.Record), per-record results
-//	GET  /v1/status                         peer, connections, every chain's head, sync state
-//	GET  /v1/chains                         every chain's head
-//	GET  /v1/chains/{issuer}/blocks/{height} one block, its entries described
-//	GET  /v1/payments/{order_id}            a payment from the local replica, verified and opened
-//	POST /v1/report                         credit report on a subject, from every member
-//	GET  /v1/billing?period=YYYY-MM         queries made and served, payable, receivable, net
-//	POST /v1/credit/import                  private credit events (publish: negative ones on chain)
-//	GET  /metrics                           Prometheus metrics
+// docs/openapi.yaml is the normative description of every endpoint: request
+// and response JSON, status codes and error codes, the body and batch
+// limits (MaxSubmitBytes, MaxSubmitRecords: 413 beyond them) and the bearer
+// token. Tests run the API of real peers against it, and compare its
+// operations with the routes Listen registers, so the two cannot drift.
 //
-// It listens on 127.0.0.1 by default. When a token is configured every
-// request must carry "Authorization: Bearer <token>" (config.Validate makes
-// a token mandatory on any non-loopback address). Errors are JSON:
-// {"error": {"code": "bad_request", "message": "..."}} with a matching HTTP
-// status. The peer behind the API is a Backend; package node provides it.
-// While the peer recovers its own chain, or after sealing halted on
-// evidence against its key, POST /v1/records answers 503 and
-// Status.Recovery says why.
+// The server listens on 127.0.0.1 by default; config.Validate makes a token
+// mandatory on any other address. The peer behind the API is a Backend;
+// package node provides it.
 package api

@@ -26,10 +26,15 @@ func (n *Node) startQuery() error {
 	if currency == "" {
 		currency = "CNY" // a free network still names the fee's currency on receipts
 	}
+	q := n.opts.Config.Query
 	var err error
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
 		Store: n.store, Key: n.opts.Key, Receipts: n.builder, FeeMinor: p.QueryFeeMinor, FeeCurrency: currency,
+		PeerRate: float64(q.PeerRate), PeerBurst: q.PeerBurst,
+		MembersRate: float64(q.MembersRate), MembersBurst: q.MembersBurst,
+		ClientsRate: float64(q.ClientsRate), ClientsBurst: q.ClientsBurst,
+		Timeout: q.ServerTimeout.D(),
 		Observe: n.queryLatency.observe, Now: n.opts.Now, Logger: n.log,
 	})
 	if err != nil {

@@ -18,4 +18,12 @@
 // While the peer recovers its own chain, or after sealing halted on
 // evidence against its key, POST /v1/records answers 503 and
 // Status.Recovery says why.
+//
+// Credit events are private credit data whichever endpoint brings them:
+// POST /v1/records treats them exactly as POST /v1/credit/import with
+// "publish": true — negative events (overdue, defaulted) go on the chain,
+// every other kind (opened, repaid, closed) is kept in the peer's own
+// store and leaves it only inside signed credit answers. Both endpoints
+// refuse, per record, a record whose key was used before: an order ID, or
+// an event ID whether it was kept private or published.
 package api

@@ -10,8 +10,11 @@ import (
 
 // Backend is the peer the API serves.
 type Backend interface {
-	// Submit converts and accepts records; errs[i] says why record i was
-	// refused (nil: accepted and durable).
+	// Submit converts and accepts records: payments and negative credit
+	// events go on the peer's chain, every other credit event is kept
+	// private (as ImportCredit with publish). errs[i] says why record i
+	// was refused (nil: accepted and durable); a record whose key was
+	// used before is refused as a duplicate.
 	Submit(ctx context.Context, recs []records.Record) (errs []error, err error)
 	Status() Status
 	Block(issuer string, height uint64) (*BlockView, error)
@@ -20,7 +23,8 @@ type Backend interface {
 	// Billing is the statement of a period, YYYY-MM.
 	Billing(period string) (*BillingView, error)
 	// ImportCredit keeps credit events private, or publishes the negative
-	// ones; errs[i] says why record i was refused.
+	// ones; errs[i] says why record i was refused (an event ID used
+	// before, private or published, is a duplicate).
 	ImportCredit(ctx context.Context, recs []records.Record, publish bool) ([]error, error)
 	// Payment looks an order ID up in the local replica, verified.
 	Payment(orderID string) (*PaymentView, error)

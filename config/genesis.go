@@ -46,6 +46,23 @@ type Member struct {
 // HasRole reports whether m has role r.
 func (m Member) HasRole(r Role) bool { return slices.Contains(m.Roles, r) }
 
+// ChainRoles returns m's roles as the chain core's bit set; names that are
+// not roles (which Validate refuses) count for nothing.
+func (m Member) ChainRoles() chain.Role {
+	var out chain.Role
+	for _, r := range m.Roles {
+		out |= chainRoles[r]
+	}
+	return out
+}
+
+// chainRoles maps each role name to its chain.Role bit.
+var chainRoles = map[Role]chain.Role{
+	RolePayments: chain.RolePayments,
+	RoleCredit:   chain.RoleCredit,
+	RoleQuery:    chain.RoleQuery,
+}
+
 // AddrInfo returns the member's peer ID and addresses, for dialling.
 func (m Member) AddrInfo() peer.AddrInfo {
 	return peer.AddrInfo{ID: m.ID, Addrs: slices.Clone(m.Addrs)}
@@ -73,10 +90,16 @@ type GenesisParams struct {
 	// FeeCurrency is the ISO 4217 code of the fee, three upper-case
 	// letters; may be empty only when QueryFeeMinor is 0.
 	FeeCurrency string
+	// SubjectSecretFingerprint commits to the members' subject secret:
+	// SecretFingerprint of the network ID and the secret, 64 lower-case
+	// hex digits. Required: a peer whose subject.secret does not match
+	// refuses to start.
+	SubjectSecretFingerprint string
 }
 
 // DefaultGenesisParams returns the parameters of chain.DefaultParams and
-// free queries.
+// free queries. SubjectSecretFingerprint is left for the caller to set,
+// from the network ID and the secret (SecretFingerprint).
 func DefaultGenesisParams() GenesisParams {
 	d := chain.DefaultParams("")
 	return GenesisParams{
@@ -102,7 +125,8 @@ type Genesis struct {
 // NewGenesis returns the genesis of a new network. Zero durations and
 // sizes in params take their defaults (DefaultGenesisParams), so a zero
 // MaxClockSkew cannot be asked for here, only in the file; the fee fields
-// are taken as they are. The time keeps its precision and is written in
+// and SubjectSecretFingerprint (required: set it to SecretFingerprint of
+// networkID and the secret) are taken as they are. The time keeps its precision and is written in
 // UTC. Nothing is checked until Validate, Marshal or WriteGenesis.
 func NewGenesis(networkID string, t time.Time, members []Member, params GenesisParams) *Genesis {
 	d := DefaultGenesisParams()
@@ -162,17 +186,19 @@ func (g *Genesis) ChainParams() chain.Params {
 		p.MaxEntryBytes = g.params.MaxEntryBytes
 	}
 	p.MaxClockSkew = g.params.MaxClockSkew
+	p.QueryFeeMinor = g.params.QueryFeeMinor
+	p.FeeCurrency = g.params.FeeCurrency
 	return p
 }
 
-// Members returns the issuer IDs of the members. A member whose peer ID
-// does not hold an Ed25519 key (which Validate refuses, and LoadGenesis
-// never returns) is left out.
+// Members returns the issuer IDs of the members with their roles. A member
+// whose peer ID does not hold an Ed25519 key (which Validate refuses, and
+// LoadGenesis never returns) is left out.
 func (g *Genesis) Members() chain.Members {
 	m := make(chain.Members, len(g.members))
 	for _, mb := range g.members {
 		if iss, err := IssuerFromPeerID(mb.ID); err == nil {
-			m[iss] = struct{}{}
+			m[iss] = mb.ChainRoles()
 		}
 	}
 	return m

@@ -26,10 +26,15 @@ func (n *Node) startQuery() error {
 	if currency == "" {
 		currency = "CNY" // a free network still names the fee's currency on receipts
 	}
+	q := n.opts.Config.Query
 	var err error
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
 		Store: n.store, Key: n.opts.Key, Receipts: n.builder, FeeMinor: p.QueryFeeMinor, FeeCurrency: currency,
+		PeerRate: float64(q.PeerRate), PeerBurst: q.PeerBurst,
+		MembersRate: float64(q.MembersRate), MembersBurst: q.MembersBurst,
+		ClientsRate: float64(q.ClientsRate), ClientsBurst: q.ClientsBurst,
+		Timeout: q.ServerTimeout.D(),
 		Observe: n.queryLatency.observe, Now: n.opts.Now, Logger: n.log,
 	})
 	if err != nil {
@@ -138,48 +143,6 @@ func (n *Node) Billing(period string) (*api.BillingView, error) {
 	}
 	v.TotalPayable, v.TotalReceivable = st.Totals()
 	return v, nil
-}
-
-// ImportCredit keeps credit events in our own store, never gossiped; with
-// publish, the negative ones (overdue, defaulted) go on our chain instead.
-func (n *Node) ImportCredit(ctx context.Context, recs []records.Record, publish bool) ([]error, error) {
-	if err := n.checkDisk(); err != nil {
-		return nil, err
-	}
-	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
-	errs := make([]error, len(recs))
-	var toChain []records.Record
-	var at []int
-	for i := range recs {
-		if recs[i].Type != records.TypeCreditEvent {
-			errs[i] = fmt.Errorf("%w: type: only credit_event records are private credit data", records.ErrInvalid)
-			continue
-		}
-		e, err := recs[i].Entry(rc)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		if publish && chain.IsNegative(e.GetCreditEvent().Kind) {
-			toChain, at = append(toChain, recs[i]), append(at, i)
-			continue
-		}
-		data, err := chain.EncodeEntry(e)
-		if err == nil {
-			err = n.store.PutPrivate(e.GetCreditEvent().SubjectRef, e.GetCreditEvent().EventId, data)
-		}
-		errs[i] = err
-	}
-	if len(toChain) > 0 {
-		res, err := n.Submit(ctx, toChain)
-		if err != nil {
-			return nil, err
-		}
-		for j, e := range res {
-			errs[at[j]] = e
-		}
-	}
-	return errs, nil
 }
 
 // Payment looks an order ID up in our own replica, verifies the proof and

@@ -12,12 +12,31 @@
 // most MaxResponseBytes, 4 MiB). The server gives a stream ServerTimeout
 // (10 s); the client gives it its context's deadline. Either side resets
 // the stream on any error. Every response carries a status: OK, NOT_FOUND,
-// BAD_REQUEST, UNAUTHORIZED, RATE_LIMITED, UNAVAILABLE or INTERNAL. Before
-// reading a request the server takes a token from the peer's bucket
-// (DefaultPeerRate 200/s, burst 400) and from the global bucket
-// (DefaultGlobalRate 20,000/s). The memory of every frame over 16 KiB is
-// reserved from the stream's resource scope before it is read or written;
-// smaller ones are bounded by the resource manager's stream limits.
+// BAD_REQUEST, UNAUTHORIZED, RATE_LIMITED, UNAVAILABLE or INTERNAL. The
+// memory of every frame over 16 KiB is reserved from the stream's resource
+// scope before it is read or written; smaller ones are bounded by the
+// resource manager's stream limits.
+//
+// # Rate limits
+//
+// Before reading a request the server takes one token from the remote
+// peer's own bucket (Config.PeerRate, default 200/s, burst 400) and one
+// from the shared bucket of the peer's class, and answers RATE_LIMITED
+// without reading if either is empty. There are two classes: members (the
+// genesis members, known by the stream's authenticated peer ID) share the
+// members' bucket (MembersRate, default 20,000/s, burst 20,000); every
+// other peer — light clients, anyone — shares the clients' bucket
+// (ClientsRate, default 20,000/s, burst 20,000). Peer IDs cost nothing to
+// make, so a per-peer bucket alone bounds nothing; with one global bucket
+// for everybody, light clients could spend it and starve members' credit
+// queries. With the classes apart, any number of light clients spend the
+// clients' budget only, and a member's requests, credit queries included,
+// draw on its own bucket and the members' one, which no one else can
+// touch. The class is chosen by peer, not by operation, because the
+// request has not been read when the token is taken: a member's heads and
+// payment lookups count against the members' budget too. Idle peers'
+// buckets are forgotten (a new bucket starts full, so nothing changes).
+// node sets the figures from config.toml's [query] section.
 //
 // Operations:
 //

@@ -235,7 +235,7 @@ func submitDemoRecords(ctx context.Context, net *devnet.Net, f demoFlags) (map[s
 func printDemo(w io.Writer, s demoSummary, net *devnet.Net) {
 	fmt.Fprintf(w, "\ncredmesh demo: %d peers on network %q\n\n", len(s.Peers), s.Network)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprint(tw, "PEER\tRECORDS PUBLISHED\t")
+	fmt.Fprint(tw, "PEER\tRECORDS ACCEPTED\t")
 	for _, p := range s.Peers {
 		fmt.Fprintf(tw, "%s\t", short(p.Name))
 	}

@@ -32,12 +32,11 @@ func genesisSchema(t *testing.T) *jsonschema.Schema {
 	return sch
 }
 
-// testFingerprint stands in for params.subject_secret_fingerprint.
-const testFingerprint = "5f0c8d0e2a7b4c3d9e1f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d"
+// testFingerprint is a well-formed params.subject_secret_fingerprint.
+var testFingerprint = config.SecretFingerprint("credmesh-test", testSecret)
 
-// withFingerprint returns the genesis file data decoded as JSON, with
-// params.subject_secret_fingerprint added if Marshal did not write it.
-func withFingerprint(t *testing.T, data []byte) map[string]any {
+// decodeDoc decodes a genesis file as JSON, numbers kept as written.
+func decodeDoc(t *testing.T, data []byte) map[string]any {
 	t.Helper()
 	var doc map[string]any
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -45,24 +44,7 @@ func withFingerprint(t *testing.T, data []byte) map[string]any {
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	params, _ := doc["params"].(map[string]any)
-	if params == nil {
-		params = map[string]any{}
-		doc["params"] = params
-	}
-	if _, ok := params["subject_secret_fingerprint"]; !ok {
-		params["subject_secret_fingerprint"] = testFingerprint // the field arrives with the subject-secret fingerprint change
-	}
 	return doc
-}
-
-// goKnowsFingerprint reports whether LoadGenesis reads
-// params.subject_secret_fingerprint; until it does, files given to it are
-// checked without the field.
-func goKnowsFingerprint(t *testing.T, valid []byte) bool {
-	t.Helper()
-	_, err := loadBytes(t, valid)
-	return err == nil || !strings.Contains(err.Error(), "subject_secret_fingerprint: unknown field")
 }
 
 func loadBytes(t *testing.T, data []byte) (*config.Genesis, error) {
@@ -114,18 +96,22 @@ func TestGenesisSchemaAcceptsWhatMarshalWrites(t *testing.T) {
 		return m
 	}
 	all := []config.Role{config.RolePayments, config.RoleCredit, config.RoleQuery}
+	fp := func(network string, p config.GenesisParams) config.GenesisParams {
+		p.SubjectSecretFingerprint = config.SecretFingerprint(network, config.GenerateSecret())
+		return p
+	}
 	shapes := map[string]*config.Genesis{
-		"one member, defaults, free": config.NewGenesis("a", time.Now(), []config.Member{member("A", []config.Role{config.RoleCredit})}, config.GenesisParams{}),
+		"one member, defaults, free": config.NewGenesis("a", time.Now(), []config.Member{member("A", []config.Role{config.RoleCredit})}, fp("a", config.GenesisParams{})),
 		"three members, a fee, an offset time": config.NewGenesis("credmesh-test", time.Date(2026, 11, 1, 8, 30, 0, 123456789, time.FixedZone("CST", 8*3600)), []config.Member{
 			member("Shenzhen Tax Bureau 深圳市税务局", []config.Role{config.RolePayments, config.RoleQuery}, "/ip4/10.0.0.1/tcp/7600", "/ip4/10.0.0.1/udp/7600/quic-v1"),
 			member("Bank & Co <Ltd>", []config.Role{config.RoleCredit, config.RoleQuery}, "/dns4/bank.example/tcp/7600"),
 			member("Lender", []config.Role{config.RoleQuery}, "/ip6/::1/tcp/7600"),
-		}, config.GenesisParams{BlockInterval: 250 * time.Millisecond, MaxBlockEntries: 512, QueryFeeMinor: 150, FeeCurrency: "EUR"}),
-		"bounds of every parameter": config.NewGenesis(strings.Repeat("n", 64), time.Unix(0, 1), []config.Member{member(strings.Repeat("名", 64), all)}, config.GenesisParams{
+		}, fp("credmesh-test", config.GenesisParams{BlockInterval: 250 * time.Millisecond, MaxBlockEntries: 512, QueryFeeMinor: 150, FeeCurrency: "EUR"})),
+		"bounds of every parameter": config.NewGenesis(strings.Repeat("n", 64), time.Unix(0, 1), []config.Member{member(strings.Repeat("名", 64), all)}, fp(strings.Repeat("n", 64), config.GenesisParams{
 			BlockInterval: time.Hour, MaxBlockEntries: 65536, MaxBlockBytes: 4 << 20, MaxEntryBytes: 64 << 10,
 			MaxClockSkew: 90 * time.Second, QueryFeeMinor: 1_000_000_000_000_000, FeeCurrency: "CNY",
-		}),
-		"free with a currency": config.NewGenesis("free-net", time.Now(), []config.Member{member("M", all)}, config.GenesisParams{BlockInterval: 10 * time.Millisecond, MaxEntryBytes: 256, MaxBlockBytes: 256, FeeCurrency: "CNY"}),
+		})),
+		"free with a currency": config.NewGenesis("free-net", time.Now(), []config.Member{member("M", all)}, fp("free-net", config.GenesisParams{BlockInterval: 10 * time.Millisecond, MaxEntryBytes: 256, MaxBlockBytes: 256, FeeCurrency: "CNY"})),
 	}
 	files := map[string][]byte{}
 	for name, g := range shapes {
@@ -147,7 +133,7 @@ func TestGenesisSchemaAcceptsWhatMarshalWrites(t *testing.T) {
 		files["devnet "+filepath.Base(string(h))] = data
 	}
 	for name, data := range files {
-		if err := sch.Validate(withFingerprint(t, data)); err != nil {
+		if err := sch.Validate(decodeDoc(t, data)); err != nil {
 			t.Errorf("%s: the schema refuses it: %v\n%s", name, err, data)
 		}
 	}
@@ -159,20 +145,11 @@ func TestGenesisSchemaAcceptsWhatMarshalWrites(t *testing.T) {
 func TestGenesisSchemaRefusesWhatLoadGenesisRefuses(t *testing.T) {
 	sch := genesisSchema(t)
 	n := newTestNet(t)
-	valid := encodeJSON(t, withFingerprint(t, []byte(n.data)))
+	valid := encodeJSON(t, decodeDoc(t, []byte(n.data)))
 	if err := sch.Validate(instance(t, valid)); err != nil {
 		t.Fatalf("the valid genesis: %v", err)
 	}
-	goFingerprint := goKnowsFingerprint(t, valid)
-	forGo := func(data []byte) []byte {
-		if goFingerprint {
-			return data
-		}
-		doc := withFingerprint(t, data)
-		delete(doc["params"].(map[string]any), "subject_secret_fingerprint")
-		return encodeJSON(t, doc)
-	}
-	if _, err := loadBytes(t, forGo(valid)); err != nil {
+	if _, err := loadBytes(t, valid); err != nil {
 		t.Fatalf("LoadGenesis refuses the valid genesis: %v", err)
 	}
 	id1 := n.members[1].ID
@@ -194,9 +171,6 @@ func TestGenesisSchemaRefusesWhatLoadGenesisRefuses(t *testing.T) {
 		edit func(doc)
 		// goOnly: a rule the schema cannot state; the schema accepts it.
 		goOnly bool
-		// fingerprint: refused for the fingerprint, which Go reads only
-		// once the fingerprint change is in.
-		fingerprint bool
 	}{
 		{name: "no network_id", edit: del(top, "network_id")},
 		{name: "network_id with upper case", edit: set(top, "network_id", "Credmesh")},
@@ -233,10 +207,10 @@ func TestGenesisSchemaRefusesWhatLoadGenesisRefuses(t *testing.T) {
 		{name: "address as host:port", edit: set(m0, "addrs", []any{"10.0.0.1:7600"})},
 		{name: "addrs null", edit: set(m0, "addrs", nil)},
 		{name: "unknown member field", edit: set(m0, "nmae", "Tax")},
-		{name: "no params", edit: del(top, "params"), fingerprint: true},
-		{name: "no fingerprint", edit: del(params, "subject_secret_fingerprint"), fingerprint: true},
-		{name: "fingerprint in upper case", edit: set(params, "subject_secret_fingerprint", strings.ToUpper(testFingerprint)), fingerprint: true},
-		{name: "fingerprint of 63 digits", edit: set(params, "subject_secret_fingerprint", testFingerprint[1:]), fingerprint: true},
+		{name: "no params", edit: del(top, "params")},
+		{name: "no fingerprint", edit: del(params, "subject_secret_fingerprint")},
+		{name: "fingerprint in upper case", edit: set(params, "subject_secret_fingerprint", strings.ToUpper(testFingerprint))},
+		{name: "fingerprint of 63 digits", edit: set(params, "subject_secret_fingerprint", testFingerprint[1:])},
 		{name: "unknown params field", edit: set(params, "retention_days", num("30"))},
 		{name: "max_block_entries 0", edit: set(params, "max_block_entries", num("0"))},
 		{name: "max_block_entries 65537", edit: set(params, "max_block_entries", num("65537"))},
@@ -268,7 +242,7 @@ func TestGenesisSchemaRefusesWhatLoadGenesisRefuses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := withFingerprint(t, valid)
+			d := decodeDoc(t, valid)
 			tc.edit(d)
 			data := encodeJSON(t, d)
 			err := sch.Validate(instance(t, data))
@@ -278,17 +252,14 @@ func TestGenesisSchemaRefusesWhatLoadGenesisRefuses(t *testing.T) {
 			case !tc.goOnly && err == nil:
 				t.Errorf("the schema accepts it:\n%s", data)
 			}
-			if tc.fingerprint && !goFingerprint {
-				return
-			}
-			if _, err := loadBytes(t, forGo(data)); err == nil {
+			if _, err := loadBytes(t, data); err == nil {
 				t.Errorf("LoadGenesis accepts it:\n%s", data)
 			}
 		})
 	}
 
 	// What the schema cannot see in a decoded document: the file's bytes.
-	base := forGo(valid)
+	base := valid
 	for name, data := range map[string][]byte{
 		"repeated key":      bytes.Replace(base, []byte(`"name": "Lender"`), []byte(`"name": "Lender", "name": "Other"`), 1),
 		"data after it":     append(bytes.Clone(base), "{}"...),
@@ -308,8 +279,7 @@ func TestGenesisSchemaRefusesWhatLoadGenesisRefuses(t *testing.T) {
 func TestGenesisSchemaAndLoadGenesisAgreeOnEdges(t *testing.T) {
 	sch := genesisSchema(t)
 	n := newTestNet(t)
-	valid := withFingerprint(t, []byte(n.data))
-	goFingerprint := goKnowsFingerprint(t, encodeJSON(t, valid))
+	valid := decodeDoc(t, []byte(n.data))
 	for name, edit := range map[string]func(map[string]any){
 		"an offset time": func(d map[string]any) { d["genesis_time"] = "2026-11-01T15:30:00.5+08:00" },
 		"durations of Go's syntax": func(d map[string]any) {
@@ -328,15 +298,11 @@ func TestGenesisSchemaAndLoadGenesisAgreeOnEdges(t *testing.T) {
 			d["members"].([]any)[0].(map[string]any)["name"] = "Tax\u200bBureau\u202e\u00a0"
 		},
 	} {
-		d := withFingerprint(t, encodeJSON(t, valid))
+		d := decodeDoc(t, encodeJSON(t, valid))
 		edit(d)
 		data := encodeJSON(t, d)
 		if err := sch.Validate(instance(t, data)); err != nil {
 			t.Errorf("%s: the schema refuses it: %v", name, err)
-		}
-		if !goFingerprint {
-			delete(d["params"].(map[string]any), "subject_secret_fingerprint")
-			data = encodeJSON(t, d)
 		}
 		if _, err := loadBytes(t, data); err != nil {
 			t.Errorf("%s: LoadGenesis refuses it: %v", name, err)

@@ -3,6 +3,7 @@ package queryproto_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,20 @@ func TestLightClientVerifiesFromAnyPeer(t *testing.T) {
 		_, err = lc.LookupPayment(ctx, "PAY-NO-SUCH-ORDER-0001", from)
 		if !errors.Is(err, queryproto.ErrNotFound) || errors.Is(err, queryproto.ErrVerify) {
 			t.Fatalf("unknown order ID from %q: %v, want only ErrNotFound", from, err)
+		}
+		// NOT_FOUND names the peers that said so: the one asked, or every
+		// member (up to the bound) when the client picks.
+		var nf *queryproto.NotFoundError
+		if !errors.As(err, &nf) || !strings.Contains(err.Error(), queryproto.NotFoundWording) {
+			t.Fatalf("unknown order ID from %q: %v, want a *NotFoundError", from, err)
+		}
+		if want := map[peer.ID]int{ms[2].id(): 1, "": 3}[from]; len(nf.Peers) != want {
+			t.Fatalf("unknown order ID from %q: NOT_FOUND from %v, want %d peers", from, nf.Peers, want)
+		}
+		for _, p := range nf.Peers {
+			if !strings.Contains(err.Error(), p.String()) {
+				t.Fatalf("the error does not name %s: %v", p, err)
+			}
 		}
 	}
 	if _, err := lc.LookupPayment(ctx, "short", ""); !errors.Is(err, queryproto.ErrBadRequest) {

@@ -24,6 +24,13 @@ type Params struct {
 	// MaxClockSkew is how far a block's time may lie ahead of a
 	// validator's clock before the block is ignored (0 to 10 min).
 	MaxClockSkew time.Duration
+	// QueryFeeMinor is what the asker of a credit query pays each
+	// answering member, in minor units of FeeCurrency; every receipt
+	// carries it (0 on a receipt of a member's query of itself). 0: free.
+	QueryFeeMinor uint64
+	// FeeCurrency is the ISO 4217 code of the fee; may be empty only when
+	// QueryFeeMinor is 0.
+	FeeCurrency string
 }
 
 // DefaultParams returns the parameters a new genesis starts from. A block of
@@ -59,6 +66,15 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: BlockInterval %s is outside 10ms..1h", ErrParams, p.BlockInterval)
 	case p.MaxClockSkew < 0 || p.MaxClockSkew > 10*time.Minute:
 		return fmt.Errorf("%w: MaxClockSkew %s is outside 0..10m", ErrParams, p.MaxClockSkew)
+	case p.QueryFeeMinor > MaxAmountMinor:
+		return fmt.Errorf("%w: QueryFeeMinor %d is above %d", ErrParams, p.QueryFeeMinor, uint64(MaxAmountMinor))
+	case p.FeeCurrency == "" && p.QueryFeeMinor != 0:
+		return fmt.Errorf("%w: FeeCurrency is required with a fee", ErrParams)
+	}
+	if p.FeeCurrency != "" {
+		if err := checkCurrency(p.FeeCurrency); err != nil {
+			return fmt.Errorf("%w: FeeCurrency: %v", ErrParams, err)
+		}
 	}
 	return nil
 }

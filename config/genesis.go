@@ -46,6 +46,23 @@ type Member struct {
 // HasRole reports whether m has role r.
 func (m Member) HasRole(r Role) bool { return slices.Contains(m.Roles, r) }
 
+// ChainRoles returns m's roles as the chain core's bit set; names that are
+// not roles (which Validate refuses) count for nothing.
+func (m Member) ChainRoles() chain.Role {
+	var out chain.Role
+	for _, r := range m.Roles {
+		out |= chainRoles[r]
+	}
+	return out
+}
+
+// chainRoles maps each role name to its chain.Role bit.
+var chainRoles = map[Role]chain.Role{
+	RolePayments: chain.RolePayments,
+	RoleCredit:   chain.RoleCredit,
+	RoleQuery:    chain.RoleQuery,
+}
+
 // AddrInfo returns the member's peer ID and addresses, for dialling.
 func (m Member) AddrInfo() peer.AddrInfo {
 	return peer.AddrInfo{ID: m.ID, Addrs: slices.Clone(m.Addrs)}
@@ -162,17 +179,19 @@ func (g *Genesis) ChainParams() chain.Params {
 		p.MaxEntryBytes = g.params.MaxEntryBytes
 	}
 	p.MaxClockSkew = g.params.MaxClockSkew
+	p.QueryFeeMinor = g.params.QueryFeeMinor
+	p.FeeCurrency = g.params.FeeCurrency
 	return p
 }
 
-// Members returns the issuer IDs of the members. A member whose peer ID
-// does not hold an Ed25519 key (which Validate refuses, and LoadGenesis
-// never returns) is left out.
+// Members returns the issuer IDs of the members with their roles. A member
+// whose peer ID does not hold an Ed25519 key (which Validate refuses, and
+// LoadGenesis never returns) is left out.
 func (g *Genesis) Members() chain.Members {
 	m := make(chain.Members, len(g.members))
 	for _, mb := range g.members {
 		if iss, err := IssuerFromPeerID(mb.ID); err == nil {
-			m[iss] = struct{}{}
+			m[iss] = mb.ChainRoles()
 		}
 	}
 	return m

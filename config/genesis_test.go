@@ -122,6 +122,10 @@ func TestGenesisChainParamsAndMembers(t *testing.T) {
 	want := chain.DefaultParams("credmesh-test")
 	want.BlockInterval = 250 * time.Millisecond
 	want.MaxBlockEntries = 512
+	want.QueryFeeMinor, want.FeeCurrency = g.Params().QueryFeeMinor, g.Params().FeeCurrency
+	if want.QueryFeeMinor == 0 {
+		t.Fatal("the test genesis should charge a fee")
+	}
 	if p := g.ChainParams(); p != want || p.Validate() != nil {
 		t.Errorf("ChainParams\ngot  %+v\nwant %+v", p, want)
 	}
@@ -136,8 +140,8 @@ func TestGenesisChainParamsAndMembers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !members.Contains(iss) {
-			t.Errorf("member %s missing from Members", m.Name)
+		if members[iss] != m.ChainRoles() || members[iss] == 0 {
+			t.Errorf("member %s has roles %s in Members, %v in the genesis", m.Name, members[iss], m.Roles)
 		}
 		if back, err := config.PeerIDFromIssuer(iss); err != nil || back != m.ID {
 			t.Errorf("PeerIDFromIssuer(IssuerFromPeerID(%s)) = %s, %v", m.ID, back, err)
@@ -166,6 +170,7 @@ func TestGenesisParamDefaults(t *testing.T) {
 	}
 	want := chain.DefaultParams("credmesh-test")
 	want.MaxClockSkew = 0 // set explicitly
+	want.QueryFeeMinor, want.FeeCurrency = 1, "USD"
 	if g.ChainParams() != want {
 		t.Errorf("got %+v, want %+v", g.ChainParams(), want)
 	}

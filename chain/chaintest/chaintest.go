@@ -35,7 +35,7 @@ func Issuer(n int) chain.IssuerID {
 func Members(n int) chain.Members {
 	m := chain.NewMembers()
 	for i := range n {
-		m[Issuer(i)] = struct{}{}
+		m[Issuer(i)] = chain.AllRoles
 	}
 	return m
 }

@@ -251,7 +251,8 @@ func (lc *LightClient) candidates(from []peer.ID) []peer.ID {
 	return out
 }
 
-// mayPublishPayments reports whether iss may publish payment records.
+// mayPublishPayments reports whether iss may publish payment records: a
+// member with the payments role.
 func mayPublishPayments(members chain.Members, iss chain.IssuerID) bool {
-	return members.Contains(iss)
+	return members.Has(iss, chain.RolePayments)
 }

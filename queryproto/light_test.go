@@ -3,10 +3,12 @@ package queryproto_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/queryproto"
@@ -104,5 +106,24 @@ func TestNonMemberCreditQueryIsUnauthorized(t *testing.T) {
 	}
 	if got := ms[0].srv.Stats(); got.CreditQueries != 1 || got.Payments != 1 || got.Heads != 1 {
 		t.Fatalf("server counted %+v", got)
+	}
+}
+
+// A payment verifies only if its issuer holds the payments role in the
+// genesis: a credit-only member's payment record fails the "issuer role"
+// check, whichever peer serves it.
+func TestPaymentOfNonPaymentsMemberFailsCheck(t *testing.T) {
+	ms := startNetwork(t, 2)
+	ms[1].submit(paymentEntry(t, 1, 0))
+	replicated(t, ms, ms[1])
+	roles := maps.Clone(ms[0].members)
+	roles[chaintest.Issuer(1)] = chain.RoleCredit | chain.RoleQuery
+	_, lc := startLightClient(t, 52, roles, []peer.AddrInfo{ms[0].info(), ms[1].info()})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := lc.LookupPayment(ctx, chaintest.OrderID(1, 0), "")
+	var ce *queryproto.CheckError
+	if !errors.Is(err, queryproto.ErrVerify) || !errors.As(err, &ce) || ce.Check != "issuer role" || !strings.Contains(err.Error(), "not a payments member") {
+		t.Fatalf("a credit-only member's payment: %v, want the issuer role check to fail", err)
 	}
 }

@@ -149,11 +149,12 @@ func (l *lookup) settle(ctx context.Context, answers []answer) (*LookupResult, e
 			issuers++
 		}
 	}
+	forked := fork(res.Payments, m.heads)
 	switch {
 	case len(checks) > 0:
 		return res, errors.Join(checks...)
-	case fork(res.Payments, m.heads) != nil:
-		return res, fork(res.Payments, m.heads)
+	case forked != nil:
+		return res, forked
 	case issuers > 1:
 		return res, &ConflictError{OrderID: l.orderID, Payments: res.Payments}
 	case issuers == 1:

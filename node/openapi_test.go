@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/devnet"
 	"github.com/credmesh/credmesh/internal/openapicheck"
 	"github.com/credmesh/credmesh/records"
 )
@@ -38,8 +40,22 @@ func jsonBody(t *testing.T, v any) []byte {
 // to answer, checked request and response against docs/openapi.yaml.
 func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	doc := loadOpenAPI(t)
-	net := startNet(t, 3)
-	tax, bankA := "http://"+net.Node(0).APIAddr(), "http://"+net.Node(1).APIAddr()
+	net, err := devnet.Create(devnet.Options{Dir: t.TempDir(), Network: "openapi-test", Members: []devnet.Member{
+		devnet.DefaultMembers[0], devnet.DefaultMembers[1],
+		{Dir: "fund", Name: "Housing Fund Centre", Roles: []config.Role{config.RolePayments}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := net.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := net.Stop(); err != nil {
+			t.Errorf("stopping: %v", err)
+		}
+	})
+	tax, bankA, fund := "http://"+net.Node(0).APIAddr(), "http://"+net.Node(1).APIAddr(), "http://"+net.Node(2).APIAddr()
 	do := func(base string, r openapicheck.Request) (int, []byte) {
 		t.Helper()
 		return doc.Do(t, base, r)
@@ -94,6 +110,12 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	huge := append(bytes.Repeat([]byte(" "), api.MaxSubmitBytes), `{"records": [{"type": "payment"}]}`...)
 	st, body = post(tax, "/v1/records", huge, true)
 	want("a body over 16 MiB", st, 413, body)
+
+	// A second payments member publishes under the tax bureau's order ID.
+	shadow := pay
+	shadow.AmountMinor = 1
+	st, body = post(fund, "/v1/records", jsonBody(t, api.SubmitRequest{Records: []records.Record{shadow}}), true)
+	want("a payment under a used order ID", st, 200, body)
 
 	// Credit data: private imports, a published overdue event, a credit
 	// event submitted to the chain, a payment refused as private data.
@@ -167,8 +189,10 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	}
 
 	// Payments from a replica.
-	st, body = get(bankA, "/v1/payments/"+url.PathEscape(pay.OrderID))
+	st, body = get(bankA, "/v1/payments/"+url.PathEscape(records.SamplePayment("tax", 3, 10).OrderID))
 	want("a payment", st, 200, body)
+	st, body = get(bankA, "/v1/payments/"+url.PathEscape(pay.OrderID))
+	want("a payment two issuers published", st, 409, body)
 	st, body = get(bankA, "/v1/payments/NO-SUCH-ORDER-0001")
 	want("an unknown order ID", st, 404, body)
 	st, body = get(bankA, "/v1/payments/short")

@@ -145,6 +145,9 @@ func (a *SignedAnswer) Verify(q *SignedQuery, responder chain.IssuerID, members 
 	if a.QueryHash != q.Hash {
 		return fmt.Errorf("%w: answer is bound to another query", ErrVerify)
 	}
+	if (len(a.Records) > 0 || len(a.Private) > 0) && !members.Has(responder, chain.RoleCredit) {
+		return fmt.Errorf("%w: responder role: %s has no credit role, so no credit record of it is valid (PROTOCOL.md 16)", ErrVerify, responder.Short())
+	}
 	seen := make(map[[2]uint64]struct{}, len(a.Records))
 	for i, p := range a.Records {
 		if err := p.Verify(members, q.NetworkID); err != nil {

@@ -130,20 +130,32 @@ func (s *Server) auth(next http.Handler) http.Handler {
 }
 
 // decodeBody reads a JSON body of at most MaxSubmitBytes, refusing unknown
-// fields; on failure it has written the error.
+// fields; on failure it has written the error: 413 for a body over the
+// limit, 400 for any other.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any, shape string) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxSubmitBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is over %d bytes: send smaller batches", MaxSubmitBytes))
+			return false
+		}
 		writeError(w, http.StatusBadRequest, "bad_request", "body is not "+shape+": "+err.Error())
 		return false
 	}
 	return true
 }
 
+// checkCount answers 400 for a submission without records and 413 for one
+// over MaxSubmitRecords.
 func checkCount(w http.ResponseWriter, n int) bool {
-	if n == 0 || n > MaxSubmitRecords {
-		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("send 1 to %d records, got %d", MaxSubmitRecords, n))
+	switch {
+	case n == 0:
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("send 1 to %d records, got none", MaxSubmitRecords))
+		return false
+	case n > MaxSubmitRecords:
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("send 1 to %d records per request, got %d: send smaller batches", MaxSubmitRecords, n))
 		return false
 	}
 	return true
@@ -232,11 +244,23 @@ func writeResults(w http.ResponseWriter, errs []error, err error) {
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.backend.Status())
+	st := s.backend.Status()
+	// Lists are [] when empty, never null (docs/openapi.yaml).
+	st.ListenAddrs = nonNil(st.ListenAddrs)
+	st.Chains = nonNil(st.Chains)
+	st.Syncing = nonNil(st.Syncing)
+	writeJSON(w, http.StatusOK, st)
 }
 
 func (s *Server) chains(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"chains": s.backend.Status().Chains})
+	writeJSON(w, http.StatusOK, map[string]any{"chains": nonNil(s.backend.Status().Chains)})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func (s *Server) block(w http.ResponseWriter, r *http.Request) {

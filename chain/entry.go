@@ -16,14 +16,14 @@ const (
 	KeyCorrection  byte = 0x04 // + correction ID
 )
 
-// DecodeEntry decodes one encoded chainpb.Entry of at most maxBytes bytes and
-// validates its fields.
+// DecodeEntry decodes one encoded chainpb.Entry of at most maxBytes bytes
+// strictly (UnmarshalStrict) and validates its fields.
 func DecodeEntry(data []byte, maxBytes int) (*chainpb.Entry, error) {
 	if len(data) > maxBytes {
 		return nil, fmt.Errorf("%w: entry of %d bytes, limit %d", ErrOversized, len(data), maxBytes)
 	}
 	e := new(chainpb.Entry)
-	if err := proto.Unmarshal(data, e); err != nil {
+	if err := UnmarshalStrict(data, e); err != nil {
 		return nil, fmt.Errorf("%w: entry: %v", ErrMalformed, err)
 	}
 	if err := ValidateEntry(e); err != nil {

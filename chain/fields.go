@@ -3,8 +3,7 @@ package chain
 import (
 	"fmt"
 	"time"
-
-	"golang.org/x/text/currency"
+	"unicode/utf8"
 )
 
 // Field bounds shared by the entry kinds.
@@ -47,17 +46,28 @@ func checkID(s string, required bool) error {
 	return nil
 }
 
+// checkText accepts at most max bytes of UTF-8 without control
+// characters: no code point of Unicode's general category Cc, which is
+// U+0000 to U+001F (C0), U+007F (DEL) and U+0080 to U+009F (C1). Every
+// other code point is accepted, format characters (Cf) and line or
+// paragraph separators included.
 func checkText(s string, max int) error {
 	if len(s) > max {
 		return fmt.Errorf("%d bytes, limit %d", len(s), max)
 	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("contains a control character")
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("not valid UTF-8")
+	}
+	for i, r := range s {
+		if isControl(r) {
+			return fmt.Errorf("contains the control character U+%04X at byte %d", r, i+1)
 		}
 	}
 	return nil
 }
+
+// isControl reports whether r is of general category Cc.
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
 
 func checkRef(b []byte) error {
 	if len(b) != RefSize {
@@ -73,16 +83,7 @@ func checkAmount(v uint64) error {
 	return nil
 }
 
-// checkCurrency accepts an ISO 4217 alphabetic code in upper case.
-func checkCurrency(code string) error {
-	if len(code) != 3 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' || code[2] < 'A' || code[2] > 'Z' {
-		return fmt.Errorf("%q is not a three-letter upper-case ISO 4217 code", code)
-	}
-	if _, err := currency.ParseISO(code); err != nil {
-		return fmt.Errorf("%q is not an ISO 4217 currency", code)
-	}
-	return nil
-}
+func checkCurrency(code string) error { return CheckCurrency(code) }
 
 func checkTime(ms int64) error {
 	if ms < earliestTime || ms >= latestTime {

@@ -102,11 +102,12 @@ func (s *SignedHeader) VerifySignature() error {
 	return nil
 }
 
-// DecodeSignedHeader decodes the header inside raw and computes its hash. It
-// checks field shapes only, not the signature.
+// DecodeSignedHeader decodes the header inside raw strictly
+// (UnmarshalStrict) and computes its hash. It checks field shapes only, not
+// the signature.
 func DecodeSignedHeader(raw, signature []byte) (*SignedHeader, error) {
 	var pb chainpb.Header
-	if err := proto.Unmarshal(raw, &pb); err != nil {
+	if err := UnmarshalStrict(raw, &pb); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrMalformed, err)
 	}
 	s := &SignedHeader{Raw: raw, Signature: signature, Hash: sha256.Sum256(raw)}

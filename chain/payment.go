@@ -93,7 +93,7 @@ func OpenPayment(networkID, orderID string, issuer IssuerID, p *chainpb.SealedPa
 		return nil, err
 	}
 	r := new(chainpb.PaymentRecord)
-	if err := proto.Unmarshal(pt, r); err != nil {
+	if err := UnmarshalStrict(pt, r); err != nil {
 		return nil, fmt.Errorf("%w: sealed payment record: %v", ErrMalformed, err)
 	}
 	if err := ValidatePaymentRecord(r); err != nil {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ func parseGenesis(file string, w *genesisJSON, ix *jsonIndex) (*Genesis, error) 
 
 	if w.GenesisTime == "" {
 		bad("genesis_time", nil, "required: an RFC 3339 time such as 2026-01-02T15:04:05Z")
-	} else if t, err := time.Parse(time.RFC3339, w.GenesisTime); err != nil {
+	} else if t, err := time.Parse(time.RFC3339, w.GenesisTime); err != nil || !rfc3339.MatchString(w.GenesisTime) {
 		bad("genesis_time", err, "%q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", w.GenesisTime)
 	} else {
 		g.time = t.UTC()
@@ -44,6 +45,8 @@ func parseGenesis(file string, w *genesisJSON, ix *jsonIndex) (*Genesis, error) 
 			bad(at+".id", err, "%q is not a peer ID: %v", mj.ID, err)
 		} else if _, err := IssuerFromPeerID(id); err != nil {
 			bad(at+".id", err, "%s", strings.TrimPrefix(err.Error(), "config: "))
+		} else if id.String() != mj.ID {
+			bad(at+".id", nil, "%q is not written in base58btc: write %s", mj.ID, id)
 		} else if j, dup := firstIndex[id]; dup {
 			bad(at+".id", nil, "%s is already members[%d]", id, j)
 		} else {
@@ -132,12 +135,15 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 		}
 	}
 
+	if p.QueryFeeMinor > chain.MaxAmountMinor {
+		bad("params.query_fee_minor", nil, "%d is over the limit of amounts, %d", p.QueryFeeMinor, uint64(chain.MaxAmountMinor))
+	}
 	switch {
 	case p.FeeCurrency == "" && p.QueryFeeMinor == 0:
 	case p.FeeCurrency == "":
 		bad("params.fee_currency", nil, "required when query_fee_minor is not 0: an ISO 4217 code such as EUR")
-	case !isCurrencyCode(p.FeeCurrency):
-		bad("params.fee_currency", nil, "%q is not an ISO 4217 code: three upper-case letters such as EUR", p.FeeCurrency)
+	case chain.CheckCurrency(p.FeeCurrency) != nil:
+		bad("params.fee_currency", chain.CheckCurrency(p.FeeCurrency), "%q is not an ISO 4217 code listed in docs/PROTOCOL.md 5.4.1, such as EUR", p.FeeCurrency)
 	}
 
 	switch fp := p.SubjectSecretFingerprint; {
@@ -172,14 +178,8 @@ var paramKeys = map[string]string{
 	"MaxClockSkew":    "max_clock_skew",
 }
 
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		if s[i] < 'A' || s[i] > 'Z' {
-			return false
-		}
-	}
-	return true
-}
+// rfc3339 is the form of genesis_time (docs/PROTOCOL.md 15.1): RFC 3339's
+// date-time with an upper-case T and Z, a fraction of at most nine digits
+// after a full stop, and an offset of less than 24 h. time.Parse also takes
+// a comma before the fraction, more digits and an offset of 24 h or more.
+var rfc3339 = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`)

@@ -150,8 +150,8 @@ func jsonKind(goKind string) string {
 }
 
 // checkGenesisKeys reports every key of data that names no field (keys
-// must match in case too) and every key repeated in one object, with its
-// position.
+// must match in case too), every key repeated in one object and every null
+// (which encoding/json would read as an absent field), with its position.
 func checkGenesisKeys(file string, data []byte) error {
 	known := map[string][]string{
 		"":          jsonFields[genesisJSON](),
@@ -160,7 +160,13 @@ func checkGenesisKeys(file string, data []byte) error {
 	}
 	var errs []error
 	seen := make(map[string]bool)
-	for _, k := range indexJSON(data).keys {
+	ix := indexJSON(data)
+	for _, path := range ix.nulls {
+		line, col := ix.at(path)
+		errs = append(errs, &FieldError{File: file, Field: path, Line: line, Column: col,
+			Msg: "null is not a value: give one, or leave an optional field out"})
+	}
+	for _, k := range ix.keys {
 		path := joinPath(k.parent, k.name)
 		line, col := position(data, k.off)
 		fields, ok := known[indexPart.ReplaceAllString(k.parent, "[]")]

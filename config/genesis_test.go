@@ -240,11 +240,12 @@ func TestGenesisErrors(t *testing.T) {
 		{"no members", "", "", []string{":4:14: members: at least one member is required"}, func(s string) string {
 			return s[:strings.Index(s, `"members"`)] + `"members": [],` + "\n  " + s[strings.Index(s, `"params"`):]
 		}},
-		{"null members", "", "", []string{"members: at least one member is required"}, func(s string) string {
+		{"null members", "", "", []string{"members: null is not a value"}, func(s string) string {
 			return s[:strings.Index(s, `"members"`)] + `"members": null,` + "\n  " + s[strings.Index(s, `"params"`):]
 		}},
 		{"bad currency", `"EUR"`, `"eur"`, []string{lineOf(`"EUR"`) + "21: params.fee_currency: \"eur\" is not an ISO 4217 code"}, nil},
 		{"long currency", `"EUR"`, `"EURO"`, []string{"params.fee_currency: \"EURO\" is not an ISO 4217 code"}, nil},
+		{"unlisted currency", `"EUR"`, `"XYZ"`, []string{"params.fee_currency: \"XYZ\" is not an ISO 4217 code listed in docs/PROTOCOL.md 5.4.1"}, nil},
 		{"fee without currency", `"EUR"`, `""`, []string{"params.fee_currency: required when query_fee_minor is not 0"}, nil},
 		{"bad network ID", `"credmesh-test"`, `"Credmesh_Test"`, []string{":2:17: network_id: network ID character 1 ('C') is not one of [a-z0-9-]"}, nil},
 		{"empty network ID", `"credmesh-test"`, `""`, []string{"network_id: network ID must have 1 to 64 characters"}, nil},

@@ -15,6 +15,7 @@ type jsonIndex struct {
 	data   []byte
 	values map[string]int64 // path → offset of the value's first byte
 	keys   []jsonKey        // every object key, in document order
+	nulls  []string         // paths of the null values, in document order
 }
 
 type jsonKey struct {
@@ -77,6 +78,9 @@ func indexJSON(data []byte) *jsonIndex {
 			}
 		}
 		ix.values[path] = off
+		if tok == nil {
+			ix.nulls = append(ix.nulls, path)
+		}
 		switch {
 		case isDelim && delim == '{':
 			stack = append(stack, frame{path: path, wantKey: true})

@@ -70,14 +70,15 @@ func SignAnswer(a CreditAnswer, key ed25519.PrivateKey) (*SignedAnswer, error) {
 	return &SignedAnswer{CreditAnswer: a, Raw: raw, Signature: ed25519.Sign(key, domainBytes(AnswerSigningDomain, raw))}, nil
 }
 
-// DecodeSignedAnswer decodes the answer inside raw and checks its fields'
-// shapes, not the signature or the proofs (Verify does).
+// DecodeSignedAnswer decodes the answer inside raw strictly
+// (chain.UnmarshalStrict) and checks its fields' shapes, not the signature
+// or the proofs (Verify does).
 func DecodeSignedAnswer(raw, signature []byte) (*SignedAnswer, error) {
 	if len(raw) > MaxResponseBytes {
 		return nil, fmt.Errorf("%w: credit answer of %d bytes", ErrTooLarge, len(raw))
 	}
 	var pb querypb.CreditAnswer
-	if err := proto.Unmarshal(raw, &pb); err != nil {
+	if err := chain.UnmarshalStrict(raw, &pb); err != nil { // signed
 		return nil, fmt.Errorf("%w: credit answer: %v", ErrMalformed, err)
 	}
 	switch {
@@ -143,6 +144,9 @@ func (a *SignedAnswer) Verify(q *SignedQuery, responder chain.IssuerID, members 
 	}
 	if a.QueryHash != q.Hash {
 		return fmt.Errorf("%w: answer is bound to another query", ErrVerify)
+	}
+	if (len(a.Records) > 0 || len(a.Private) > 0) && !members.Has(responder, chain.RoleCredit) {
+		return fmt.Errorf("%w: responder role: %s has no credit role, so no credit record of it is valid (PROTOCOL.md 16)", ErrVerify, responder.Short())
 	}
 	seen := make(map[[2]uint64]struct{}, len(a.Records))
 	for i, p := range a.Records {

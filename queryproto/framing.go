@@ -3,9 +3,12 @@ package queryproto
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/credmesh/credmesh/internal/frame"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"google.golang.org/protobuf/proto"
@@ -41,7 +44,9 @@ func reserve(scope memoryScope, n int) (release func(), err error) {
 // readers recycles the buffered readers of streams.
 var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1024) }}
 
-// readStreamFrame reads one frame from r through a pooled buffer.
+// readStreamFrame reads the one frame a stream carries, through a pooled
+// buffer, and requires the stream to end right after it (the peer's
+// half-close): bytes after the frame are ErrMalformed.
 func readStreamFrame(r io.Reader, scope memoryScope, maxBytes int) (data []byte, release func(), err error) {
 	br := readers.Get().(*bufio.Reader)
 	br.Reset(r)
@@ -49,8 +54,19 @@ func readStreamFrame(r io.Reader, scope memoryScope, maxBytes int) (data []byte,
 		br.Reset(nil)
 		readers.Put(br)
 	}()
-	return readFrame(br, scope, maxBytes)
+	if data, release, err = readFrame(br, scope, maxBytes); err != nil {
+		return nil, nil, err
+	}
+	if err := expectEnd(br); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return data, release, nil
 }
+
+// expectEnd requires r to end (frame.ExpectEnd); bytes after the frame
+// are ErrMalformed.
+func expectEnd(r io.ByteReader) error { return malformed(frame.ExpectEnd(r)) }
 
 // marshalFrame returns the frame of m, refusing to build one over maxBytes.
 func marshalFrame(m proto.Message, maxBytes int) ([]byte, error) {
@@ -90,26 +106,19 @@ func readFrame(r *bufio.Reader, scope memoryScope, maxBytes int) (data []byte, r
 	return data, release, nil
 }
 
-// readUvarint reads a length prefix. A prefix longer than ten bytes or
-// beyond 64 bits is ErrMalformed; a read failure is returned as it is
-// (io.EOF when the stream ended before the first byte).
+// readUvarint reads a length prefix (frame.ReadLength): a prefix that is
+// not minimal, longer than five bytes or beyond 32 bits is ErrMalformed; a
+// read failure is returned as it is (io.EOF when the stream ended before
+// the first byte).
 func readUvarint(r io.ByteReader) (uint64, error) {
-	var x uint64
-	for i := range binary.MaxVarintLen64 {
-		b, err := r.ReadByte()
-		if err != nil {
-			if i > 0 && err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return 0, err
-		}
-		if b < 0x80 {
-			if i == binary.MaxVarintLen64-1 && b > 1 {
-				break
-			}
-			return x | uint64(b)<<(7*i), nil
-		}
-		x |= uint64(b&0x7f) << (7 * i)
+	n, err := frame.ReadLength(r)
+	return n, malformed(err)
+}
+
+// malformed adds ErrMalformed to a framing error that breaks the rules.
+func malformed(err error) error {
+	if errors.Is(err, frame.ErrMalformed) {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return 0, fmt.Errorf("%w: length prefix overflows 64 bits", ErrMalformed)
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"testing/iotest"
 )
 
 func TestReadFrame(t *testing.T) {
@@ -33,10 +34,38 @@ func TestReadFrame(t *testing.T) {
 		"short body":       {append(binary.AppendUvarint(nil, 5), "ab"...), io.ErrUnexpectedEOF},
 		"11-byte prefix":   {bytes.Repeat([]byte{0xff}, 11), ErrMalformed},
 		"65-bit prefix":    {append(bytes.Repeat([]byte{0xff}, 9), 0x02), ErrMalformed},
-		"max 64-bit value": {append(bytes.Repeat([]byte{0xff}, 9), 0x01), ErrTooLarge},
+		"max 64-bit value": {append(bytes.Repeat([]byte{0xff}, 9), 0x01), ErrMalformed},
+		// The prefix is a minimal varint of at most five bytes, in 32 bits.
+		"3 in two bytes":        {[]byte{0x83, 0x00, 'a', 'b', 'c'}, ErrMalformed},
+		"0 in two bytes":        {[]byte{0x80, 0x00}, ErrMalformed},
+		"3 in five bytes":       {[]byte{0x83, 0x80, 0x80, 0x80, 0x00, 'a', 'b', 'c'}, ErrMalformed},
+		"six-byte prefix":       {[]byte{0x81, 0x80, 0x80, 0x80, 0x80, 0x00}, ErrMalformed},
+		"2^32 in five bytes":    {[]byte{0x80, 0x80, 0x80, 0x80, 0x10}, ErrMalformed},
+		"2^32-1 in five bytes":  {[]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, ErrTooLarge},
+		"128 in two bytes (ok)": {[]byte{0x80, 0x01}, ErrTooLarge},
 	} {
 		if _, err := read(tc.in); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", name, err, tc.want)
 		}
+	}
+}
+
+// A stream carries one frame and ends: bytes after it are malformed.
+func TestReadStreamFrameWantsTheEnd(t *testing.T) {
+	frame := append(binary.AppendUvarint(nil, 3), "abc"...)
+	if data, release, err := readStreamFrame(bytes.NewReader(frame), nil, 100); err != nil || string(data) != "abc" {
+		t.Fatalf("a frame and the end: %q %v", data, err)
+	} else {
+		release()
+	}
+	if _, _, err := readStreamFrame(bytes.NewReader(append(frame, 0)), nil, 100); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a byte after the frame: %v, want ErrMalformed", err)
+	}
+	if _, _, err := readStreamFrame(bytes.NewReader(append(frame, frame...)), nil, 100); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("two frames: %v, want ErrMalformed", err)
+	}
+	broken := io.MultiReader(bytes.NewReader(frame), iotest.ErrReader(errors.New("stream reset")))
+	if _, _, err := readStreamFrame(broken, nil, 100); err == nil || errors.Is(err, ErrMalformed) {
+		t.Fatalf("a reset after the frame: %v, want the read error", err)
 	}
 }

@@ -65,14 +65,15 @@ func SignQuery(q CreditQuery, key ed25519.PrivateKey) (*SignedQuery, error) {
 	}, nil
 }
 
-// DecodeSignedQuery decodes the query inside raw and checks its fields'
-// shapes, not the signature or the time (Check does).
+// DecodeSignedQuery decodes the query inside raw strictly
+// (chain.UnmarshalStrict) and checks its fields' shapes, not the signature
+// or the time (Check does).
 func DecodeSignedQuery(raw, signature []byte) (*SignedQuery, error) {
 	if len(raw) > MaxRequestBytes {
 		return nil, fmt.Errorf("%w: credit query of %d bytes", ErrTooLarge, len(raw))
 	}
 	var pb querypb.CreditQuery
-	if err := proto.Unmarshal(raw, &pb); err != nil {
+	if err := chain.UnmarshalStrict(raw, &pb); err != nil { // signed and kept in receipts
 		return nil, fmt.Errorf("%w: credit query: %v", ErrMalformed, err)
 	}
 	if len(pb.Querier) != len(chain.IssuerID{}) {

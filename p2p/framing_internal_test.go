@@ -1,0 +1,47 @@
+package p2p
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/credmesh/credmesh/internal/frame"
+	"github.com/credmesh/credmesh/p2p/p2ppb"
+	"google.golang.org/protobuf/encoding/protodelim"
+)
+
+// Status and sync messages are framed as query messages are
+// (PROTOCOL.md 4): a minimal length prefix, one message, the end.
+func TestReadMsgIsStrict(t *testing.T) {
+	var buf bytes.Buffer
+	if err := writeMsg(&buf, &p2ppb.SyncRequest{Issuer: make([]byte, 32), FromHeight: 1, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	read := func(b []byte) error {
+		var req p2ppb.SyncRequest
+		return readMsg(bufio.NewReader(bytes.NewReader(b)), &req, MaxSyncRequestBytes)
+	}
+	if err := read(good); err != nil {
+		t.Fatalf("a good message: %v", err)
+	}
+	// protodelim, what peers read with before, takes every one of these.
+	long := append([]byte{good[0] | 0x80, 0x00}, good[1:]...)
+	for name, b := range map[string][]byte{
+		"a byte after the message": append(bytes.Clone(good), 0),
+		"two messages":             append(bytes.Clone(good), good...),
+		"prefix in two bytes":      long,
+	} {
+		var req p2ppb.SyncRequest
+		if err := protodelim.UnmarshalFrom(bufio.NewReader(bytes.NewReader(b)), &req); err != nil {
+			t.Errorf("%s: protodelim refuses it: the case tests nothing", name)
+		}
+		if err := read(b); !errors.Is(err, frame.ErrMalformed) {
+			t.Errorf("%s: %v, want frame.ErrMalformed", name, err)
+		}
+	}
+	if err := read(append([]byte{0x82, 0x02}, make([]byte, 258)...)); err == nil {
+		t.Error("a message over the cap was read")
+	}
+}

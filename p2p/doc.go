@@ -9,7 +9,12 @@
 // whose status carries another genesis hash is disconnected and banned for
 // a while.
 //
-// Blocks arrive on /credmesh/<network>/blocks/1. The topic validator decodes
+// Blocks arrive on /credmesh/<network>/blocks/1. A message's ID is SHA-256
+// of its whole data, never the block hash: pubsub marks an ID seen before
+// validating, so under a header-derived ID a mesh peer forwarding the
+// genuine header with other entries first would get the genuine block
+// dropped as a duplicate. Any altered copy has another ID; the genuine bytes
+// are validated when they arrive, whatever came first. The topic validator decodes
 // the block, runs chain.ValidateBlock against our head of that chain and, if
 // it is the next block, stores it before accepting, so what we forward we
 // hold. Provably bad blocks are rejected (the sender's score drops past the

@@ -23,7 +23,7 @@ import (
 func (n *Network) startGossip() error {
 	net := n.cfg.Params.NetworkID
 	bt, et := BlocksTopic(net), EvidenceTopic(net)
-	sp, th := scoreParams(bt, et)
+	sp, th := scoreParams(func(p peer.ID) float64 { return n.scores.app(p, n.cfg.Now()) }, bt, et)
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
@@ -171,6 +171,11 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 		return pubsub.ValidationAccept, vb
 	case errors.Is(err, chain.ErrKnownHeight):
 		n.checkEquivocation(b.SignedHeader)
+		return pubsub.ValidationIgnore, nil
+	case errors.Is(err, chain.ErrWrongPrevHash):
+		// The other side of a fork, or its forwarder: not the sender's
+		// fault. Its header below is fetched to prove the fork.
+		n.probeFork(b.SignedHeader, from)
 		return pubsub.ValidationIgnore, nil
 	case errors.Is(err, chain.ErrHeightAhead), errors.Is(err, chain.ErrUnknownParent):
 		n.sync.want(b.Issuer, b.Height, from)

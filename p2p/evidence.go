@@ -51,6 +51,14 @@ func (n *Network) Forked() map[chain.IssuerID]*chain.Evidence {
 	return out
 }
 
+// EvidenceOf returns the evidence against iss, or nil if iss is not known
+// to have forked. (The store's EvidenceOf reads the same, from disk.)
+func (n *Network) EvidenceOf(iss chain.IssuerID) *chain.Evidence {
+	n.forks.mu.RLock()
+	defer n.forks.mu.RUnlock()
+	return n.forks.ev[iss]
+}
+
 // checkEquivocation compares a validly signed header at a height we hold
 // with the stored one; two different headers are evidence, which we keep
 // and gossip. It reports whether they were.

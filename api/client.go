@@ -116,3 +116,9 @@ func (c *Client) Payment(ctx context.Context, orderID string) (*PaymentView, err
 	var out PaymentView
 	return &out, c.do(ctx, http.MethodGet, "/v1/payments/"+url.PathEscape(orderID), nil, &out)
 }
+
+// AckFork records that the fork of issuer (peer ID) was investigated.
+func (c *Client) AckFork(ctx context.Context, issuer, note string) (*ForkStatus, error) {
+	var out ForkStatus
+	return &out, c.do(ctx, http.MethodPost, "/v1/forks/"+url.PathEscape(issuer)+"/ack", AckRequest{Note: note}, &out)
+}

@@ -60,6 +60,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("GET /v1/billing", s.billing)
 	mux.HandleFunc("POST /v1/credit/import", s.importCredit)
 	mux.HandleFunc("GET /v1/payments/{order}", s.payment)
+	mux.HandleFunc("POST /v1/forks/{issuer}/ack", s.ackFork)
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -190,6 +191,19 @@ func (s *Server) billing(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	v, err := s.backend.Payment(r.PathValue("order"))
+	if err != nil {
+		writeBackendError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) ackFork(w http.ResponseWriter, r *http.Request) {
+	var req AckRequest
+	if !decodeBody(w, r, &req, `{"note": "..."}`) {
+		return
+	}
+	v, err := s.backend.AckFork(r.PathValue("issuer"), req.Note)
 	if err != nil {
 		writeBackendError(w, err)
 		return

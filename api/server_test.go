@@ -26,6 +26,9 @@ func (fixed) ImportCredit(context.Context, []records.Record, bool) ([]error, err
 	return nil, fmt.Errorf("%w: the disk is nearly full", api.ErrInsufficientStorage)
 }
 func (fixed) Payment(string) (*api.PaymentView, error) { return nil, api.ErrNotFound }
+func (fixed) AckFork(string, string) (*api.ForkStatus, error) {
+	return nil, api.ErrNotFound
+}
 
 func serve(t *testing.T, token string) string {
 	t.Helper()

@@ -63,7 +63,12 @@ func TestLyingStatusIsRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := startPeer(t, 2, "", nil)
-			liar := newScripted(t, 4, tc.status(t), nil, c)
+			// The liar joins gossip with an honest status first, so that
+			// member 2's gossip scores it; its next status (member 2 asks
+			// every StatusInterval) lies.
+			liar := newScripted(t, 4, statusOf(nil), nil, c)
+			liar.waitForMesh(t, c)
+			liar.setStatus(tc.status(t))
 			eventually(t, 10*time.Second, "member 2 refuses the status and disconnects the liar", func() bool {
 				return c.net.Stats().Misbehaved >= 1 && c.net.Host().Network().Connectedness(liar.h.ID()) != network.Connected
 			})

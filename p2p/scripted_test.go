@@ -54,6 +54,13 @@ func newScripted(t *testing.T, key int, status *p2ppb.Status, blocks []*chain.Bl
 	return s
 }
 
+// setStatus changes the status it answers with.
+func (s *scripted) setStatus(st *p2ppb.Status) {
+	s.mu.Lock()
+	s.status = st
+	s.mu.Unlock()
+}
+
 func (s *scripted) handleStatus(st network.Stream) {
 	defer st.Close()
 	var theirs p2ppb.Status

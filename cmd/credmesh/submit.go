@@ -32,6 +32,10 @@ func newSubmitCmd() *cobra.Command {
 its HTTP API. FILE is CSV (ending in .csv, with a header row naming the columns)
 or JSON lines (one record per line). Every line is reported accepted or refused
 with the reason; a record reported accepted is on disk and is never lost.
+Payments and negative credit events (overdue, defaulted) are published on this
+institution's chain; every other credit event (opened, repaid, closed) is kept
+private in this peer's store, as credit import --publish keeps it. A record
+whose order ID or event ID was used before is refused as a duplicate.
 Field names and examples: docs/OPERATIONS.md.`,
 		Example: `  credmesh submit --home ./tax payments.csv
   credmesh submit --home ./bank events.jsonl --json`,

@@ -127,3 +127,9 @@ func (c *Client) Payment(ctx context.Context, orderID string) (*PaymentLookup, e
 	}
 	return &out, err
 }
+
+// AckFork records that the fork of issuer (peer ID) was investigated.
+func (c *Client) AckFork(ctx context.Context, issuer, note string) (*ForkStatus, error) {
+	var out ForkStatus
+	return &out, c.do(ctx, http.MethodPost, "/v1/forks/"+url.PathEscape(issuer)+"/ack", AckRequest{Note: note}, &out)
+}

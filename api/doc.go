@@ -9,4 +9,7 @@
 // The server listens on 127.0.0.1 by default; config.Validate makes a token
 // mandatory on any other address. The peer behind the API is a Backend;
 // package node provides it.
+//
+// Status.Forks lists the issuers proven forked; acknowledging one (POST
+// /v1/forks/{issuer}/ack) records a note locally and changes nothing else.
 package api

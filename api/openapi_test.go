@@ -104,7 +104,8 @@ func (f failing) Billing(string) (*api.BillingView, error) { return nil, f.err }
 func (f failing) ImportCredit(context.Context, []records.Record, bool) ([]error, error) {
 	return nil, f.err
 }
-func (f failing) Payment(string) (*api.PaymentLookup, error) { return nil, f.err }
+func (f failing) Payment(string) (*api.PaymentLookup, error)      { return nil, f.err }
+func (f failing) AckFork(string, string) (*api.ForkStatus, error) { return nil, f.err }
 
 // The statuses a real peer answers only when its disk fills, its store
 // fails or a deadline passes, from a backend that fails so, against the

@@ -61,6 +61,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("GET /v1/billing", s.billing)
 	mux.HandleFunc("POST /v1/credit/import", s.importCredit)
 	mux.HandleFunc("GET /v1/payments/{order}", s.payment)
+	mux.HandleFunc("POST /v1/forks/{issuer}/ack", s.ackFork)
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -222,6 +223,19 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Error = &ErrorDetail{Code: "conflict", Message: fmt.Sprintf("%d issuers hold records under this order ID: %s; every record is listed, none is to be preferred", len(v.Records), strings.Join(issuers, ", "))}
 	writeJSON(w, http.StatusConflict, v)
+}
+
+func (s *Server) ackFork(w http.ResponseWriter, r *http.Request) {
+	var req AckRequest
+	if !decodeBody(w, r, &req, `{"note": "..."}`) {
+		return
+	}
+	v, err := s.backend.AckFork(r.PathValue("issuer"), req.Note)
+	if err != nil {
+		writeBackendError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // writeResults answers a submission with every record's outcome.

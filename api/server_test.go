@@ -39,6 +39,7 @@ func (fixed) Payment(order string) (*api.PaymentLookup, error) {
 	}
 	return nil, api.ErrNotFound
 }
+func (fixed) AckFork(string, string) (*api.ForkStatus, error) { return nil, api.ErrNotFound }
 
 func serve(t *testing.T, token string) string {
 	t.Helper()

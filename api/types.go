@@ -30,6 +30,9 @@ type Backend interface {
 	// under it, each verified. Two or more records (of two or more
 	// issuers) set Conflict.
 	Payment(orderID string) (*PaymentLookup, error)
+	// AckFork records that the fork of issuer (peer ID) was investigated;
+	// the evidence stays. ErrNotFound: no evidence against it.
+	AckFork(issuer, note string) (*ForkStatus, error)
 }
 
 // Errors a Backend returns that map to HTTP statuses.
@@ -61,6 +64,31 @@ type Status struct {
 	PendingLost *PendingLost `json:"pending_lost,omitempty"`
 	// Recovery is the state of our own chain (see RecoveryStatus).
 	Recovery *RecoveryStatus `json:"recovery,omitempty"`
+	// Forks are the issuers proven to have signed two different blocks at
+	// one height, each with whether an operator acknowledged it.
+	Forks []ForkStatus `json:"forks,omitempty"`
+}
+
+// ForkStatus is the equivocation evidence against one issuer: two headers
+// it signed at one height. It stays forked for good; Acknowledged records
+// that an operator investigated (credmesh evidence ack).
+type ForkStatus struct {
+	Issuer       string   `json:"issuer"` // peer ID
+	Name         string   `json:"name"`
+	Height       uint64   `json:"height"`
+	Hashes       []string `json:"hashes"` // the two headers' hashes
+	Acknowledged *ForkAck `json:"acknowledged,omitempty"`
+}
+
+// ForkAck is an operator's note that a fork was investigated.
+type ForkAck struct {
+	At   time.Time `json:"at"`
+	Note string    `json:"note"`
+}
+
+// AckRequest is POST /v1/forks/{issuer}/ack.
+type AckRequest struct {
+	Note string `json:"note"`
 }
 
 // StoreHealth is the integrity of the peer's database as its reads have

@@ -17,9 +17,11 @@
 //  3. On error, chain.IsProvable(err) says whether the block is provably bad
 //     (a gossip validator rejects it and penalizes the sender) or cannot be
 //     judged yet (unknown parent, height ahead, already known, from the
-//     future: it is ignored, and a gap schedules a sync). If a block at a
-//     known height has a different hash than the stored one, NewEvidence
-//     turns the two headers into equivocation evidence.
+//     future, another previous hash than our head's: it is ignored, and a
+//     gap schedules a sync). If a block at a known height has a different
+//     hash than the stored one, NewEvidence turns the two headers into
+//     equivocation evidence; a block that does not link to our head is the
+//     other side of a fork until the header it links to is fetched.
 //  4. On success it persists vb, and only then forwards or serves it.
 //
 // Entries are protobuf messages (package chainpb) validated field by field by

@@ -32,7 +32,6 @@ var (
 	ErrBadRoot       = provable("Merkle root does not match the entries")
 	ErrBadEntry      = provable("invalid entry")
 	ErrDuplicateKey  = provable("duplicate entry key")
-	ErrWrongPrevHash = provable("previous hash does not match the parent")
 	ErrTimeBackwards = provable("block time is before its parent's")
 	ErrBadEvidence   = provable("invalid equivocation evidence")
 )
@@ -43,6 +42,11 @@ var (
 	ErrHeightAhead   = unjudged("height ahead of our head")
 	ErrKnownHeight   = unjudged("height already held")
 	ErrFromFuture    = unjudged("block time is ahead of our clock")
+	// ErrWrongPrevHash is a validly signed block whose previous hash is not
+	// our head's: the other side of a fork, which an honest member that
+	// holds the other branch forwards in good faith. It proves the issuer
+	// forked only once the header it links to is in hand (NewEvidence).
+	ErrWrongPrevHash = unjudged("previous hash does not match the parent")
 )
 
 // IsProvable reports whether err is, or wraps, a provable RuleError. An error

@@ -30,6 +30,7 @@ func (n *Node) Status() api.Status {
 		Disk:        n.diskStatus(),
 		PendingLost: n.pendingLost(),
 		Recovery:    n.own.status(),
+		Forks:       n.forks(),
 	}
 	for iss, target := range n.net.Syncing() {
 		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})

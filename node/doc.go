@@ -33,10 +33,11 @@
 // chain. Until then Submit answers api.ErrBusy "recovering own chain from
 // the network" (HTTP 503). A block of ours seen above our head holds the
 // builder and recovery runs again; evidence against our key holds it for
-// good (state "halted"). Why members are asked directly, with signed blocks,
-// rather than trusting status heights: a status is not signed, so a lying
-// or stale member could stop us or let us fork; a signed block cannot lie,
-// and "nothing further" from enough members is the best a peer can know. A
+// good (state "halted"). Why members are asked directly for blocks rather
+// than trusting status heads: a status head signed with our key proves a
+// block exists above our head, but no member's status proves that none
+// does; a member that is stale could let us fork, and "nothing further"
+// from enough members is the best a peer can know. A
 // genesis of one member has nobody to ask: New refuses it unless
 // Options.TrustLocalChain (credmesh run --trust-local-chain) is set. The
 // state is in Status().Recovery and the metrics own_chain_recovering and

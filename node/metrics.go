@@ -25,6 +25,7 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		gauge("peers", "Connected peers.", func() float64 { return float64(len(n.net.Host().Network().Peers())) }),
 		gauge("member_peers", "Connected genesis members.", func() float64 { return float64(len(n.net.ConnectedMembers())) }),
 		gauge("forked_issuers", "Issuers proven to have equivocated.", func() float64 { return float64(len(n.net.Forked())) }),
+		gauge("forks_unacknowledged", "Forked issuers no operator has acknowledged (credmesh evidence ack).", n.forksUnacknowledged),
 		counter("records_accepted_total", "Records accepted (durable) by our builder; rate() is the ingest rate.", n.accepted.Load),
 		counter("records_refused_total", "Records refused on submission.", n.refused.Load),
 		counter("blocks_sealed_total", "Blocks of our own chain sealed and published.", n.sealed.Load),

@@ -237,6 +237,15 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	st, body = do(guarded, openapicheck.Request{Method: "GET", Path: "/v1/status", Header: http.Header{"Authorization": {"Bearer " + token}}, Valid: true})
 	want("status with the token", st, 200, body)
 
+	// Acknowledging a fork: none here, so 404; a bad peer ID or no note, 400.
+	bankID := net.Node(1).PeerID().String()
+	st, body = post(tax, "/v1/forks/"+bankID+"/ack", []byte(`{"note": "checked with the bank"}`), true)
+	want("acknowledging a fork that is not there", st, 404, body)
+	st, body = post(tax, "/v1/forks/not-a-peer/ack", []byte(`{"note": "x"}`), true)
+	want("acknowledging the fork of a bad peer ID", st, 400, body)
+	st, body = post(tax, "/v1/forks/"+bankID+"/ack", []byte(`{"note": " "}`), true)
+	want("acknowledging with an empty note", st, 400, body)
+
 	// A peer recovering its own chain, with no other member to answer it,
 	// takes no records.
 	for i := 2; i >= 0; i-- {

@@ -27,6 +27,7 @@ import (
 type rogue struct {
 	h     host.Host
 	topic *pubsub.Topic
+	mesh  *meshTracer
 }
 
 func newRogue(t *testing.T, key ed25519.PrivateKey, connect ...*peerNode) *rogue {
@@ -46,9 +47,11 @@ func newRogueOn(t *testing.T, key ed25519.PrivateKey, topicName string, connect 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
+	mesh := newMeshTracer()
 	ps, err := pubsub.NewGossipSub(context.Background(), h,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
-		pubsub.WithMessageIdFn(func(m *pb.Message) string { s := sha256.Sum256(m.Data); return string(s[:]) }))
+		pubsub.WithMessageIdFn(func(m *pb.Message) string { s := sha256.Sum256(m.Data); return string(s[:]) }),
+		pubsub.WithRawTracer(mesh))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +67,7 @@ func newRogueOn(t *testing.T, key ed25519.PrivateKey, topicName string, connect 
 			t.Fatal(err)
 		}
 	}
-	return &rogue{h: h, topic: topic}
+	return &rogue{h: h, topic: topic, mesh: mesh}
 }
 
 func (r *rogue) publish(t *testing.T, b *chain.Block) {

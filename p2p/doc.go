@@ -9,17 +9,33 @@
 // whose status carries another genesis hash is disconnected and banned for
 // a while.
 //
-// Blocks arrive on /credmesh/<network>/blocks/1. The topic validator decodes
-// the block, runs chain.ValidateBlock against our head of that chain and, if
-// it is the next block, stores it before accepting, so what we forward we
-// hold. Provably bad blocks are rejected (the sender's score drops past the
-// gossip and graylist thresholds: -100 for one invalid message); blocks we
-// cannot judge yet are ignored, and a gap ahead of our head becomes a sync
-// from the peer that sent it. A block at a height we hold with another hash
-// is equivocation: the two headers become evidence, kept in the store and
-// gossiped on /credmesh/<network>/evidence/1, and the issuer is marked
-// forked everywhere. Our own chain is written only by our builder and by
-// recovery; blocks of our own issuer from gossip are never stored.
+// Blocks arrive on /credmesh/<network>/blocks/1. A message's ID is SHA-256
+// of its whole data, never the block hash: pubsub marks an ID seen before
+// validating and drops later messages with that ID unvalidated, so under a
+// header-derived ID a mesh peer that forwarded the genuine header with other
+// entries first would get the genuine block dropped as a duplicate wherever
+// its copy arrived first. Any altered copy has another ID, so the genuine
+// bytes are validated when they arrive, whatever came before them.
+//
+// The topic validator decodes the block, runs chain.ValidateBlock against
+// our head of that chain and, if it is the next block, stores it before
+// accepting, so what we forward we hold. Only what no honest member would
+// have accepted is rejected (the sender's score drops past the gossip and
+// graylist thresholds: -100 for one invalid message); everything that
+// depends on what we hold is ignored: a gap ahead of our head becomes a
+// sync from the peer that sent it, and a fork becomes evidence. A block at
+// a height we hold with another hash is equivocation at once; a validly
+// signed block at head+1 whose previous hash is not our head's is the other
+// side of a fork, which an honest member holding that branch forwards in
+// good faith, so it is ignored and we fetch, with the sync protocol, the
+// sender's block at our head's height (forkprobe.go): if it is validly
+// signed and differs from ours, the two headers are the evidence. Sync does
+// the same when a range does not follow our head. Evidence is kept in the
+// store, gossiped on /credmesh/<network>/evidence/1 (evidence against an
+// issuer we already hold evidence against is ignored, not forwarded again)
+// and sent in status, and the issuer is marked forked everywhere: its chain
+// is no longer replicated. Our own chain is written only by our builder and
+// by recovery; blocks of our own issuer from gossip are never stored.
 //
 // Own-chain recovery (recovery.go). A store restored from a backup or lost
 // holds an older head of our own chain than the network; signing from it
@@ -30,9 +46,8 @@
 // that answers NOT_FOUND holds nothing further and has answered. Members
 // are asked each on its own, so one that stalls (up to SyncTimeout) holds
 // nobody up; one that fails is asked again with backoff; the caller says
-// how many must answer. Only signed blocks count: a status height is not
-// signed, so a status claiming our chain above our head makes us fetch the
-// next block from that member first (checkOwnClaim), and only a block
+// how many must answer. Only what our key signed counts: a member's status
+// head of our chain above our head (a signed header, verified) or a block
 // signed with our key raises OwnChainAhead. A block of ours from gossip is
 // never stored: above our head it raises OwnChainAhead, at a height we hold
 // with another hash it is evidence. EvidenceAgainstUs closes once evidence
@@ -42,10 +57,19 @@
 // Status (/credmesh/<network>/status/1) runs when identify completes with a
 // member, again when a member joins the blocks topic (a block published
 // before it subscribed reached it through nobody), and every StatusInterval
-// with a random member: both sides send genesis hash and heads. Sync (/credmesh/<network>/sync/1) serves up to 128
-// blocks and 16 MiB per request, with deadlines on both sides; the client
-// validates every block (spread over the cores), stores the valid prefix,
-// and moves to another peer when one fails.
+// with a random member: both sides send the genesis hash, the signed head of
+// every chain they hold and up to 64 pieces of evidence. Every claim is
+// verified on arrival (status_verify.go); a status with one that does not
+// verify gets its sender scored down (an application penalty past the
+// graylist threshold), disconnected and banned for BanDuration, and nothing
+// in it is used. The syncer keeps, per chain, the height each peer holds by
+// a signed claim and fetches towards the highest; a peer that fails loses
+// its claim, so the target falls back, and a height no one can serve (2^63,
+// say, even if its issuer signed it) stops being synced once every claimant
+// has failed. Sync (/credmesh/<network>/sync/1) serves up to 128 blocks and
+// 16 MiB per request, with deadlines on both sides; the client validates
+// every block (spread over the cores), stores the valid prefix, and moves to
+// another peer when one fails.
 //
 // Use:
 //

@@ -9,13 +9,17 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// forks is the set of issuers proven to have equivocated.
+// forks is the set of issuers proven to have equivocated, and the issuers
+// whose fork is being probed (forkprobe.go).
 type forks struct {
-	mu sync.RWMutex
-	ev map[chain.IssuerID]*chain.Evidence
+	mu      sync.RWMutex
+	ev      map[chain.IssuerID]*chain.Evidence
+	probing map[chain.IssuerID]bool
 }
 
-func newForks() *forks { return &forks{ev: make(map[chain.IssuerID]*chain.Evidence)} }
+func newForks() *forks {
+	return &forks{ev: make(map[chain.IssuerID]*chain.Evidence), probing: make(map[chain.IssuerID]bool)}
+}
 
 func (f *forks) has(iss chain.IssuerID) bool {
 	f.mu.RLock()
@@ -47,18 +51,33 @@ func (n *Network) Forked() map[chain.IssuerID]*chain.Evidence {
 	return out
 }
 
+// EvidenceOf returns the evidence against iss, or nil if iss is not known
+// to have forked. (The store's EvidenceOf reads the same, from disk.)
+func (n *Network) EvidenceOf(iss chain.IssuerID) *chain.Evidence {
+	n.forks.mu.RLock()
+	defer n.forks.mu.RUnlock()
+	return n.forks.ev[iss]
+}
+
 // checkEquivocation compares a validly signed header at a height we hold
 // with the stored one; two different headers are evidence, which we keep
-// and gossip.
-func (n *Network) checkEquivocation(h *chain.SignedHeader) {
+// and gossip. It reports whether they were.
+func (n *Network) checkEquivocation(h *chain.SignedHeader) bool {
 	stored, err := n.cfg.Store.Header(h.Issuer, h.Height)
 	if err != nil || stored.Hash == h.Hash {
-		return
+		return false
 	}
 	ev := chain.NewEvidence(stored, h)
 	if ev == nil || ev.Verify(n.cfg.Members, n.cfg.Params.NetworkID) != nil {
-		return
+		return false
 	}
+	n.spreadEvidence(ev)
+	return true
+}
+
+// spreadEvidence records verified evidence and, if it is new to us,
+// gossips it.
+func (n *Network) spreadEvidence(ev *chain.Evidence) {
 	if n.recordEvidence(ev) {
 		if err := n.evidence.Publish(n.ctx, ev.Marshal()); err != nil {
 			n.log.Warn("publishing equivocation evidence", "err", err)
@@ -95,8 +114,14 @@ func (n *Network) validateEvidenceMsg(_ context.Context, from peer.ID, msg *pubs
 	if err := ev.Verify(n.cfg.Members, n.cfg.Params.NetworkID); err != nil {
 		return pubsub.ValidationReject
 	}
-	if from != n.host.ID() {
-		n.recordEvidence(ev)
+	if from == n.host.ID() {
+		return pubsub.ValidationAccept // recorded before publishing
+	}
+	if !n.recordEvidence(ev) {
+		// We hold evidence against this issuer already: one per issuer is
+		// all anyone needs, and forwarding every other pair a forked
+		// issuer can sign would let it flood the topic.
+		return pubsub.ValidationIgnore
 	}
 	return pubsub.ValidationAccept
 }

@@ -12,23 +12,22 @@ import (
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // startGossip joins the blocks and evidence topics. Blocks are signed by
 // their issuers, so pubsub's own signatures are off (StrictNoSign, no
-// author) and a block's message ID is its hash: the same block forwarded by
-// many members is one message. Flood publishing is off: the publisher
-// sends to its mesh (D peers) only, which keeps a 64 KiB block from taking
-// the issuer's whole uplink in a large network.
+// author), and a message's ID is SHA-256 of its whole data (messageID).
+// Flood publishing is off: the publisher sends to its mesh (D peers) only,
+// which keeps a 64 KiB block from taking the issuer's whole uplink in a
+// large network.
 func (n *Network) startGossip() error {
 	net := n.cfg.Params.NetworkID
 	bt, et := BlocksTopic(net), EvidenceTopic(net)
-	sp, th := scoreParams(bt, et)
+	sp, th := scoreParams(func(p peer.ID) float64 { return n.scores.app(p, n.cfg.Now()) }, bt, et)
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
-		pubsub.WithMessageIdFn(func(m *pb.Message) string { h := sha256.Sum256(m.Data); return string(h[:]) }),
+		pubsub.WithMessageIdFn(messageID),
 		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return n.IsMember(p) }),
 		pubsub.WithAppSpecificRpcInspector(n.inspectRPC),
 		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(bt, et)),
@@ -51,7 +50,7 @@ func (n *Network) startGossip() error {
 	if err := ps.RegisterTopicValidator(et, n.gatedValidator(n.validateEvidenceMsg)); err != nil {
 		return err
 	}
-	if n.blocks, err = ps.Join(bt, pubsub.WithTopicMessageIdFn(blockMessageID)); err != nil {
+	if n.blocks, err = ps.Join(bt); err != nil {
 		return err
 	}
 	if n.evidence, err = ps.Join(et); err != nil {
@@ -91,40 +90,18 @@ func drain(ctx context.Context, sub *pubsub.Subscription) {
 	}
 }
 
-// blockMessageID is the block's hash: SHA-256 of the header bytes inside
-// field 1 (SignedHeader) field 1 (header) of the encoded block. Bytes that
-// do not parse get the hash of the whole message; the validator rejects
-// them.
-func blockMessageID(m *pb.Message) string {
-	if raw, ok := protoField(m.Data, 1); ok {
-		if header, ok := protoField(raw, 1); ok {
-			h := sha256.Sum256(header)
-			return string(h[:])
-		}
-	}
+// messageID is SHA-256 of the whole message data, on both topics. Pubsub
+// marks an ID seen before the validator runs and drops every later message
+// with that ID unvalidated; were the ID the block hash (the header's), a
+// mesh peer forwarding the genuine header with other entries first would
+// get the genuine block dropped as a duplicate wherever its copy arrived
+// first. Under this rule any copy that differs in one byte has another ID,
+// so the genuine bytes are validated on their own when they arrive. The same
+// block forwarded by many members is still one message: forwarders pass on
+// the bytes they received.
+func messageID(m *pb.Message) string {
 	h := sha256.Sum256(m.Data)
 	return string(h[:])
-}
-
-// protoField returns the first length-delimited field num of a message.
-func protoField(b []byte, num protowire.Number) ([]byte, bool) {
-	for len(b) > 0 {
-		n, typ, l := protowire.ConsumeTag(b)
-		if l < 0 {
-			return nil, false
-		}
-		b = b[l:]
-		if n == num && typ == protowire.BytesType {
-			v, l := protowire.ConsumeBytes(b)
-			return v, l >= 0
-		}
-		l = protowire.ConsumeFieldValue(n, typ, b)
-		if l < 0 {
-			return nil, false
-		}
-		b = b[l:]
-	}
-	return nil, false
 }
 
 // Publish gossips one of our own blocks. The caller has persisted it.
@@ -194,6 +171,11 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 		return pubsub.ValidationAccept, vb
 	case errors.Is(err, chain.ErrKnownHeight):
 		n.checkEquivocation(b.SignedHeader)
+		return pubsub.ValidationIgnore, nil
+	case errors.Is(err, chain.ErrWrongPrevHash):
+		// The other side of a fork, or its forwarder: not the sender's
+		// fault. Its header below is fetched to prove the fork.
+		n.probeFork(b.SignedHeader, from)
 		return pubsub.ValidationIgnore, nil
 	case errors.Is(err, chain.ErrHeightAhead), errors.Is(err, chain.ErrUnknownParent):
 		n.sync.want(b.Issuer, b.Height, from)

@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -12,13 +11,12 @@ import (
 )
 
 // ownAlarms are the signs that something other than our builder signed
-// with our key: a validly signed block of our chain above our head (seen in
-// gossip, or fetched from a member whose status claims one), and
-// equivocation evidence against our key.
+// with our key: a validly signed header of our chain above our head (a
+// block in gossip, or a member's status head), and equivocation evidence
+// against our key.
 type ownAlarms struct {
-	ahead   atomic.Uint64 // highest height of ours seen signed above our head
-	kick    chan struct{} // one pending signal that ahead rose
-	probing atomic.Bool   // a status claim is being checked
+	ahead atomic.Uint64 // highest height of ours seen signed above our head
+	kick  chan struct{} // one pending signal that ahead rose
 
 	forkOnce sync.Once
 	forked   chan struct{} // closed once evidence against us is known
@@ -80,29 +78,4 @@ func (n *Network) judgeOwn(b *chain.Block, from peer.ID) pubsub.ValidationResult
 		return pubsub.ValidationReject
 	}
 	return pubsub.ValidationIgnore
-}
-
-// checkOwnClaim checks a status that says p holds our chain above height
-// ours: p must send the next block, signed with our key, before we believe
-// it (status heights are not signed). One claim is checked at a time.
-func (n *Network) checkOwnClaim(p peer.ID, claimed uint64) {
-	head := n.cfg.Store.Head(n.self)
-	from := uint64(1)
-	if head != nil {
-		from = head.Height + 1
-	}
-	if claimed < from || claimed <= n.own.ahead.Load() || !n.own.probing.CompareAndSwap(false, true) {
-		return
-	}
-	defer n.own.probing.Store(false)
-	ctx, cancel := context.WithTimeout(n.ctx, StatusTimeout)
-	defer cancel()
-	blocks, err := n.sync.request(ctx, p, n.self, from, 1)
-	if err != nil {
-		return // stale or false: the member holds nothing above our head
-	}
-	if err := blocks[0].VerifySignature(); err != nil {
-		return
-	}
-	n.noteOwnAhead(blocks[0].Height, p)
 }

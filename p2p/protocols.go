@@ -41,6 +41,7 @@ func Rendezvous(network string) string { return "credmesh/" + network + "/member
 // Limits of the status and sync protocols.
 const (
 	MaxStatusBytes      = 1 << 20  // a status with thousands of chains fits
+	MaxStatusEvidence   = 64       // evidence per status: a sample if we hold more
 	MaxSyncRequestBytes = 256      // issuer, height, count
 	MaxSyncBlocks       = 128      // blocks per sync response
 	MaxSyncBytes        = 16 << 20 // bytes per sync response

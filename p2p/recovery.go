@@ -194,10 +194,7 @@ func (n *Network) proveOwnFork(ctx context.Context, p peer.ID) {
 	if head == nil {
 		return
 	}
-	blocks, err := n.sync.request(ctx, p, n.self, head.Height, 1)
-	if err != nil {
+	if err := n.proveFork(ctx, p, n.self, head.Height); err != nil {
 		n.log.Warn("a member holds a block of ours that does not follow our head, and did not send its parent", "member", p, "height", head.Height, "err", err)
-		return
 	}
-	n.checkEquivocation(blocks[0].SignedHeader)
 }

@@ -148,8 +148,8 @@ func TestRecoveryDoesNotEndBelowAKnownBlockOfOurs(t *testing.T) {
 	chain5 := ownChain(t)
 	b := holding(t, 1, chain5, nil)
 	a := holding(t, 0, chain5[:3], []peer.AddrInfo{b.info()})
-	eventually(t, 15*time.Second, "member 0 learns of its block 4 from member 1's status", func() bool {
-		return a.net.OwnAheadHeight() == 4
+	eventually(t, 15*time.Second, "member 0 learns of its block 5 from member 1's signed status head", func() bool {
+		return a.net.OwnAheadHeight() == 5
 	})
 	bDir := b.dir
 	b.stop()
@@ -159,7 +159,7 @@ func TestRecoveryDoesNotEndBelowAKnownBlockOfOurs(t *testing.T) {
 	})
 	pr, err := a.net.RecoverOwnChain(recoverCtx(t, 2*time.Second), 1, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || pr.Head != 3 {
-		t.Fatalf("recovery ended at head %d (%v) with block 4 of ours known to exist", pr.Head, err)
+		t.Fatalf("recovery ended at head %d (%v) with block 5 of ours known to exist", pr.Head, err)
 	}
 
 	b = startPeer(t, 1, bDir, []peer.AddrInfo{a.info(), c.info()})
@@ -300,15 +300,14 @@ func alarmed(ch <-chan struct{}) func() bool {
 }
 
 // A member holds our chain further than our store (we lost blocks and did
-// not recover): its status makes us fetch the next block, signed with our
-// key, and raise the alarm. The block is not stored: only our builder and
-// recovery write our chain.
+// not recover): its status head, signed with our key, raises the alarm.
+// Nothing is stored: only our builder and recovery write our chain.
 func TestStatusShowingOwnBlocksAboveHeadRaisesTheAlarm(t *testing.T) {
 	chain5 := ownChain(t)
 	b := holding(t, 1, chain5, nil)
 	a := holding(t, 0, chain5[:3], []peer.AddrInfo{b.info()})
 	eventually(t, 15*time.Second, "member 0 sees a block of its own above its head", func() bool {
-		return a.net.OwnAheadHeight() == 4
+		return a.net.OwnAheadHeight() == 5
 	})
 	if !alarmed(a.net.OwnChainAhead())() {
 		t.Fatal("OwnChainAhead did not signal")

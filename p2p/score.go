@@ -43,10 +43,12 @@ func topicScore() *pubsub.TopicScoreParams {
 	}
 }
 
-func scoreParams(topics ...string) (*pubsub.PeerScoreParams, *pubsub.PeerScoreThresholds) {
+// scoreParams returns the score parameters of topics; app is the
+// application-specific score (misbehaviour outside gossip).
+func scoreParams(app func(peer.ID) float64, topics ...string) (*pubsub.PeerScoreParams, *pubsub.PeerScoreThresholds) {
 	p := &pubsub.PeerScoreParams{
 		Topics:                      make(map[string]*pubsub.TopicScoreParams),
-		AppSpecificScore:            func(peer.ID) float64 { return 0 },
+		AppSpecificScore:            app,
 		AppSpecificWeight:           1,
 		IPColocationFactorThreshold: 1,
 		BehaviourPenaltyWeight:      -1,
@@ -67,10 +69,41 @@ func scoreParams(topics ...string) (*pubsub.PeerScoreParams, *pubsub.PeerScoreTh
 	}
 }
 
-// scores keeps the latest peer scores pubsub reported.
+// scores keeps the latest peer scores pubsub reported, and the peers
+// penalized, until when, for misbehaviour outside gossip (a status that
+// does not verify).
 type scores struct {
-	mu sync.Mutex
-	m  map[peer.ID]float64
+	mu        sync.Mutex
+	m         map[peer.ID]float64
+	penalties map[peer.ID]time.Time
+}
+
+// misbehaviourPenalty is the application score of a penalized peer: past
+// the graylist threshold, like one invalid message.
+const misbehaviourPenalty = invalidPenalty
+
+func (s *scores) penalize(p peer.ID, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.penalties == nil {
+		s.penalties = make(map[peer.ID]time.Time)
+	}
+	s.penalties[p] = until
+}
+
+// app is pubsub's application-specific score of p at now.
+func (s *scores) app(p peer.ID, now time.Time) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	until, ok := s.penalties[p]
+	if !ok {
+		return 0
+	}
+	if now.After(until) {
+		delete(s.penalties, p)
+		return 0
+	}
+	return misbehaviourPenalty
 }
 
 func (s *scores) set(m map[peer.ID]float64) {

@@ -13,6 +13,9 @@ type Stats struct {
 	SyncServed     uint64 // sync requests answered
 	SyncFailures   uint64 // sync requests that failed and moved to another peer
 	EvidenceSeen   uint64 // equivocations detected or received
+	// Misbehaved counts peers scored down and disconnected for a claim
+	// that does not verify (a status head or evidence).
+	Misbehaved uint64
 	// RecoveredBlocks are blocks of our own chain stored by recovery.
 	RecoveredBlocks uint64
 }
@@ -21,7 +24,7 @@ type counters struct {
 	blocksReceived, blocksStored, blocksRejected, blocksIgnored atomic.Uint64
 	gossipDrops                                                 atomic.Uint64
 	syncedBlocks, syncServed, syncFailures                      atomic.Uint64
-	evidenceSeen                                                atomic.Uint64
+	evidenceSeen, misbehaved                                    atomic.Uint64
 	recoveredBlocks                                             atomic.Uint64
 }
 
@@ -38,6 +41,7 @@ func (n *Network) Stats() Stats {
 		SyncServed:     c.syncServed.Load(),
 		SyncFailures:   c.syncFailures.Load(),
 		EvidenceSeen:   c.evidenceSeen.Load(),
+		Misbehaved:     c.misbehaved.Load(),
 
 		RecoveredBlocks: c.recoveredBlocks.Load(),
 	}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"time"
 
-	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/p2p/p2ppb"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/event"
@@ -17,17 +19,28 @@ import (
 )
 
 // The status protocol: the opener writes its Status, the other side reads it
-// and answers with its own. Both learn the other's genesis hash and chain
-// heads; a peer of another genesis is disconnected and banned, and every
-// chain the other holds further than we do is handed to the syncer. Our own
-// chain is never synced here: a claim that the other holds it further is
-// checked by fetching the next block (checkOwnClaim, own.go).
+// and answers with its own. Both learn the other's genesis hash, the signed
+// head of every chain it holds and the evidence it holds. A peer of another
+// genesis is disconnected and banned; a peer whose claims do not verify is
+// scored down, disconnected and banned (status_verify.go). Every verified
+// head further than ours is handed to the syncer, one at a height we hold
+// with another hash is evidence, and evidence new to us is kept and
+// gossiped. Our own chain is never synced here: a signed head of ours above
+// our head raises OwnChainAhead.
 
 func (n *Network) ourStatus() *p2ppb.Status {
 	heads := n.cfg.Store.Heads()
-	st := &p2ppb.Status{GenesisHash: n.cfg.GenesisHash[:], Heads: make([]*p2ppb.ChainHead, 0, len(heads))}
-	for iss, h := range heads {
-		st.Heads = append(st.Heads, &p2ppb.ChainHead{Issuer: iss[:], Height: h.Height, Hash: h.Hash[:]})
+	st := &p2ppb.Status{GenesisHash: n.cfg.GenesisHash[:], Heads: make([]*chainpb.SignedHeader, 0, len(heads))}
+	for _, h := range heads {
+		st.Heads = append(st.Heads, h.Proto())
+	}
+	evs := slices.Collect(maps.Values(n.Forked()))
+	if len(evs) > MaxStatusEvidence {
+		rand.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
+		evs = evs[:MaxStatusEvidence]
+	}
+	for _, ev := range evs {
+		st.Evidence = append(st.Evidence, &chainpb.Evidence{A: ev.A.Proto(), B: ev.B.Proto()})
 	}
 	return st
 }
@@ -96,27 +109,26 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 		n.host.Network().ClosePeer(p)
 		return
 	}
-	var ownClaim uint64 // our own chain, if p claims it above our head
-	for _, h := range st.Heads {
-		if len(h.Issuer) != len(chain.IssuerID{}) {
-			continue
-		}
-		iss := chain.IssuerID(h.Issuer)
-		if iss == n.self {
-			if head := n.cfg.Store.Head(iss); head == nil || head.Height < h.Height {
-				ownClaim = h.Height
-			}
-			continue
-		}
-		if !n.cfg.Members.Contains(iss) {
-			continue
-		}
-		if head := n.cfg.Store.Head(iss); head == nil || head.Height < h.Height {
-			n.sync.want(iss, h.Height, p)
-		}
+	heads, evs, err := n.verifyStatus(st)
+	if err != nil {
+		n.misbehaved(p, "its status does not verify", err)
+		return
 	}
-	if ownClaim > 0 {
-		n.checkOwnClaim(p, ownClaim) // last: it may wait for p's answer
+	for _, ev := range evs {
+		n.spreadEvidence(ev)
+	}
+	for _, h := range heads {
+		head := n.cfg.Store.Head(h.Issuer)
+		switch {
+		case head != nil && head.Height == h.Height && head.Hash == h.Hash:
+			// in step
+		case head != nil && head.Height >= h.Height:
+			n.checkEquivocation(h) // another header at a height we hold is a fork
+		case h.Issuer == n.self:
+			n.noteOwnAhead(h.Height, p) // signed with our key, above our head
+		case !n.forks.has(h.Issuer):
+			n.sync.want(h.Issuer, h.Height, p)
+		}
 	}
 }
 

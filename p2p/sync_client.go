@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,9 +16,13 @@ import (
 )
 
 // syncer fetches what other members hold further than we do. It keeps, per
-// chain, the highest height some peer is known to hold and the peers known
-// to hold it; one worker per chain fetches ranges in order, validating every
-// block, and moves to another peer when one fails.
+// chain, the height each peer is known to hold — only heights an issuer
+// signed: a status head, or a gossiped block ahead of ours — and fetches
+// towards the highest. One worker per chain fetches ranges in order,
+// validating every block; a peer that fails loses its claim and the next
+// is asked, so the target falls back to the highest claim still standing,
+// and once every claimant has failed the chain is no longer synced (until
+// a new claim).
 type syncer struct {
 	n    *Network
 	kick chan struct{}
@@ -27,9 +32,28 @@ type syncer struct {
 }
 
 type want struct {
-	target  uint64
-	peers   []peer.ID // most recently heard of first
+	claims  []claim // most recently heard of first
 	running bool
+}
+
+// claim is a height a peer holds of a chain.
+type claim struct {
+	p      peer.ID
+	height uint64
+}
+
+// target is the highest height claimed.
+func (w *want) target() uint64 {
+	var t uint64
+	for _, c := range w.claims {
+		t = max(t, c.height)
+	}
+	return t
+}
+
+// drop removes p's claim.
+func (w *want) drop(p peer.ID) {
+	w.claims = slices.DeleteFunc(w.claims, func(c claim) bool { return c.p == p })
 }
 
 // errSyncNotFound is a sync answer of NOT_FOUND: the peer holds no block
@@ -43,7 +67,7 @@ func newSyncer(n *Network) *syncer {
 	return &syncer{n: n, kick: make(chan struct{}, 1), wants: make(map[chain.IssuerID]*want)}
 }
 
-// want records that p holds iss's chain up to height.
+// want records that p holds iss's chain up to height (a height iss signed).
 func (s *syncer) want(iss chain.IssuerID, height uint64, p peer.ID) {
 	s.mu.Lock()
 	w := s.wants[iss]
@@ -51,8 +75,13 @@ func (s *syncer) want(iss chain.IssuerID, height uint64, p peer.ID) {
 		w = &want{}
 		s.wants[iss] = w
 	}
-	w.target = max(w.target, height)
-	w.peers = append([]peer.ID{p}, remove(w.peers, p)...)
+	for _, c := range w.claims {
+		if c.p == p {
+			height = max(height, c.height)
+		}
+	}
+	w.drop(p)
+	w.claims = append([]claim{{p, height}}, w.claims...)
 	s.mu.Unlock()
 	select {
 	case s.kick <- struct{}{}:
@@ -64,7 +93,7 @@ func (s *syncer) want(iss chain.IssuerID, height uint64, p peer.ID) {
 func (s *syncer) stored(iss chain.IssuerID, height uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if w := s.wants[iss]; w != nil && !w.running && height >= w.target {
+	if w := s.wants[iss]; w != nil && !w.running && height >= w.target() {
 		delete(s.wants, iss)
 	}
 }
@@ -79,8 +108,9 @@ func (n *Network) Syncing() map[chain.IssuerID]uint64 {
 	defer n.sync.mu.Unlock()
 	out := make(map[chain.IssuerID]uint64)
 	for iss, w := range n.sync.wants {
-		if h := n.cfg.Store.Head(iss); h == nil || h.Height < w.target {
-			out[iss] = w.target
+		t := w.target()
+		if h := n.cfg.Store.Head(iss); t > 0 && (h == nil || h.Height < t) {
+			out[iss] = t
 		}
 	}
 	return out
@@ -113,10 +143,10 @@ func (s *syncer) startWorkers(ctx context.Context) {
 		if running >= maxSyncWorkers {
 			return
 		}
-		if w.running || len(w.peers) == 0 {
+		if w.running {
 			continue
 		}
-		if h := s.n.cfg.Store.Head(iss); h != nil && h.Height >= w.target {
+		if h := s.n.cfg.Store.Head(iss); len(w.claims) == 0 || (h != nil && h.Height >= w.target()) || s.n.forks.has(iss) {
 			delete(s.wants, iss)
 			continue
 		}
@@ -147,24 +177,28 @@ func (s *syncer) fetch(ctx context.Context, iss chain.IssuerID) {
 		}
 		s.mu.Lock()
 		w := s.wants[iss]
-		if w == nil || from > w.target || len(w.peers) == 0 {
-			if w != nil && from > w.target {
-				delete(s.wants, iss)
-			}
+		if w != nil {
+			// Claims we have reached are met, not failed.
+			w.claims = slices.DeleteFunc(w.claims, func(c claim) bool { return c.height < from })
+		}
+		if w == nil || len(w.claims) == 0 || s.n.forks.has(iss) {
+			delete(s.wants, iss)
 			s.mu.Unlock()
 			return
 		}
-		p, target := w.peers[0], w.target
+		c := w.claims[0]
 		s.mu.Unlock()
 
-		count := min(uint64(MaxSyncBlocks), target-from+1)
-		stored, err := s.fetchRange(ctx, p, iss, head, from, uint32(count))
+		count := min(uint64(MaxSyncBlocks), c.height-from+1)
+		stored, err := s.fetchRange(ctx, c.p, iss, head, from, uint32(count))
 		if err != nil {
-			s.n.stats.syncFailures.Add(1)
-			s.n.log.Debug("sync failed; trying another peer", "peer", p, "issuer", iss.Short(), "from", from, "err", err)
+			if !errors.Is(err, errOtherBranch) {
+				s.n.stats.syncFailures.Add(1)
+			}
+			s.n.log.Debug("sync failed; trying another peer", "peer", c.p, "issuer", iss.Short(), "from", from, "err", err)
 			s.mu.Lock()
 			if w := s.wants[iss]; w != nil {
-				w.peers = remove(w.peers, p)
+				w.drop(c.p)
 			}
 			s.mu.Unlock()
 			continue
@@ -182,6 +216,9 @@ func (s *syncer) fetchRange(ctx context.Context, p peer.ID, iss chain.IssuerID, 
 		return 0, err
 	}
 	vbs, verr := s.validate(blocks, head)
+	if len(vbs) == 0 && head != nil && errors.Is(verr, chain.ErrWrongPrevHash) {
+		return 0, s.syncFork(ctx, p, head) // forkprobe.go
+	}
 	if len(vbs) > 0 {
 		if err := s.n.cfg.Store.Append(vbs...); err != nil {
 			if errors.Is(err, chain.ErrKnownHeight) {
@@ -279,14 +316,4 @@ func (s *syncer) validate(blocks []*chain.Block, head *chain.SignedHeader) ([]*c
 		}
 	}
 	return vbs, nil
-}
-
-func remove(ps []peer.ID, p peer.ID) []peer.ID {
-	out := ps[:0:0]
-	for _, q := range ps {
-		if q != p {
-			out = append(out, q)
-		}
-	}
-	return out
 }

@@ -113,7 +113,7 @@ func (c *checker) indexKey(p byte, k, v []byte) {
 var knownPrefixes = map[byte]bool{
 	prefixHead: true, prefixHeader: true, prefixEntries: true, prefixTree: true, prefixLookup: true,
 	prefixKey: true, prefixSubject: true, prefixQuerier: true, prefixExpiry: true, prefixFix: true,
-	prefixMeta: true, prefixForked: true, prefixPrivate: true,
+	prefixMeta: true, prefixForked: true, prefixAck: true, prefixPrivate: true,
 }
 
 // keys checks what the other passes do not: the schema version, the
@@ -128,6 +128,9 @@ func (c *checker) keys() {
 	}
 	if _, err := c.s.Evidence(); err != nil {
 		c.problem(Problem{Kind: ProblemKey, Key: "evidence records", Detail: err.Error()})
+	}
+	if _, err := c.s.EvidenceAcks(); err != nil {
+		c.problem(Problem{Kind: ProblemKey, Key: "evidence acknowledgements", Detail: err.Error()})
 	}
 	it, err := c.s.db.NewIter(nil)
 	if err != nil {

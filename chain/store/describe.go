@@ -50,6 +50,10 @@ func DescribeKey(k []byte) string {
 		if len(body) == 32 {
 			return "equivocation evidence against " + iss(body)
 		}
+	case prefixAck:
+		if len(body) == 32 {
+			return "acknowledgement of the fork of " + iss(body)
+		}
 	case prefixPrivate:
 		return "private credit record"
 	case prefixMeta:

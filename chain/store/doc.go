@@ -14,6 +14,7 @@
 //	'w' issuer target-key location    → (empty) corrections of an entry
 //	'p' expiry-ms issuer height index → (empty) negative entries to prune after expiry
 //	'f' issuer                        → equivocation evidence against the issuer
+//	'a' issuer                        → the operator's acknowledgement of that fork: time-ms(8) note
 //	'v' subject id                    → private credit record (never gossiped; see private.go)
 //	'm' 'v'                           → schema version
 //	'm' 's'                           → pending entries below this sequence number are sealed

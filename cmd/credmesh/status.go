@@ -68,6 +68,9 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 			fmt.Fprintf(out, "own chain: %s\n", r.State)
 		}
 	}
+	if n := unacknowledged(st.Forks); len(st.Forks) > 0 {
+		fmt.Fprintf(out, "forks: %d proven, %d not acknowledged (credmesh evidence list)\n", len(st.Forks), n)
+	}
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAIN\tHEIGHT\tHEAD\tTIME\t")
@@ -106,4 +109,14 @@ func diskLine(d *api.DiskStatus) string {
 		line += fmt.Sprintf(", below %.0f MiB: REFUSING SUBMISSIONS", mib(d.ReserveBytes))
 	}
 	return line
+}
+
+func unacknowledged(forks []api.ForkStatus) int {
+	n := 0
+	for _, f := range forks {
+		if f.Acknowledged == nil {
+			n++
+		}
+	}
+	return n
 }

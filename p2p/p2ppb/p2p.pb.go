@@ -10,6 +10,7 @@
 package p2ppb
 
 import (
+	chainpb "github.com/credmesh/credmesh/chain/chainpb"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -85,80 +86,27 @@ func (SyncStatus) EnumDescriptor() ([]byte, []int) {
 	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{0}
 }
 
-// ChainHead is the newest block a peer holds of one issuer's chain.
-type ChainHead struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Issuer        []byte                 `protobuf:"bytes,1,opt,name=issuer,proto3" json:"issuer,omitempty"` // Ed25519 public key, 32 bytes
-	Height        uint64                 `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
-	Hash          []byte                 `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"` // block hash, 32 bytes
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ChainHead) Reset() {
-	*x = ChainHead{}
-	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[0]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ChainHead) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ChainHead) ProtoMessage() {}
-
-func (x *ChainHead) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[0]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ChainHead.ProtoReflect.Descriptor instead.
-func (*ChainHead) Descriptor() ([]byte, []int) {
-	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{0}
-}
-
-func (x *ChainHead) GetIssuer() []byte {
-	if x != nil {
-		return x.Issuer
-	}
-	return nil
-}
-
-func (x *ChainHead) GetHeight() uint64 {
-	if x != nil {
-		return x.Height
-	}
-	return 0
-}
-
-func (x *ChainHead) GetHash() []byte {
-	if x != nil {
-		return x.Hash
-	}
-	return nil
-}
-
 // Status is exchanged by both sides of /credmesh/<network>/status/1: the
-// opener writes its status, the other side answers with its own.
+// opener writes its status, the other side answers with its own. Every claim
+// in it is signed by the issuer it is about, and the receiver verifies each
+// one: a status with a claim that does not verify comes from a lying or
+// faulty peer.
 type Status struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	GenesisHash   []byte                 `protobuf:"bytes,1,opt,name=genesis_hash,json=genesisHash,proto3" json:"genesis_hash,omitempty"` // SHA-256 of the genesis file, 32 bytes
-	Heads         []*ChainHead           `protobuf:"bytes,2,rep,name=heads,proto3" json:"heads,omitempty"`                                // one per chain held
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	GenesisHash []byte                 `protobuf:"bytes,1,opt,name=genesis_hash,json=genesisHash,proto3" json:"genesis_hash,omitempty"` // SHA-256 of the genesis file, 32 bytes
+	// The newest signed header the sender holds of every chain, at most one
+	// per genesis member.
+	Heads []*chainpb.SignedHeader `protobuf:"bytes,3,rep,name=heads,proto3" json:"heads,omitempty"`
+	// Equivocation evidence the sender holds, at most 64 (a sample, if it
+	// holds more).
+	Evidence      []*chainpb.Evidence `protobuf:"bytes,4,rep,name=evidence,proto3" json:"evidence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Status) Reset() {
 	*x = Status{}
-	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[1]
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -170,7 +118,7 @@ func (x *Status) String() string {
 func (*Status) ProtoMessage() {}
 
 func (x *Status) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[1]
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -183,7 +131,7 @@ func (x *Status) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Status.ProtoReflect.Descriptor instead.
 func (*Status) Descriptor() ([]byte, []int) {
-	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{1}
+	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Status) GetGenesisHash() []byte {
@@ -193,9 +141,16 @@ func (x *Status) GetGenesisHash() []byte {
 	return nil
 }
 
-func (x *Status) GetHeads() []*ChainHead {
+func (x *Status) GetHeads() []*chainpb.SignedHeader {
 	if x != nil {
 		return x.Heads
+	}
+	return nil
+}
+
+func (x *Status) GetEvidence() []*chainpb.Evidence {
+	if x != nil {
+		return x.Evidence
 	}
 	return nil
 }
@@ -212,7 +167,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[2]
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -224,7 +179,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[2]
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -237,7 +192,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{2}
+	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *SyncRequest) GetIssuer() []byte {
@@ -273,7 +228,7 @@ type SyncResponse struct {
 
 func (x *SyncResponse) Reset() {
 	*x = SyncResponse{}
-	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[3]
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -285,7 +240,7 @@ func (x *SyncResponse) String() string {
 func (*SyncResponse) ProtoMessage() {}
 
 func (x *SyncResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[3]
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -298,7 +253,7 @@ func (x *SyncResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResponse.ProtoReflect.Descriptor instead.
 func (*SyncResponse) Descriptor() ([]byte, []int) {
-	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{3}
+	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *SyncResponse) GetStatus() SyncStatus {
@@ -326,14 +281,11 @@ var File_credmesh_p2p_v1_p2p_proto protoreflect.FileDescriptor
 
 const file_credmesh_p2p_v1_p2p_proto_rawDesc = "" +
 	"\n" +
-	"\x19credmesh/p2p/v1/p2p.proto\x12\x0fcredmesh.p2p.v1\"O\n" +
-	"\tChainHead\x12\x16\n" +
-	"\x06issuer\x18\x01 \x01(\fR\x06issuer\x12\x16\n" +
-	"\x06height\x18\x02 \x01(\x04R\x06height\x12\x12\n" +
-	"\x04hash\x18\x03 \x01(\fR\x04hash\"]\n" +
+	"\x19credmesh/p2p/v1/p2p.proto\x12\x0fcredmesh.p2p.v1\x1a\x1dcredmesh/chain/v1/chain.proto\"\xa1\x01\n" +
 	"\x06Status\x12!\n" +
-	"\fgenesis_hash\x18\x01 \x01(\fR\vgenesisHash\x120\n" +
-	"\x05heads\x18\x02 \x03(\v2\x1a.credmesh.p2p.v1.ChainHeadR\x05heads\"\\\n" +
+	"\fgenesis_hash\x18\x01 \x01(\fR\vgenesisHash\x125\n" +
+	"\x05heads\x18\x03 \x03(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x05heads\x127\n" +
+	"\bevidence\x18\x04 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidenceJ\x04\b\x02\x10\x03\"\\\n" +
 	"\vSyncRequest\x12\x16\n" +
 	"\x06issuer\x18\x01 \x01(\fR\x06issuer\x12\x1f\n" +
 	"\vfrom_height\x18\x02 \x01(\x04R\n" +
@@ -366,22 +318,24 @@ func file_credmesh_p2p_v1_p2p_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_p2p_v1_p2p_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_credmesh_p2p_v1_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_credmesh_p2p_v1_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_credmesh_p2p_v1_p2p_proto_goTypes = []any{
-	(SyncStatus)(0),      // 0: credmesh.p2p.v1.SyncStatus
-	(*ChainHead)(nil),    // 1: credmesh.p2p.v1.ChainHead
-	(*Status)(nil),       // 2: credmesh.p2p.v1.Status
-	(*SyncRequest)(nil),  // 3: credmesh.p2p.v1.SyncRequest
-	(*SyncResponse)(nil), // 4: credmesh.p2p.v1.SyncResponse
+	(SyncStatus)(0),              // 0: credmesh.p2p.v1.SyncStatus
+	(*Status)(nil),               // 1: credmesh.p2p.v1.Status
+	(*SyncRequest)(nil),          // 2: credmesh.p2p.v1.SyncRequest
+	(*SyncResponse)(nil),         // 3: credmesh.p2p.v1.SyncResponse
+	(*chainpb.SignedHeader)(nil), // 4: credmesh.chain.v1.SignedHeader
+	(*chainpb.Evidence)(nil),     // 5: credmesh.chain.v1.Evidence
 }
 var file_credmesh_p2p_v1_p2p_proto_depIdxs = []int32{
-	1, // 0: credmesh.p2p.v1.Status.heads:type_name -> credmesh.p2p.v1.ChainHead
-	0, // 1: credmesh.p2p.v1.SyncResponse.status:type_name -> credmesh.p2p.v1.SyncStatus
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 0: credmesh.p2p.v1.Status.heads:type_name -> credmesh.chain.v1.SignedHeader
+	5, // 1: credmesh.p2p.v1.Status.evidence:type_name -> credmesh.chain.v1.Evidence
+	0, // 2: credmesh.p2p.v1.SyncResponse.status:type_name -> credmesh.p2p.v1.SyncStatus
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_p2p_v1_p2p_proto_init() }
@@ -395,7 +349,7 @@ func file_credmesh_p2p_v1_p2p_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_p2p_v1_p2p_proto_rawDesc), len(file_credmesh_p2p_v1_p2p_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,93 @@
+package main_test
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/config"
+)
+
+// forkEvidence is evidence against the member of home: two headers its key
+// signed at height 1.
+func forkEvidence(t *testing.T, home string) *chain.Evidence {
+	t.Helper()
+	key, err := config.LoadKey(config.Home(home).KeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hs []*chain.SignedHeader
+	for i := range 2 {
+		h := chain.Header{NetworkID: "e2e-net", Issuer: chain.IssuerOf(key.Public().(ed25519.PublicKey)), Height: 1,
+			Time: time.Now(), EntryCount: 1, EntriesRoot: chain.Hash{byte(i + 1)}}
+		sh, err := chain.SignHeader(h, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, sh)
+	}
+	return chain.NewEvidence(hs[0], hs[1])
+}
+
+func forksOf(t *testing.T, p *peerProc) []api.ForkStatus {
+	t.Helper()
+	var forks []api.ForkStatus
+	if err := json.Unmarshal([]byte(mustRun(t, "evidence", "list", "--home", p.home, "--json")), &forks); err != nil {
+		t.Fatal(err)
+	}
+	return forks
+}
+
+// A peer holding evidence against a member lists it; the operator
+// acknowledges it with a note; status shows the acknowledgement, the
+// evidence stays, and both survive a restart.
+func TestEvidenceListAndAck(t *testing.T) {
+	peers := setupNetwork(t, "Tax Bureau", "City Bank")
+	tax, bank := peers[0], peers[1]
+	st, err := store.Open(config.Home(tax.home).DataDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveEvidence(forkEvidence(t, bank.home)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	tax.start(t)
+
+	forks := forksOf(t, tax)
+	if len(forks) != 1 || forks[0].Name != "City Bank" || forks[0].Height != 1 || len(forks[0].Hashes) != 2 || forks[0].Acknowledged != nil {
+		t.Fatalf("evidence list: %+v", forks)
+	}
+	if out := mustRun(t, "evidence", "list", "--home", tax.home); !strings.Contains(out, "City Bank") || !strings.Contains(out, "NO") {
+		t.Fatalf("evidence list shows:\n%s", out)
+	}
+	if _, errOut, code := credmesh(t, "evidence", "ack", "City Bank", "--home", tax.home); code != 2 || !strings.Contains(errOut, "--note") {
+		t.Fatalf("ack without a note: exit %d, %s", code, errOut)
+	}
+	if _, errOut, code := credmesh(t, "evidence", "ack", "Tax Bureau", "--note", "x", "--home", tax.home); code != 1 || !strings.Contains(errOut, "no equivocation evidence against") {
+		t.Fatalf("ack of a member that did not fork: exit %d, %s", code, errOut)
+	}
+	const note = "restored from a stale backup; confirmed with their operations desk"
+	if out := mustRun(t, "evidence", "ack", "city bank", "--note", note, "--home", tax.home); !strings.Contains(out, "acknowledged the fork of City Bank") {
+		t.Fatalf("ack printed: %s", out)
+	}
+	check := func(when string) {
+		t.Helper()
+		s := status(t, tax)
+		if len(s.Forks) != 1 || s.Forks[0].Acknowledged == nil || s.Forks[0].Acknowledged.Note != note {
+			t.Fatalf("status %s: forks %+v", when, s.Forks)
+		}
+	}
+	check("after the acknowledgement")
+	if out := mustRun(t, "status", "--home", tax.home); !strings.Contains(out, "forks: 1 proven, 0 not acknowledged") {
+		t.Fatalf("status shows:\n%s", out)
+	}
+	tax.stop()
+	tax.start(t)
+	check("after a restart")
+}

@@ -18,4 +18,13 @@
 // While the peer recovers its own chain, or after sealing halted on
 // evidence against its key, POST /v1/records answers 503 and
 // Status.Recovery says why.
+//
+// Roles (the genesis's): POST /v1/records refuses, per record, a record
+// outside this member's roles — a payment needs the payments role, a credit
+// event the credit role — with the reason ("payments are written only by
+// members with the payments role; this member has credit,query"); the
+// other records of the batch are judged on their own. POST /v1/report asks
+// the members with the credit role only, and answers 403 (forbidden) on a
+// member without the query role, before anyone is asked, and 503 when no
+// member has the credit role.
 package api

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,6 +31,7 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	body    []byte
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s (%d %s)", e.Message, e.Status, e.Code) }
@@ -67,7 +69,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		if json.Unmarshal(data, &eb) != nil || eb.Error.Code == "" {
 			return &Error{Status: resp.StatusCode, Code: "http", Message: string(bytes.TrimSpace(data))}
 		}
-		return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+		return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, body: data}
 	}
 	if out == nil {
 		return nil
@@ -111,8 +113,17 @@ func (c *Client) ImportCredit(ctx context.Context, recs []records.Record, publis
 	return &out, c.do(ctx, http.MethodPost, "/v1/credit/import", ImportRequest{Records: recs, Publish: publish}, &out)
 }
 
-// Payment looks an order ID up in the peer's replica.
-func (c *Client) Payment(ctx context.Context, orderID string) (*PaymentView, error) {
-	var out PaymentView
-	return &out, c.do(ctx, http.MethodGet, "/v1/payments/"+url.PathEscape(orderID), nil, &out)
+// Payment looks an order ID up in the peer's replica. A conflict (records
+// of two or more issuers) returns every record with an *Error of status
+// 409 and code "conflict".
+func (c *Client) Payment(ctx context.Context, orderID string) (*PaymentLookup, error) {
+	var out PaymentLookup
+	err := c.do(ctx, http.MethodGet, "/v1/payments/"+url.PathEscape(orderID), nil, &out)
+	var ae *Error
+	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
+		if jerr := json.Unmarshal(ae.body, &out); jerr != nil {
+			return nil, fmt.Errorf("api: a conflict answer that does not decode: %w", jerr)
+		}
+	}
+	return &out, err
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/credmesh/credmesh/internal/gate"
@@ -188,13 +189,27 @@ func (s *Server) billing(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
+// payment answers every record under the order ID: 200 with one record,
+// 409 with all of them when two or more issuers hold it.
 func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	v, err := s.backend.Payment(r.PathValue("order"))
 	if err != nil {
 		writeBackendError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	if !v.Conflict {
+		writeJSON(w, http.StatusOK, v)
+		return
+	}
+	issuers := make([]string, len(v.Records))
+	for i, rec := range v.Records {
+		issuers[i] = rec.Issuer
+		if rec.IssuerName != "" {
+			issuers[i] = rec.IssuerName + " (" + rec.Issuer + ")"
+		}
+	}
+	v.Error = &ErrorDetail{Code: "conflict", Message: fmt.Sprintf("%d issuers hold records under this order ID: %s; every record is listed, none is to be preferred", len(v.Records), strings.Join(issuers, ", "))}
+	writeJSON(w, http.StatusConflict, v)
 }
 
 // writeResults answers a submission with every record's outcome.

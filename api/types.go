@@ -10,8 +10,11 @@ import (
 
 // Backend is the peer the API serves.
 type Backend interface {
-	// Submit converts and accepts records; errs[i] says why record i was
-	// refused (nil: accepted and durable).
+	// Submit converts and accepts records: payments and negative credit
+	// events go on the peer's chain, every other credit event is kept
+	// private (as ImportCredit with publish). errs[i] says why record i
+	// was refused (nil: accepted and durable); a record whose key was
+	// used before is refused as a duplicate.
 	Submit(ctx context.Context, recs []records.Record) (errs []error, err error)
 	Status() Status
 	Block(issuer string, height uint64) (*BlockView, error)
@@ -21,10 +24,13 @@ type Backend interface {
 	// Billing is the statement of a period, YYYY-MM.
 	Billing(period string) (*BillingView, error)
 	// ImportCredit keeps credit events private, or publishes the negative
-	// ones; errs[i] says why record i was refused.
+	// ones; errs[i] says why record i was refused (an event ID used
+	// before, private or published, is a duplicate).
 	ImportCredit(ctx context.Context, recs []records.Record, publish bool) ([]error, error)
-	// Payment looks an order ID up in the local replica, verified.
-	Payment(orderID string) (*PaymentView, error)
+	// Payment looks an order ID up in the local replica: every record
+	// under it, each verified. Two or more records (of two or more
+	// issuers) set Conflict.
+	Payment(orderID string) (*PaymentLookup, error)
 }
 
 // Errors a Backend returns that map to HTTP statuses.
@@ -192,10 +198,13 @@ type SubmitResult struct {
 
 // ErrorBody is every error response.
 type ErrorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the "error" member of an error response.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // ReportRequest is the body of POST /v1/report.
@@ -265,6 +274,18 @@ type ImportRequest struct {
 	Publish bool             `json:"publish"`
 }
 
+// PaymentLookup is GET /v1/payments/{order_id}: every record under the
+// order ID, verified, sorted by issuer key. With records of two or more
+// issuers Conflict is set, the status is 409 and Error says so; no record
+// is to be preferred. `credmesh query payment --json` prints the same
+// shape.
+type PaymentLookup struct {
+	OrderID  string        `json:"order_id"`
+	Records  []PaymentView `json:"records"`
+	Conflict bool          `json:"conflict"`
+	Error    *ErrorDetail  `json:"error,omitempty"`
+}
+
 // PaymentView is an opened, verified payment record.
 type PaymentView struct {
 	OrderID     string    `json:"order_id"`
@@ -282,5 +303,9 @@ type PaymentView struct {
 	Item        string    `json:"item,omitempty"`
 	ReceiptNo   string    `json:"receipt_no,omitempty"`
 	Verified    bool      `json:"verified"`
-	Peer        string    `json:"peer,omitempty"` // the peer that answered a light client
+	// Forked: the issuer is proven to have signed two blocks at one
+	// height; its records are not to be relied on.
+	Forked bool     `json:"forked,omitempty"`
+	Peer   string   `json:"peer,omitempty"`  // the first peer that served the record to a light client
+	Peers  []string `json:"peers,omitempty"` // every peer that served it to a light client
 }

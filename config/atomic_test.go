@@ -50,7 +50,7 @@ func TestFailedWriteKeepsOldFile(t *testing.T) {
 
 	// A genesis written over an existing one replaces it whole.
 	n := newTestNet(t)
-	g2 := config.NewGenesis("other", time.Now(), n.genesis.MemberList(), config.GenesisParams{})
+	g2 := config.NewGenesis("other", time.Now(), n.genesis.MemberList(), config.GenesisParams{SubjectSecretFingerprint: config.SecretFingerprint("other", testSecret)})
 	if err := g2.WriteGenesis(n.file); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,6 +36,9 @@ type Config struct {
 	// Recovery configures how the peer recovers its own chain from the
 	// other members before it signs (see docs/OPERATIONS.md).
 	Recovery RecoveryConfig `toml:"recovery"`
+	// Query configures the query protocol server: its rate limits and its
+	// deadline.
+	Query QueryConfig `toml:"query"`
 }
 
 // P2PConfig is the [p2p] section.
@@ -102,6 +106,32 @@ type RecoveryConfig struct {
 	MinAnswers int `toml:"min_answers" comment:"Other members that must confirm our own chain's head before we sign; 0: half of them, rounded up."`
 }
 
+// QueryConfig is the [query] section: the budgets and the deadline of the
+// query protocol server (package queryproto). Every peer has a bucket of
+// its own (peer_rate, peer_burst); on top of it, the members of the
+// genesis together draw on the members' bucket and every other peer
+// (light clients, anyone) on the clients' bucket, so no number of light
+// clients can spend what members' credit queries need. Rates are requests
+// per second, bursts the requests a full bucket grants at once.
+type QueryConfig struct {
+	// PeerRate and PeerBurst bound one peer, member or not: 1 to
+	// MaxPeerRate. Defaults 200 and 400.
+	PeerRate  int `toml:"peer_rate" comment:"Query requests per second one peer may make, member or not."`
+	PeerBurst int `toml:"peer_burst" comment:"Query requests one peer may make at once."`
+	// MembersRate and MembersBurst bound all members together: 1 to
+	// MaxSharedRate. Defaults 20,000 and 20,000.
+	MembersRate  int `toml:"members_rate" comment:"Query requests per second of all members together; light clients never draw on it."`
+	MembersBurst int `toml:"members_burst" comment:"Query requests all members together may make at once."`
+	// ClientsRate and ClientsBurst bound all other peers together: 1 to
+	// MaxSharedRate. Defaults 20,000 and 20,000.
+	ClientsRate  int `toml:"clients_rate" comment:"Query requests per second of every non-member peer (light clients) together."`
+	ClientsBurst int `toml:"clients_burst" comment:"Query requests all non-member peers together may make at once."`
+	// ServerTimeout is how long the server gives one query stream, from
+	// its opening to the last byte of the answer: MinServerTimeout to
+	// MaxServerTimeout. Default 10s.
+	ServerTimeout Duration `toml:"server_timeout" comment:"Longest one query stream may take, opening to last byte answered: 1s to 10m."`
+}
+
 // Bounds of the numeric fields.
 const (
 	MaxNameChars = 64
@@ -114,6 +144,11 @@ const (
 	MinTokenLen  = 16
 
 	MaxMinAnswers = 10000
+
+	MaxPeerRate      = 1_000_000
+	MaxSharedRate    = 10_000_000
+	MinServerTimeout = Duration(time.Second)
+	MaxServerTimeout = Duration(10 * time.Minute)
 )
 
 // Default returns the configuration of a new peer. Its Name is empty, so it
@@ -128,6 +163,12 @@ func Default() Config {
 		API:   APIConfig{Listen: "127.0.0.1:7680"},
 		Store: StoreConfig{CacheMB: 128, MinFreeMB: 1024, ReplicaMinFreeMB: 256, BallastMB: 256},
 		Log:   LogConfig{Level: "info", Format: "text"},
+		Query: QueryConfig{
+			PeerRate: 200, PeerBurst: 400,
+			MembersRate: 20_000, MembersBurst: 20_000,
+			ClientsRate: 20_000, ClientsBurst: 20_000,
+			ServerTimeout: Duration(10 * time.Second),
+		},
 	}
 }
 
@@ -188,6 +229,29 @@ func (c Config) Validate() error {
 
 	if c.Recovery.MinAnswers < 0 || c.Recovery.MinAnswers > MaxMinAnswers {
 		bad("recovery.min_answers", "%d is outside 0..%d", c.Recovery.MinAnswers, MaxMinAnswers)
+	}
+
+	for _, f := range []struct {
+		key      string
+		v, limit int
+	}{
+		{"query.peer_rate", c.Query.PeerRate, MaxPeerRate},
+		{"query.peer_burst", c.Query.PeerBurst, MaxPeerRate},
+		{"query.members_rate", c.Query.MembersRate, MaxSharedRate},
+		{"query.members_burst", c.Query.MembersBurst, MaxSharedRate},
+		{"query.clients_rate", c.Query.ClientsRate, MaxSharedRate},
+		{"query.clients_burst", c.Query.ClientsBurst, MaxSharedRate},
+	} {
+		if f.v < 1 || f.v > f.limit {
+			bad(f.key, "%d is outside 1..%d", f.v, f.limit)
+		}
+	}
+	if t := c.Query.ServerTimeout; t < MinServerTimeout || t > MaxServerTimeout {
+		hint := ""
+		if t < Duration(time.Millisecond) {
+			hint = ` (a duration is a string with its unit, such as "10s")`
+		}
+		bad("query.server_timeout", "%s is outside %s..%s%s", t.D(), MinServerTimeout.D(), MaxServerTimeout.D(), hint)
 	}
 
 	switch c.Log.Level {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/credmesh/credmesh/config"
 )
@@ -81,6 +82,19 @@ func TestValidate(t *testing.T) {
 		{"min answers negative", func(c *config.Config) { c.Recovery.MinAnswers = -1 }, "config.toml: recovery.min_answers: -1 is outside 0..10000"},
 		{"min answers set", func(c *config.Config) { c.Recovery.MinAnswers = 3 }, ""},
 
+		{"query peer rate zero", func(c *config.Config) { c.Query.PeerRate = 0 }, "config.toml: query.peer_rate: 0 is outside 1..1000000"},
+		{"query peer burst high", func(c *config.Config) { c.Query.PeerBurst = 1_000_001 }, "config.toml: query.peer_burst: 1000001 is outside 1..1000000"},
+		{"query members rate", func(c *config.Config) { c.Query.MembersRate = -1 }, "config.toml: query.members_rate: -1 is outside 1..10000000"},
+		{"query members burst", func(c *config.Config) { c.Query.MembersBurst = 0 }, "config.toml: query.members_burst: 0 is outside 1..10000000"},
+		{"query clients rate", func(c *config.Config) { c.Query.ClientsRate = 10_000_001 }, "config.toml: query.clients_rate: 10000001 is outside 1..10000000"},
+		{"query clients burst", func(c *config.Config) { c.Query.ClientsBurst = 0 }, "config.toml: query.clients_burst: 0 is outside 1..10000000"},
+		{"query small budgets", func(c *config.Config) {
+			c.Query = config.QueryConfig{PeerRate: 1, PeerBurst: 1, MembersRate: 1, MembersBurst: 1, ClientsRate: 1, ClientsBurst: 1, ServerTimeout: config.MinServerTimeout}
+		}, ""},
+		{"query timeout short", func(c *config.Config) { c.Query.ServerTimeout = config.Duration(999 * time.Millisecond) }, "config.toml: query.server_timeout: 999ms is outside 1s..10m0s"},
+		{"query timeout long", func(c *config.Config) { c.Query.ServerTimeout = config.MaxServerTimeout + 1 }, "config.toml: query.server_timeout: 10m0.000000001s is outside 1s..10m0s"},
+		{"query timeout unitless", func(c *config.Config) { c.Query.ServerTimeout = 10 }, `config.toml: query.server_timeout: 10ns is outside 1s..10m0s (a duration is a string with its unit, such as "10s")`},
+
 		{"level", func(c *config.Config) { c.Log.Level = "verbose" }, "config.toml: log.level: \"verbose\" is not one of debug, info, warn, error"},
 		{"level debug", func(c *config.Config) { c.Log.Level = "debug" }, ""},
 		{"format", func(c *config.Config) { c.Log.Format = "xml" }, "config.toml: log.format: \"xml\" is not one of text, json"},
@@ -146,6 +160,10 @@ token = "0123456789abcdef0123"
 
 [log]
 format = "json"
+
+[query]
+clients_rate = 5000
+server_timeout = "1m30s"
 `)
 	c, err := config.Load(p)
 	if err != nil {
@@ -157,6 +175,8 @@ format = "json"
 	want.P2P.MaxPeers = 50
 	want.API = config.APIConfig{Listen: "0.0.0.0:8080", Token: "0123456789abcdef0123"}
 	want.Log.Format = "json"
+	want.Query.ClientsRate = 5000
+	want.Query.ServerTimeout = config.Duration(90 * time.Second)
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
 	}
@@ -197,6 +217,13 @@ func TestLoadSyntaxError(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
+
+	p = writeTemp(t, "config.toml", "name = \"x\"\n[query]\nserver_timeout = \"ten seconds\"\n")
+	_, err = config.Load(p)
+	want = p + ":3:18: query.server_timeout: \"ten seconds\" is not a duration such as \"10s\" or \"500ms\""
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
 }
 
 func TestLoadValidates(t *testing.T) {
@@ -219,6 +246,7 @@ func TestWriteFileRoundTrip(t *testing.T) {
 	c := validConfig()
 	c.P2P.Bootstrap = []string{"/ip4/10.0.0.2/udp/7600/quic-v1/p2p/12D3KooWBuVNNhPbUcgPFaqFKFE7ZZvMuiYwCbEzyTLRsFSdCuPM"}
 	c.API.Token = `quote"and'back\slash`
+	c.Query.ServerTimeout = config.Duration(1500 * time.Millisecond)
 	p := filepath.Join(t.TempDir(), "config.toml")
 	if err := c.WriteFile(p); err != nil {
 		t.Fatal(err)

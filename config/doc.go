@@ -5,7 +5,8 @@
 //
 // A peer keeps everything in one home directory (see Home):
 //
-//	<home>/config.toml     Config: name, [p2p], [api], [store], [log]   0600
+//	<home>/config.toml     Config: name, [p2p], [api], [store], [log],   0600
+//	                       [recovery], [query]
 //	<home>/genesis.json    Genesis: network ID, members, parameters     0644
 //	<home>/key             the institution's Ed25519 key, PKCS #8 PEM    0600
 //	<home>/subject.secret  the network's subject secret, hex            0600

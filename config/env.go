@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"reflect"
@@ -100,6 +101,12 @@ func walkKeys(v reflect.Value, prefix string, f func(key string, field reflect.V
 
 // setField parses s into f; it returns what is wrong, or "".
 func setField(f reflect.Value, s string) string {
+	if u, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok {
+		if err := u.UnmarshalText([]byte(strings.TrimSpace(s))); err != nil {
+			return err.Error()
+		}
+		return ""
+	}
 	switch {
 	case f.Kind() == reflect.String:
 		f.SetString(s)

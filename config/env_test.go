@@ -49,10 +49,11 @@ func TestApplyEnvEmptyList(t *testing.T) {
 
 func TestApplyEnvBadValue(t *testing.T) {
 	c := validConfig()
-	err := config.ApplyEnv(&c, []string{"CREDMESH_STORE_CACHE_MB=lots", "CREDMESH_P2P_MAX_PEERS=12.5"})
+	err := config.ApplyEnv(&c, []string{"CREDMESH_STORE_CACHE_MB=lots", "CREDMESH_P2P_MAX_PEERS=12.5", "CREDMESH_QUERY_SERVER_TIMEOUT=10"})
 	for _, want := range []string{
 		`environment: CREDMESH_STORE_CACHE_MB: "lots" is not an integer (for store.cache_mb)`,
 		`environment: CREDMESH_P2P_MAX_PEERS: "12.5" is not an integer (for p2p.max_peers)`,
+		`environment: CREDMESH_QUERY_SERVER_TIMEOUT: "10" is not a duration such as "10s" or "500ms" (for query.server_timeout)`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want it to contain %q", err, want)
@@ -76,6 +77,9 @@ func TestEnvCoversEveryKey(t *testing.T) {
 		"CREDMESH_STORE_MIN_FREE_MB", "CREDMESH_STORE_REPLICA_MIN_FREE_MB", "CREDMESH_STORE_BALLAST_MB",
 		"CREDMESH_LOG_LEVEL", "CREDMESH_LOG_FORMAT",
 		"CREDMESH_RECOVERY_MIN_ANSWERS",
+		"CREDMESH_QUERY_PEER_RATE", "CREDMESH_QUERY_PEER_BURST", "CREDMESH_QUERY_MEMBERS_RATE",
+		"CREDMESH_QUERY_MEMBERS_BURST", "CREDMESH_QUERY_CLIENTS_RATE", "CREDMESH_QUERY_CLIENTS_BURST",
+		"CREDMESH_QUERY_SERVER_TIMEOUT",
 	}
 	var got []string
 	for _, kv := range vars {
@@ -84,11 +88,15 @@ func TestEnvCoversEveryKey(t *testing.T) {
 			t.Errorf("EnvVar(%q) = %q, want %q", kv[0], config.EnvVar(kv[0]), kv[1])
 		}
 		c := validConfig()
-		if err := config.ApplyEnv(&c, []string{kv[1] + "=42"}); err != nil {
+		value := "42"
+		if strings.HasSuffix(kv[0], "timeout") {
+			value = "42s"
+		}
+		if err := config.ApplyEnv(&c, []string{kv[1] + "=" + value}); err != nil {
 			t.Errorf("%s cannot be set: %v", kv[1], err)
 		}
 		if reflect.DeepEqual(c, validConfig()) {
-			t.Errorf("%s=42 changed nothing", kv[1])
+			t.Errorf("%s=%s changed nothing", kv[1], value)
 		}
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -90,10 +90,16 @@ type GenesisParams struct {
 	// FeeCurrency is the ISO 4217 code of the fee, three upper-case
 	// letters; may be empty only when QueryFeeMinor is 0.
 	FeeCurrency string
+	// SubjectSecretFingerprint commits to the members' subject secret:
+	// SecretFingerprint of the network ID and the secret, 64 lower-case
+	// hex digits. Required: a peer whose subject.secret does not match
+	// refuses to start.
+	SubjectSecretFingerprint string
 }
 
 // DefaultGenesisParams returns the parameters of chain.DefaultParams and
-// free queries.
+// free queries. SubjectSecretFingerprint is left for the caller to set,
+// from the network ID and the secret (SecretFingerprint).
 func DefaultGenesisParams() GenesisParams {
 	d := chain.DefaultParams("")
 	return GenesisParams{
@@ -119,7 +125,8 @@ type Genesis struct {
 // NewGenesis returns the genesis of a new network. Zero durations and
 // sizes in params take their defaults (DefaultGenesisParams), so a zero
 // MaxClockSkew cannot be asked for here, only in the file; the fee fields
-// are taken as they are. The time keeps its precision and is written in
+// and SubjectSecretFingerprint (required: set it to SecretFingerprint of
+// networkID and the secret) are taken as they are. The time keeps its precision and is written in
 // UTC. Nothing is checked until Validate, Marshal or WriteGenesis.
 func NewGenesis(networkID string, t time.Time, members []Member, params GenesisParams) *Genesis {
 	d := DefaultGenesisParams()

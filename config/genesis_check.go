@@ -91,6 +91,8 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 		MaxEntryBytes:   pj.MaxEntryBytes,
 		QueryFeeMinor:   pj.QueryFeeMinor,
 		FeeCurrency:     pj.FeeCurrency,
+
+		SubjectSecretFingerprint: pj.SubjectSecretFingerprint,
 	}
 	durationsOK := true
 	duration := func(field, s string) time.Duration {
@@ -137,7 +139,27 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 	case !isCurrencyCode(p.FeeCurrency):
 		bad("params.fee_currency", nil, "%q is not an ISO 4217 code: three upper-case letters such as EUR", p.FeeCurrency)
 	}
+
+	switch fp := p.SubjectSecretFingerprint; {
+	case fp == "":
+		bad("params.subject_secret_fingerprint", nil, "required: the fingerprint of the members' subject secret, 64 lower-case hex digits (credmesh genesis new writes it; docs/PROTOCOL.md 6.2)")
+	case !isFingerprint(fp):
+		bad("params.subject_secret_fingerprint", nil, "%q is not 64 lower-case hex digits (SHA-256, docs/PROTOCOL.md 6.2)", fp)
+	}
 	return p
+}
+
+// isFingerprint reports whether s is lower-case hex of 32 bytes.
+func isFingerprint(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // paramKeys maps the chain.Params field names in its errors to the keys of

@@ -35,6 +35,9 @@ type paramsJSON struct {
 	MaxClockSkew    string `json:"max_clock_skew"`
 	QueryFeeMinor   uint64 `json:"query_fee_minor"`
 	FeeCurrency     string `json:"fee_currency"`
+	// SubjectSecretFingerprint has no default: a file without it is
+	// refused.
+	SubjectSecretFingerprint string `json:"subject_secret_fingerprint"`
 }
 
 func paramsToJSON(p GenesisParams) paramsJSON {
@@ -46,6 +49,8 @@ func paramsToJSON(p GenesisParams) paramsJSON {
 		MaxClockSkew:    p.MaxClockSkew.String(),
 		QueryFeeMinor:   p.QueryFeeMinor,
 		FeeCurrency:     p.FeeCurrency,
+
+		SubjectSecretFingerprint: p.SubjectSecretFingerprint,
 	}
 }
 

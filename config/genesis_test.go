@@ -1,8 +1,10 @@
 package config_test
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -25,6 +27,9 @@ type testNet struct {
 	file    string
 	data    string
 }
+
+// testSecret is the subject secret of newTestNet's genesis.
+var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
 // newTestNet writes a genesis of three members to a temporary file.
 func newTestNet(t *testing.T) *testNet {
@@ -49,6 +54,7 @@ func newTestNet(t *testing.T) *testNet {
 	params.MaxBlockEntries = 512
 	params.QueryFeeMinor = 150
 	params.FeeCurrency = "EUR"
+	params.SubjectSecretFingerprint = config.SecretFingerprint("credmesh-test", testSecret)
 	g := config.NewGenesis("credmesh-test", time.Date(2026, 11, 1, 8, 30, 0, 123456789, time.FixedZone("CET", 3600)), members, params)
 	file := filepath.Join(t.TempDir(), "genesis.json")
 	if err := g.WriteGenesis(file); err != nil {
@@ -159,7 +165,8 @@ func TestGenesisParamDefaults(t *testing.T) {
 	n := newTestNet(t)
 	// Leave out everything in params but the fee.
 	i := strings.Index(n.data, `"params": {`)
-	data := n.data[:i] + `"params": {"query_fee_minor": 1, "fee_currency": "USD", "max_clock_skew": "0s"}}` + "\n"
+	data := n.data[:i] + `"params": {"query_fee_minor": 1, "fee_currency": "USD", "max_clock_skew": "0s", "subject_secret_fingerprint": "` +
+		n.params.SubjectSecretFingerprint + `"}}` + "\n"
 	p := filepath.Join(t.TempDir(), "genesis.json")
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
@@ -253,6 +260,11 @@ func TestGenesisErrors(t *testing.T) {
 		{"params relation", `"max_block_bytes": 65536`, `"max_block_bytes": 1000`, []string{"params.max_block_bytes: 1000 is outside max_entry_bytes..4194304"}, nil},
 		{"bad duration", `"250ms"`, `"quarter second"`, []string{"params.block_interval: \"quarter second\" is not a duration"}, nil},
 		{"trailing data", "", "", []string{"unexpected data after the genesis object"}, func(s string) string { return s + "{}" }},
+		{"no fingerprint", ",\n    \"subject_secret_fingerprint\": \"" + n.params.SubjectSecretFingerprint + "\"", "",
+			[]string{lineOf(`"params"`) + "13: params.subject_secret_fingerprint: required: the fingerprint of the members' subject secret"}, nil},
+		{"empty fingerprint", n.params.SubjectSecretFingerprint, "", []string{"params.subject_secret_fingerprint: required"}, nil},
+		{"upper-case fingerprint", `"subject_secret_fingerprint": "`, `"subject_secret_fingerprint": "AB`, []string{lineOf("subject_secret_fingerprint") + "35: params.subject_secret_fingerprint: \"AB", "is not 64 lower-case hex digits"}, nil},
+		{"short fingerprint", n.params.SubjectSecretFingerprint, n.params.SubjectSecretFingerprint[:62], []string{"params.subject_secret_fingerprint: \"" + n.params.SubjectSecretFingerprint[:62] + "\" is not 64 lower-case hex digits"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -291,7 +303,8 @@ func TestNewGenesisValidate(t *testing.T) {
 	m := config.Member{ID: config.PeerIDOf(key), Name: "A", Roles: []config.Role{config.RoleCredit}}
 	now := time.Now()
 
-	g := config.NewGenesis("net", now, []config.Member{m}, config.GenesisParams{})
+	fp := config.GenesisParams{SubjectSecretFingerprint: config.SecretFingerprint("net", testSecret)}
+	g := config.NewGenesis("net", now, []config.Member{m}, fp)
 	if err := g.Validate(); err != nil {
 		t.Fatalf("zero params take the defaults: %v", err)
 	}
@@ -300,11 +313,12 @@ func TestNewGenesisValidate(t *testing.T) {
 	}
 
 	for name, bad := range map[string]*config.Genesis{
-		"genesis.json: members: at least one member is required":                   config.NewGenesis("net", now, nil, config.GenesisParams{}),
-		"genesis.json: members[1].id: " + m.ID.String() + " is already members[0]": config.NewGenesis("net", now, []config.Member{m, m}, config.GenesisParams{}),
-		"genesis.json: network_id: network ID must have 1 to 64":                   config.NewGenesis("", now, []config.Member{m}, config.GenesisParams{}),
-		"genesis.json: genesis_time: required":                                     config.NewGenesis("net", time.Time{}, []config.Member{m}, config.GenesisParams{}),
-		"genesis.json: params.fee_currency: required":                              config.NewGenesis("net", now, []config.Member{m}, config.GenesisParams{QueryFeeMinor: 1}),
+		"genesis.json: members: at least one member is required":                   config.NewGenesis("net", now, nil, fp),
+		"genesis.json: members[1].id: " + m.ID.String() + " is already members[0]": config.NewGenesis("net", now, []config.Member{m, m}, fp),
+		"genesis.json: network_id: network ID must have 1 to 64":                   config.NewGenesis("", now, []config.Member{m}, fp),
+		"genesis.json: genesis_time: required":                                     config.NewGenesis("net", time.Time{}, []config.Member{m}, fp),
+		"genesis.json: params.fee_currency: required":                              config.NewGenesis("net", now, []config.Member{m}, config.GenesisParams{QueryFeeMinor: 1, SubjectSecretFingerprint: fp.SubjectSecretFingerprint}),
+		"genesis.json: params.subject_secret_fingerprint: required":                config.NewGenesis("net", now, []config.Member{m}, config.GenesisParams{}),
 	} {
 		_, err := bad.Marshal()
 		if err == nil || !strings.Contains(err.Error(), name) {
@@ -325,4 +339,32 @@ func itoa(n int) string {
 		return string(rune('0' + n))
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// The fingerprint is the formula of docs/PROTOCOL.md 6.2, and tells the
+// network's secret from any other.
+func TestSecretFingerprint(t *testing.T) {
+	secret := bytes.Repeat([]byte{0x5a}, 32)
+	sum := sha256.Sum256(append([]byte("credmesh/v1/subject-secret\x00example-net\x00"), secret...))
+	fp := config.SecretFingerprint("example-net", secret)
+	if fp != hex.EncodeToString(sum[:]) {
+		t.Fatalf("fingerprint %s, want %x", fp, sum)
+	}
+	if config.SecretFingerprint("other-net", secret) == fp || config.SecretFingerprint("example-net", secret[1:]) == fp {
+		t.Fatal("the fingerprint does not bind the network and every byte of the secret")
+	}
+
+	n := newTestNet(t)
+	if err := n.genesis.CheckSecret(testSecret); err != nil {
+		t.Fatalf("the network's own secret: %v", err)
+	}
+	other := config.GenerateSecret()
+	err := n.genesis.CheckSecret(other)
+	if !errors.Is(err, config.ErrWrongSecret) || !strings.HasPrefix(err.Error(), `subject.secret is not the subject secret of network "credmesh-test": `) ||
+		!strings.Contains(err.Error(), "params.subject_secret_fingerprint of genesis.json") {
+		t.Fatalf("another secret: %v", err)
+	}
+	if strings.Contains(err.Error(), hex.EncodeToString(other)) || strings.Contains(err.Error(), config.SecretFingerprint("credmesh-test", other)) {
+		t.Fatalf("the error shows the secret or its fingerprint: %v", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // jsonIndex locates the values and keys of a syntactically valid JSON
@@ -134,14 +135,22 @@ func position(data []byte, off int64) (line, col int) {
 	return line, col
 }
 
-// at returns the position of the value at path, or zeros.
+// at returns the position of the value at path; of the object that
+// should hold it, when the file leaves it out; or zeros.
 func (ix *jsonIndex) at(path string) (line, col int) {
 	if ix == nil {
 		return 0, 0
 	}
 	off, ok := ix.values[path]
-	if !ok {
-		return 0, 0
+	for !ok {
+		// A field the file leaves out: point at the object that lacks it,
+		// but not at the whole document.
+		i := strings.LastIndexAny(path, ".[")
+		if i <= 0 {
+			return 0, 0
+		}
+		path = path[:i]
+		off, ok = ix.values[path]
 	}
 	return position(ix.data, off)
 }

@@ -41,11 +41,15 @@ func MemberFromHome(h Home, roles []Role, advertise string) (Member, error) {
 // every home. It checks every home first and writes nothing if one already
 // holds a different genesis or secret: a peer's network is never switched
 // by accident. Homes that already hold exactly these files are left as
-// they are.
+// they are. The genesis must commit to the secret
+// (params.subject_secret_fingerprint, SecretFingerprint).
 func InstallGenesis(g *Genesis, secret []byte, homes ...Home) error {
 	data, err := g.Marshal()
 	if err != nil {
 		return err
+	}
+	if err := g.CheckSecret(secret); err != nil {
+		return fmt.Errorf("config: installing the genesis: %w", err)
 	}
 	secretFile := append(fmt.Appendf(nil, "%x", secret), '\n')
 	for _, h := range homes {

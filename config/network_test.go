@@ -28,8 +28,17 @@ func TestInstallGenesisIntoHomes(t *testing.T) {
 		}
 		homes, members = append(homes, h), append(members, m)
 	}
-	g := config.NewGenesis("test-net", time.Unix(1_800_000_000, 0), members, config.DefaultGenesisParams())
 	secret := config.GenerateSecret()
+	params := config.DefaultGenesisParams()
+	params.SubjectSecretFingerprint = config.SecretFingerprint("test-net", secret)
+	g := config.NewGenesis("test-net", time.Unix(1_800_000_000, 0), members, params)
+	// A genesis that commits to another secret is not installed.
+	if err := config.InstallGenesis(g, config.GenerateSecret(), homes...); !errors.Is(err, config.ErrWrongSecret) {
+		t.Fatalf("installing a genesis with another secret: %v", err)
+	}
+	if _, err := config.LoadGenesis(homes[0].GenesisPath()); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a refused install wrote a genesis: %v", err)
+	}
 	if err := config.InstallGenesis(g, secret, homes...); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +54,8 @@ func TestInstallGenesisIntoHomes(t *testing.T) {
 			t.Fatalf("%s secret: %v", h, err)
 		}
 	}
-	other := config.NewGenesis("other-net", time.Unix(1_800_000_000, 0), members, config.DefaultGenesisParams())
+	params.SubjectSecretFingerprint = config.SecretFingerprint("other-net", secret)
+	other := config.NewGenesis("other-net", time.Unix(1_800_000_000, 0), members, params)
 	if err := config.InstallGenesis(other, secret, homes...); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("replacing a network: %v", err)
 	}

@@ -3,7 +3,9 @@ package config
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 )
 
@@ -55,4 +57,58 @@ func LoadSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s holds %d bytes, at least %d are required", ErrInvalid, path, len(secret), MinSecretSize)
 	}
 	return secret, nil
+}
+
+// FingerprintContext starts the bytes hashed into a subject secret's
+// fingerprint (docs/PROTOCOL.md 6.2).
+const FingerprintContext = "credmesh/v1/subject-secret\x00"
+
+// ErrWrongSecret is wrapped when a subject secret is not the one the
+// genesis commits to.
+var ErrWrongSecret = errors.New("config: the subject secret is not this network's")
+
+// WrongSecretError reports a subject secret that is not the one a genesis
+// commits to. It names the files, never the secret or its fingerprint, and
+// unwraps to ErrWrongSecret.
+type WrongSecretError struct {
+	// SecretFile and GenesisFile are the paths the secret and the genesis
+	// were read from, or their conventional names (subject.secret,
+	// genesis.json) when the check had only the values.
+	SecretFile, GenesisFile string
+	// NetworkID is the genesis's network.
+	NetworkID string
+}
+
+func (e *WrongSecretError) Error() string {
+	return fmt.Sprintf("%s is not the subject secret of network %q: its fingerprint is not params.subject_secret_fingerprint of %s "+
+		"(this peer would derive other subject references than the members; copy the network's subject.secret from another member, over a secure channel)",
+		e.SecretFile, e.NetworkID, e.GenesisFile)
+}
+
+// Unwrap returns ErrWrongSecret.
+func (e *WrongSecretError) Unwrap() error { return ErrWrongSecret }
+
+// SecretFingerprint returns the commitment to a network's subject secret
+// that its genesis carries (params.subject_secret_fingerprint): lower-case
+// hex of SHA-256(FingerprintContext || network ID || 0x00 || secret),
+// secret being the bytes subject.secret holds in hex. It reveals nothing
+// of the secret, and tells a member holding another secret that it is
+// not this network's.
+func SecretFingerprint(networkID string, secret []byte) string {
+	h := sha256.New()
+	h.Write([]byte(FingerprintContext))
+	h.Write([]byte(networkID))
+	h.Write([]byte{0})
+	h.Write(secret)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// CheckSecret returns nil if secret is the subject secret g commits to,
+// else a *WrongSecretError naming subject.secret and genesis.json (the
+// caller, knowing the paths, may set them).
+func (g *Genesis) CheckSecret(secret []byte) error {
+	if SecretFingerprint(g.networkID, secret) != g.params.SubjectSecretFingerprint {
+		return &WrongSecretError{SecretFile: SecretFile, GenesisFile: GenesisFile, NetworkID: g.networkID}
+	}
+	return nil
 }

@@ -99,11 +99,14 @@ func Create(o Options) (*Net, error) {
 		o.Params.BlockInterval = 200 * time.Millisecond
 		o.Params.QueryFeeMinor, o.Params.FeeCurrency = 200, "CNY"
 	}
-	g := config.NewGenesis(o.Network, time.Now().UTC(), members, o.Params)
+	secret := config.GenerateSecret()
+	params := o.Params
+	params.SubjectSecretFingerprint = config.SecretFingerprint(o.Network, secret)
+	g := config.NewGenesis(o.Network, time.Now().UTC(), members, params)
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	if err := config.InstallGenesis(g, config.GenerateSecret(), n.Homes...); err != nil {
+	if err := config.InstallGenesis(g, secret, n.Homes...); err != nil {
 		return nil, err
 	}
 	n.Opts = o

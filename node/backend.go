@@ -1,7 +1,6 @@
 package node
 
 import (
-	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,64 +8,12 @@ import (
 
 	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/chain"
-	"github.com/credmesh/credmesh/chain/builder"
-	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
-	"github.com/credmesh/credmesh/records"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 var _ api.Backend = (*Node)(nil)
-
-// Submit converts records into entries (subject references, sealed
-// payments) and hands them to the builder; errs[i] is nil once record i is
-// durable.
-func (n *Node) Submit(ctx context.Context, recs []records.Record) ([]error, error) {
-	if err := n.own.refusal(); err != nil {
-		return nil, err
-	}
-	if err := n.checkDisk(); err != nil {
-		return nil, err
-	}
-	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
-	errs := make([]error, len(recs))
-	var entries []*chainpb.Entry
-	var at []int
-	for i := range recs {
-		e, err := recs[i].Entry(rc)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		entries = append(entries, e)
-		at = append(at, i)
-	}
-	if len(entries) > 0 {
-		res, err := n.builder.Submit(ctx, entries)
-		if err != nil {
-			if errors.Is(err, builder.ErrClosed) {
-				return nil, fmt.Errorf("%w: the peer is shutting down", api.ErrBusy)
-			}
-			return nil, err
-		}
-		if refusedForSpace(res) {
-			st, _ := n.store.Disk()
-			return nil, n.diskFull(st)
-		}
-		for j, e := range res {
-			errs[at[j]] = e
-		}
-	}
-	for _, e := range errs {
-		if e == nil {
-			n.accepted.Add(1)
-		} else {
-			n.refused.Add(1)
-		}
-	}
-	return errs, nil
-}
 
 // Status reports the peer, its connections and every chain it holds.
 func (n *Node) Status() api.Status {

@@ -54,6 +54,15 @@ func New(o Options) (n *Node, err error) {
 	if o.Logger == nil {
 		o.Logger = NewLogger(o.Config.Log, nil)
 	}
+	if err := o.Genesis.CheckSecret(o.Secret); err != nil {
+		// Another secret derives other subject references: our imports
+		// would be invisible to the others and theirs to us.
+		var we *config.WrongSecretError
+		if errors.As(err, &we) && o.Home != "" {
+			we.SecretFile, we.GenesisFile = o.Home.SecretPath(), o.Home.GenesisPath()
+		}
+		return nil, err
+	}
 	n = &Node{opts: o, log: o.Logger, params: o.Genesis.ChainParams(), names: make(map[chain.IssuerID]string), queryLatency: newQueryLatency()}
 	n.self = chain.IssuerOf(o.Key.Public().(ed25519.PublicKey))
 	for id, m := range o.Genesis.MemberPeers() {

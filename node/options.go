@@ -20,7 +20,7 @@ type Options struct {
 	Config  config.Config
 	Genesis *config.Genesis
 	Key     ed25519.PrivateKey
-	Secret  []byte // members' subject secret
+	Secret  []byte // members' subject secret; New refuses one the genesis does not commit to
 	Logger  *slog.Logger
 
 	// Transports replace TCP and QUIC (simnet's simulated links).

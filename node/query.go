@@ -1,6 +1,8 @@
 package node
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,6 +16,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
+	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/queryproto"
 	"github.com/credmesh/credmesh/records"
 )
@@ -23,10 +26,15 @@ import (
 func (n *Node) startQuery() error {
 	// Receipts carry the genesis fee exactly (chain.CheckReceipt): on a
 	// free network, 0 and no currency unless the genesis names one.
+	q := n.opts.Config.Query
 	var err error
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
 		Store: n.store, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
+		PeerRate: float64(q.PeerRate), PeerBurst: q.PeerBurst,
+		MembersRate: float64(q.MembersRate), MembersBurst: q.MembersBurst,
+		ClientsRate: float64(q.ClientsRate), ClientsBurst: q.ClientsBurst,
+		Timeout: q.ServerTimeout.D(),
 		Observe: n.queryLatency.observe, Now: n.opts.Now, Logger: n.log,
 	})
 	if err != nil {
@@ -146,51 +154,11 @@ func (n *Node) Billing(period string) (*api.BillingView, error) {
 	return v, nil
 }
 
-// ImportCredit keeps credit events in our own store, never gossiped; with
-// publish, the negative ones (overdue, defaulted) go on our chain instead.
-func (n *Node) ImportCredit(ctx context.Context, recs []records.Record, publish bool) ([]error, error) {
-	if err := n.checkDisk(); err != nil {
-		return nil, err
-	}
-	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
-	errs := make([]error, len(recs))
-	var toChain []records.Record
-	var at []int
-	for i := range recs {
-		if recs[i].Type != records.TypeCreditEvent {
-			errs[i] = fmt.Errorf("%w: type: only credit_event records are private credit data", records.ErrInvalid)
-			continue
-		}
-		e, err := recs[i].Entry(rc)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		if publish && chain.IsNegative(e.GetCreditEvent().Kind) {
-			toChain, at = append(toChain, recs[i]), append(at, i)
-			continue
-		}
-		data, err := chain.EncodeEntry(e)
-		if err == nil {
-			err = n.store.PutPrivate(e.GetCreditEvent().SubjectRef, e.GetCreditEvent().EventId, data)
-		}
-		errs[i] = err
-	}
-	if len(toChain) > 0 {
-		res, err := n.Submit(ctx, toChain)
-		if err != nil {
-			return nil, err
-		}
-		for j, e := range res {
-			errs[at[j]] = e
-		}
-	}
-	return errs, nil
-}
-
-// Payment looks an order ID up in our own replica, verifies the proof and
-// opens the record: what a light client does, done locally.
-func (n *Node) Payment(orderID string) (*api.PaymentView, error) {
+// Payment looks an order ID up in our own replica, verifies every proof
+// and opens every record: what a light client does, done locally. Each
+// issuer's chain holds an order ID at most once; records of two or more
+// issuers are a conflict, and all of them are answered, none preferred.
+func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 	if err := privacy.CheckOrderID(orderID); err != nil {
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}
@@ -200,22 +168,39 @@ func (n *Node) Payment(orderID string) (*api.PaymentView, error) {
 		return nil, err
 	}
 	if len(locs) == 0 {
-		return nil, fmt.Errorf("%w: no payment with this order ID", api.ErrNotFound)
+		return nil, fmt.Errorf("%w: no payment with this order ID in this peer's replica", api.ErrNotFound)
 	}
-	p, err := n.store.Proof(locs[0])
-	if err != nil {
-		return nil, err
+	slices.SortFunc(locs, func(a, b store.Location) int {
+		if c := bytes.Compare(a.Issuer[:], b.Issuer[:]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Height, b.Height); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Index, b.Index)
+	})
+	forked := n.net.Forked()
+	out := &api.PaymentLookup{OrderID: orderID, Records: make([]api.PaymentView, 0, len(locs))}
+	for _, loc := range locs {
+		p, err := n.store.Proof(loc)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.Verify(n.opts.Genesis.Members(), n.params.NetworkID); err != nil {
+			return nil, fmt.Errorf("stored proof of %s's payment does not verify: %w", loc.Issuer.Short(), err)
+		}
+		e, err := chain.DecodeEntry(p.Entry, len(p.Entry))
+		if err != nil || e.GetPayment() == nil {
+			return nil, fmt.Errorf("stored entry of %s at %d/%d is not a payment", loc.Issuer.Short(), loc.Height, loc.Index)
+		}
+		rec, err := chain.OpenPayment(n.params.NetworkID, orderID, loc.Issuer, e.GetPayment())
+		if err != nil {
+			return nil, err
+		}
+		v := PaymentView(rec, peerString(loc.Issuer), n.names[loc.Issuer], loc.Height, p.Header.Hash.String())
+		v.Forked = forked[loc.Issuer] != nil
+		out.Records = append(out.Records, *v)
 	}
-	if err := p.Verify(n.opts.Genesis.Members(), n.params.NetworkID); err != nil {
-		return nil, fmt.Errorf("stored proof does not verify: %w", err)
-	}
-	e, err := chain.DecodeEntry(p.Entry, len(p.Entry))
-	if err != nil || e.GetPayment() == nil {
-		return nil, errors.New("stored entry is not a payment")
-	}
-	rec, err := chain.OpenPayment(n.params.NetworkID, orderID, locs[0].Issuer, e.GetPayment())
-	if err != nil {
-		return nil, err
-	}
-	return PaymentView(rec, peerString(locs[0].Issuer), n.names[locs[0].Issuer], locs[0].Height, p.Header.Hash.String()), nil
+	out.Conflict = len(out.Records) > 1
+	return out, nil
 }

@@ -39,9 +39,12 @@ func TestReportsReceiptsAndBilling(t *testing.T) {
 	}
 
 	// Bank A's replica serves the tax bureau's payment, verified and opened.
-	p, err := bankA.Payment(ctx, pay.OrderID)
-	if err != nil || !p.Verified || p.AmountMinor != pay.AmountMinor || p.Period != pay.Period {
-		t.Fatalf("payment from a replica: %+v %v", p, err)
+	got, err := bankA.Payment(ctx, pay.OrderID)
+	if err != nil || got.Conflict || len(got.Records) != 1 {
+		t.Fatalf("payment from a replica: %+v %v", got, err)
+	}
+	if p := got.Records[0]; !p.Verified || p.AmountMinor != pay.AmountMinor || p.Period != pay.Period {
+		t.Fatalf("payment from a replica: %+v", p)
 	}
 	var apiErr *api.Error
 	if _, err := bankA.Payment(ctx, "NO-SUCH-ORDER-123"); !errorAs(err, &apiErr) || apiErr.Status != 404 {
@@ -107,6 +110,56 @@ func TestReportsReceiptsAndBilling(t *testing.T) {
 	r.Body.Close()
 	if !strings.Contains(string(data), `credmesh_query_seconds_count{op="credit_query",status="ok"}`) {
 		t.Fatal("metrics lack the query latency histogram")
+	}
+}
+
+// Shadowing: a second payments member publishes a payment under an order
+// ID another has published. Every replica's API answers both records, as
+// a conflict (409), never only the one whose issuer sorts first.
+func TestShadowedOrderIDIsAConflict(t *testing.T) {
+	ctx := context.Background()
+	roles := []config.Role{config.RolePayments, config.RoleQuery}
+	n, err := devnet.Create(devnet.Options{Dir: t.TempDir(), Network: "shadow-test", Members: []devnet.Member{
+		{Dir: "tax", Name: "Shenzhen Tax Bureau", Roles: roles},
+		{Dir: "fund", Name: "Housing Fund Centre", Roles: roles},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Stop(); err != nil {
+			t.Errorf("stopping: %v", err)
+		}
+	})
+	tax, fund := api.NewClient(n.Node(0).APIAddr(), ""), api.NewClient(n.Node(1).APIAddr(), "")
+	pay := records.SamplePayment("tax", 3, 10)
+	shadow := pay
+	shadow.AmountMinor = 1
+	if r, err := tax.Submit(ctx, []records.Record{pay}); err != nil || r.Accepted != 1 {
+		t.Fatalf("submit: %+v %v", r, err)
+	}
+	if r, err := fund.Submit(ctx, []records.Record{shadow}); err != nil || r.Accepted != 1 {
+		t.Fatalf("submit the shadow: %+v %v", r, err)
+	}
+	if err := n.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*api.Client{tax, fund} {
+		got, err := c.Payment(ctx, pay.OrderID)
+		var apiErr *api.Error
+		if !errorAs(err, &apiErr) || apiErr.Status != 409 || apiErr.Code != "conflict" {
+			t.Fatalf("a shadowed order ID: %v, want 409 conflict", err)
+		}
+		names := map[uint64]string{}
+		for _, r := range got.Records {
+			names[r.AmountMinor] = r.IssuerName
+		}
+		if !got.Conflict || len(got.Records) != 2 || names[pay.AmountMinor] != "Shenzhen Tax Bureau" || names[1] != "Housing Fund Centre" {
+			t.Fatalf("a shadowed order ID: %+v", got)
+		}
 	}
 }
 

@@ -35,7 +35,7 @@ func fillChain(b *testing.B, m *member, count int) {
 }
 
 func unlimited(c *queryproto.Config) {
-	c.PeerRate, c.PeerBurst, c.GlobalRate, c.GlobalBurst = 1e9, 1e9, 1e9, 1e9
+	c.PeerRate, c.PeerBurst, c.MembersRate, c.MembersBurst, c.ClientsRate, c.ClientsBurst = 1e9, 1e9, 1e9, 1e9, 1e9, 1e9
 }
 
 // percentile returns the p-th percentile of sorted durations.

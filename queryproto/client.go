@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/privacy"
@@ -126,10 +127,12 @@ func fromPeer(p peer.ID, err error) error {
 }
 
 // streamError classifies a stream failure: ErrTimeout once ctx's deadline
-// has passed, ctx's error if it was cancelled, ErrUnreachable otherwise.
+// has passed (the stream's deadline, the same instant, may fire before
+// ctx's timer), ctx's error if it was cancelled, ErrUnreachable otherwise.
 func streamError(ctx context.Context, p peer.ID, what string, err error) error {
+	dl, ok := ctx.Deadline()
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), ok && !time.Now().Before(dl) && ctx.Err() == nil:
 		return fmt.Errorf("%w: peer %s: %s: %w", ErrTimeout, p, what, err)
 	case ctx.Err() != nil:
 		return fmt.Errorf("queryproto: peer %s: %s: %w", p, what, ctx.Err())

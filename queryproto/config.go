@@ -58,14 +58,21 @@ type Config struct {
 	// required with a fee.
 	FeeCurrency string
 
-	// PeerRate and PeerBurst bound one peer's requests: tokens per second
-	// and bucket size (defaults 200 and 400).
+	// PeerRate and PeerBurst bound one peer's requests, a member's or
+	// anyone else's: tokens per second and bucket size (defaults
+	// DefaultPeerRate 200 and DefaultPeerBurst 400).
 	PeerRate  float64
 	PeerBurst int
-	// GlobalRate and GlobalBurst bound all requests together (defaults
+	// MembersRate and MembersBurst bound the requests of all members
+	// together (defaults 20,000 and 20,000). Only members draw on this
+	// bucket, so no load of other peers can spend it.
+	MembersRate  float64
+	MembersBurst int
+	// ClientsRate and ClientsBurst bound the requests of every peer that
+	// is not a member together: light clients, and anyone else (defaults
 	// 20,000 and 20,000).
-	GlobalRate  float64
-	GlobalBurst int
+	ClientsRate  float64
+	ClientsBurst int
 	// Timeout is how long one stream may take, from opening to the last
 	// byte answered (default ServerTimeout, 10 s).
 	Timeout time.Duration
@@ -91,11 +98,17 @@ func (c *Config) setDefaults() {
 	if c.PeerBurst <= 0 {
 		c.PeerBurst = DefaultPeerBurst
 	}
-	if c.GlobalRate <= 0 {
-		c.GlobalRate = DefaultGlobalRate
+	if c.MembersRate <= 0 {
+		c.MembersRate = DefaultMembersRate
 	}
-	if c.GlobalBurst <= 0 {
-		c.GlobalBurst = DefaultGlobalBurst
+	if c.MembersBurst <= 0 {
+		c.MembersBurst = DefaultMembersBurst
+	}
+	if c.ClientsRate <= 0 {
+		c.ClientsRate = DefaultClientsRate
+	}
+	if c.ClientsBurst <= 0 {
+		c.ClientsBurst = DefaultClientsBurst
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = ServerTimeout

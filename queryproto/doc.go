@@ -12,12 +12,31 @@
 // most MaxResponseBytes, 4 MiB). The server gives a stream ServerTimeout
 // (10 s); the client gives it its context's deadline. Either side resets
 // the stream on any error. Every response carries a status: OK, NOT_FOUND,
-// BAD_REQUEST, UNAUTHORIZED, RATE_LIMITED, UNAVAILABLE or INTERNAL. Before
-// reading a request the server takes a token from the peer's bucket
-// (DefaultPeerRate 200/s, burst 400) and from the global bucket
-// (DefaultGlobalRate 20,000/s). The memory of every frame over 16 KiB is
-// reserved from the stream's resource scope before it is read or written;
-// smaller ones are bounded by the resource manager's stream limits.
+// BAD_REQUEST, UNAUTHORIZED, RATE_LIMITED, UNAVAILABLE or INTERNAL. The
+// memory of every frame over 16 KiB is reserved from the stream's resource
+// scope before it is read or written; smaller ones are bounded by the
+// resource manager's stream limits.
+//
+// # Rate limits
+//
+// Before reading a request the server takes one token from the remote
+// peer's own bucket (Config.PeerRate, default 200/s, burst 400) and one
+// from the shared bucket of the peer's class, and answers RATE_LIMITED
+// without reading if either is empty. There are two classes: members (the
+// genesis members, known by the stream's authenticated peer ID) share the
+// members' bucket (MembersRate, default 20,000/s, burst 20,000); every
+// other peer — light clients, anyone — shares the clients' bucket
+// (ClientsRate, default 20,000/s, burst 20,000). Peer IDs cost nothing to
+// make, so a per-peer bucket alone bounds nothing; with one global bucket
+// for everybody, light clients could spend it and starve members' credit
+// queries. With the classes apart, any number of light clients spend the
+// clients' budget only, and a member's requests, credit queries included,
+// draw on its own bucket and the members' one, which no one else can
+// touch. The class is chosen by peer, not by operation, because the
+// request has not been read when the token is taken: a member's heads and
+// payment lookups count against the members' budget too. Idle peers'
+// buckets are forgotten (a new bucket starts full, so nothing changes).
+// node sets the figures from config.toml's [query] section.
 //
 // Operations:
 //
@@ -33,9 +52,10 @@
 //     credit queries), that the asker has the query role (UNAUTHORIZED),
 //     that the querier is the stream's peer, the network, the signature
 //     and freshness (MaxQueryAge, 5 min, either way); the shapes (purpose,
-//     consent reference, IDs) were checked as the request was decoded. It answers its credit events and their
-//     corrections on its own chain about the subject, each with an
-//     inclusion proof, and its private records (store.PutPrivate), in a
+//     consent reference, IDs) were checked as the request was decoded. It
+//     answers its credit events and their corrections on its own chain
+//     about the subject, each with an inclusion proof, and its private
+//     records (store.PutPrivate), in a
 //     CreditAnswer it signs ("credmesh/v1/credit-answer\x00" || the encoded
 //     answer) that carries SHA-256 of the query bytes, so the answer cannot
 //     be passed off as the answer to another query. Before the answer
@@ -83,10 +103,44 @@
 //     ErrUnauthorized, asking nobody, if we lack the query role.
 //
 // A light client makes a host with p2p.New and a nil Store, a LightClient
-// with the genesis, and calls LookupPayment. Every record it returns has
-// been verified; errors.Is(err, ErrNotFound) means no peer asked holds the
-// order ID, and errors.Is(err, ErrVerify) means a peer answered something
-// that failed a check (named in the error).
+// with the genesis, and calls Lookup (or LookupPayment). Every record it
+// returns has been verified; errors.Is(err, ErrNotFound) means no peer
+// asked holds the order ID, errors.Is(err, ErrVerify) that a peer answered
+// something that failed a check (a *CheckError names the peer and the
+// check), ErrConflict that two or more issuers hold the order ID (the
+// *ConflictError carries every record), and ErrForked that an issuer
+// equivocated.
+//
+// # Light-client lookups
+//
+// One peer must not be able to stall, hide or pick a lookup's answer:
+//
+//   - Hedging. Lookup wants verified answers from DefaultAnswers (2)
+//     peers and asks that many at once; each request has
+//     DefaultPeerTimeout (5 s). When a request fails, a peer answers
+//     NOT_FOUND, or DefaultHedgeDelay (300 ms) passes without an answer,
+//     the next candidate is asked too, at most DefaultMaxPeers (4). When
+//     enough have answered the rest are cancelled. A stalled peer costs a
+//     lookup the hedge delay, not its deadline. When the caller's
+//     deadline ends the lookup with fewer answers than wanted, the ones
+//     that verified stand.
+//   - Gathering. The records of every answer are merged (one per issuer,
+//     height, index and header hash), never one picked: records of two
+//     issuers are a conflict. Servers send proofs sorted by issuer key,
+//     height, index; any other order is a failed check, so a relaying peer
+//     cannot choose which record comes first.
+//   - Omissions. A peer whose answer (NOT_FOUND included) leaves out a
+//     record another peer served is asked for its heads and then, if its
+//     signed head of that issuer's chain is at or above the record's
+//     block, for the payment again. The heads are read after the first
+//     answer and a store never loses a block, so a peer that still leaves
+//     the record out hides it (the "omission" check fails); one whose head
+//     is below the block, or that now serves the record, was behind
+//     (LookupResult.Behind), which is no error.
+//   - Forks. Two different verified headers of one issuer at one height
+//     (from proofs or heads), or two records of one issuer under one order
+//     ID, are a *ForkError; with headers at one height it carries
+//     chain.Evidence.
 //
 // # The report summary
 //

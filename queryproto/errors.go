@@ -30,8 +30,15 @@ var (
 	// ErrTooLarge: a message is over its size cap.
 	ErrTooLarge = errors.New("queryproto: message over the size cap")
 	// ErrVerify: an answer failed a check (signature, proof, binding to the
-	// query or the order ID); the wrapped error names the check.
+	// query or the order ID, order of the proofs, an answer that does not
+	// decode, a record left out); the wrapped error names the check.
 	ErrVerify = errors.New("queryproto: verification failed")
+	// ErrConflict: records of two or more issuers under one order ID. The
+	// error is a *ConflictError carrying every verified record.
+	ErrConflict = errors.New("queryproto: conflict")
+	// ErrForked: an issuer signed two different headers at one height, or
+	// two payments under one order ID. The error is a *ForkError.
+	ErrForked = errors.New("queryproto: issuer forked")
 )
 
 // StatusError is a status other than OK that a peer answered.

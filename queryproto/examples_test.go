@@ -133,6 +133,11 @@ func examples(t *testing.T) map[string]string {
 		t.Fatal("Ref disagrees with the specification")
 	}
 	put("subject_ref", ref[:])
+	fp := sha256.Sum256(append([]byte("credmesh/v1/subject-secret\x00"+network+"\x00"), secret...))
+	if config.SecretFingerprint(network, secret) != hex.EncodeToString(fp[:]) {
+		t.Fatal("config.SecretFingerprint disagrees with the specification")
+	}
+	put("subject_secret_fingerprint", fp[:])
 
 	// Merkle tree of three entries.
 	entries := [][]byte{[]byte("entry-0"), []byte("entry-1"), []byte("entry-2")}

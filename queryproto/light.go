@@ -2,14 +2,14 @@ package queryproto
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"github.com/credmesh/credmesh/config"
 	"math/rand/v2"
+	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
+	"github.com/credmesh/credmesh/config"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -24,29 +24,89 @@ type Genesis struct {
 	Bootstrap []peer.AddrInfo
 }
 
+// Defaults of a light client's lookups (docs/PROTOCOL.md 11.4.1).
+const (
+	// DefaultPeerTimeout bounds one request to one peer.
+	DefaultPeerTimeout = 5 * time.Second
+	// DefaultHedgeDelay is how long a lookup waits for an answer before
+	// it asks the next peer as well.
+	DefaultHedgeDelay = 300 * time.Millisecond
+	// DefaultAnswers is how many peers' verified answers a lookup wants.
+	DefaultAnswers = 2
+	// DefaultMaxPeers bounds the peers one lookup asks.
+	DefaultMaxPeers = 4
+)
+
+// lookupSettings tune LookupPayment; LightOption sets them.
+type lookupSettings struct {
+	peerTimeout time.Duration
+	hedgeDelay  time.Duration
+	answers     int
+	maxPeers    int
+}
+
+// LightOption changes one setting of a LightClient's lookups.
+type LightOption func(*lookupSettings)
+
+// WithPeerTimeout bounds each request to one peer (default
+// DefaultPeerTimeout); it must be positive.
+func WithPeerTimeout(d time.Duration) LightOption {
+	return func(s *lookupSettings) { s.peerTimeout = d }
+}
+
+// WithHedgeDelay sets how long a lookup waits for an answer before it asks
+// the next peer too (default DefaultHedgeDelay); 0 asks every peer at once.
+func WithHedgeDelay(d time.Duration) LightOption {
+	return func(s *lookupSettings) { s.hedgeDelay = d }
+}
+
+// WithAnswers sets how many distinct peers' verified answers a lookup wants
+// (default DefaultAnswers; fewer when fewer peers can be asked).
+func WithAnswers(n int) LightOption {
+	return func(s *lookupSettings) { s.answers = n }
+}
+
+// WithMaxPeers bounds how many peers one lookup asks (default
+// DefaultMaxPeers); it must be at least the answers wanted.
+func WithMaxPeers(n int) LightOption {
+	return func(s *lookupSettings) { s.maxPeers = n }
+}
+
 // LightClient looks payment records up from any peer and verifies them
-// against the genesis alone. It stores no chain.
+// against the genesis alone. It stores no chain. It is safe for concurrent
+// use.
 type LightClient struct {
 	host    host.Host
 	genesis Genesis
 	client  *Client
 	members map[peer.ID]bool
+	set     lookupSettings
 }
-
-// MaxLookupAttempts is how many peers LookupPayment asks, one after
-// another, when it is not told which.
-const MaxLookupAttempts = 3
 
 // NewLightClient returns a light client on h, a host made by p2p.New with
 // a nil Store (DHT client mode).
-func NewLightClient(h host.Host, g Genesis) (*LightClient, error) {
+func NewLightClient(h host.Host, g Genesis, opts ...LightOption) (*LightClient, error) {
 	if err := chain.CheckNetworkID(g.NetworkID); err != nil {
 		return nil, fmt.Errorf("%w: NetworkID: %v", ErrConfig, err)
 	}
 	if len(g.Members) == 0 {
 		return nil, fmt.Errorf("%w: the genesis has no members", ErrConfig)
 	}
-	lc := &LightClient{host: h, genesis: g, client: NewClient(h, g.NetworkID), members: make(map[peer.ID]bool)}
+	set := lookupSettings{peerTimeout: DefaultPeerTimeout, hedgeDelay: DefaultHedgeDelay, answers: DefaultAnswers, maxPeers: DefaultMaxPeers}
+	for _, o := range opts {
+		o(&set)
+	}
+	switch {
+	case set.peerTimeout <= 0:
+		return nil, fmt.Errorf("%w: the per-peer timeout must be positive, not %s", ErrConfig, set.peerTimeout)
+	case set.hedgeDelay < 0:
+		return nil, fmt.Errorf("%w: the hedge delay must not be negative, not %s", ErrConfig, set.hedgeDelay)
+	case set.answers < 1:
+		return nil, fmt.Errorf("%w: a lookup wants at least 1 answer, not %d", ErrConfig, set.answers)
+	case set.maxPeers < set.answers:
+		return nil, fmt.Errorf("%w: a lookup that wants %d answers must be allowed to ask at least %d peers, not %d", ErrConfig, set.answers, set.answers, set.maxPeers)
+	}
+	lc := &LightClient{host: h, genesis: g, client: NewClient(h, g.NetworkID), members: make(map[peer.ID]bool), set: set}
 	for iss := range g.Members {
 		id, err := config.PeerIDFromIssuer(iss)
 		if err != nil {
@@ -67,108 +127,132 @@ type Payment struct {
 	Height uint64
 	Index  uint32
 	Header *chain.SignedHeader // the issuer's signed header that proves it
-	Peer   peer.ID             // the peer that answered
+	Peer   peer.ID             // the first peer that served it
+	Peers  []peer.ID           // every peer that served it, Peer first
 }
 
-// LookupPayment finds the payment with orderID and verifies it: every
-// proof against the genesis members (header network, issuer membership,
-// signature, Merkle inclusion), the entry's lookup hash against the order
-// ID, and the sealed record opened with the order ID. It asks from, or
-// when from is empty the connected members and then the bootstrap peers,
-// up to MaxLookupAttempts of them, until one answers with records that
-// verify. It returns one Payment per issuer holding the order ID
-// (normally one). When peers answered only NOT_FOUND the error matches
-// ErrNotFound; a failed check matches ErrVerify and names the check.
+// LookupResult is everything one lookup learned.
+type LookupResult struct {
+	OrderID string
+	// Payments are the verified records every answering peer served,
+	// merged (one per issuer, height, index and header hash) and sorted
+	// by issuer key, height, index.
+	Payments []Payment
+	// Answered are the peers whose answer held records that verified,
+	// NotFound those that answered NOT_FOUND, in the order they answered.
+	Answered []peer.ID
+	NotFound []peer.ID
+	// Behind are records a peer left out because it does not hold their
+	// block (yet): not an error.
+	Behind []Lag
+	// Failed are peers that gave no usable answer: timed out, unreachable,
+	// refused with a status, or cancelled once enough peers had answered.
+	// Failed checks are not here: they are the lookup's error.
+	Failed []PeerFailure
+}
+
+// Lag is a record a peer left out because it was behind: its signed head
+// of the issuer's chain is below the record's block, or it served the
+// record when asked again.
+type Lag struct {
+	Peer     peer.ID
+	Issuer   chain.IssuerID
+	Height   uint64 // the record's block
+	Head     uint64 // the peer's signed head of the issuer's chain; 0 when it holds none
+	CaughtUp bool   // it served the record when asked again
+}
+
+// PeerFailure is a peer that gave no usable answer, and why.
+type PeerFailure struct {
+	Peer peer.ID
+	Err  error
+}
+
+// LookupPayment is Lookup from one peer (from), or from any peers when
+// from is empty; it returns the verified record (one: a lookup that finds
+// records of two issuers fails with a *ConflictError that carries them
+// all).
 func (lc *LightClient) LookupPayment(ctx context.Context, orderID string, from peer.ID) ([]Payment, error) {
+	var ps []peer.ID
+	if from != "" {
+		ps = []peer.ID{from}
+	}
+	res, err := lc.Lookup(ctx, orderID, ps...)
+	if err != nil {
+		return nil, err
+	}
+	return res.Payments, nil
+}
+
+// Lookup finds every payment with orderID and verifies each one: its proof
+// against the genesis members (header network, issuer membership and the
+// payments role, signature, Merkle inclusion), the entry's lookup hash
+// against the order ID, and the sealed record opened with the order ID.
+//
+// It asks the peers in from, or when from is empty the connected members
+// in random order and then the bootstrap peers, at most WithMaxPeers of
+// them. It wants verified answers from WithAnswers distinct peers: it asks
+// that many at once, and the next candidate whenever a request fails, a
+// peer answers NOT_FOUND, or WithHedgeDelay passes without an answer; each
+// request has WithPeerTimeout. A peer that leaves out a record another
+// peer served is asked for its heads (and then again for the payment) to
+// tell a peer that hides a record from one that is behind.
+//
+// The result is always set, except for an invalid order ID. A nil error
+// means exactly one record verified. Otherwise the error is, in this
+// order of precedence: a failed check, matching ErrVerify (each a
+// *CheckError naming the peer and the check); a *ForkError (ErrForked);
+// a *ConflictError (ErrConflict) carrying every record when two or more
+// issuers hold the order ID; a *NotFoundError (ErrNotFound) naming the
+// peers that answered NOT_FOUND; or the failures of every peer asked.
+func (lc *LightClient) Lookup(ctx context.Context, orderID string, from ...peer.ID) (*LookupResult, error) {
 	if err := privacy.CheckOrderID(orderID); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
 	}
-	lookup := privacy.Lookup(lc.genesis.NetworkID, orderID)
-	candidates := []peer.ID{from}
-	if from == "" {
-		candidates = lc.candidates()
+	l := &lookup{lc: lc, orderID: orderID, hash: privacy.Lookup(lc.genesis.NetworkID, orderID)}
+	cands := lc.candidates(from)
+	if len(cands) == 0 {
+		return &LookupResult{OrderID: orderID}, fmt.Errorf("%w: no peer to ask", ErrUnreachable)
 	}
-	if len(candidates) == 0 {
-		return nil, fmt.Errorf("%w: no peer to ask", ErrUnreachable)
-	}
-	var errs []error
-	for i, p := range candidates {
-		if i == MaxLookupAttempts || ctx.Err() != nil {
-			break
-		}
-		proofs, err := lc.client.Payment(ctx, p, lookup)
-		if err == nil {
-			var out []Payment
-			if out, err = lc.verifyPayment(p, orderID, lookup, proofs); err == nil {
-				return out, nil
-			}
-		}
-		errs = append(errs, err)
-	}
-	if len(errs) == 0 {
-		return nil, fmt.Errorf("%w: %w", ErrUnreachable, ctx.Err()) // ended before any peer was asked
-	}
-	for _, err := range errs {
-		if !errors.Is(err, ErrNotFound) {
-			return nil, errors.Join(errs...)
-		}
-	}
-	return nil, errs[0]
+	answers := l.gather(ctx, cands, min(lc.set.answers, len(cands)))
+	return l.settle(ctx, answers)
 }
 
-// verifyPayment checks every proof a peer answered for orderID.
-func (lc *LightClient) verifyPayment(p peer.ID, orderID string, lookup [privacy.LookupSize]byte, proofs []*chain.Proof) ([]Payment, error) {
-	out := make([]Payment, 0, len(proofs))
-	issuers := make(map[chain.IssuerID]bool, len(proofs))
-	for i, pr := range proofs {
-		fail := func(check string, err error) error {
-			return fmt.Errorf("%w: peer %s, record %d: %s: %w", ErrVerify, p, i, check, err)
-		}
-		if err := pr.Verify(lc.genesis.Members, lc.genesis.NetworkID); err != nil {
-			return nil, fail("inclusion proof", err)
-		}
-		iss := pr.Header.Issuer
-		if issuers[iss] {
-			return nil, fail("issuer", errors.New("two records of one issuer"))
-		}
-		issuers[iss] = true
-		e, err := chain.DecodeEntry(pr.Entry, maxEntryBytes)
-		if err != nil {
-			return nil, fail("entry", err)
-		}
-		sealed := e.GetPayment()
-		if sealed == nil {
-			return nil, fail("entry", errors.New("not a payment"))
-		}
-		if [privacy.LookupSize]byte(sealed.Lookup) != lookup {
-			return nil, fail("lookup hash", errors.New("the record is indexed under another order ID"))
-		}
-		rec, err := chain.OpenPayment(lc.genesis.NetworkID, orderID, iss, sealed)
-		if err != nil {
-			return nil, fail("sealed record", err)
-		}
-		out = append(out, Payment{Record: rec, Issuer: iss, Height: pr.Header.Height, Index: pr.Index, Header: pr.Header, Peer: p})
-	}
-	return out, nil
-}
-
-// candidates returns the connected members in random order, then the
-// bootstrap peers not among them.
-func (lc *LightClient) candidates() []peer.ID {
+// candidates returns from without repeats, or when it is empty the
+// connected members in random order, then the bootstrap peers not among
+// them; at most maxPeers of them.
+func (lc *LightClient) candidates(from []peer.ID) []peer.ID {
 	var out []peer.ID
 	seen := make(map[peer.ID]bool)
-	for _, p := range lc.host.Network().Peers() {
-		if lc.members[p] && lc.host.Network().Connectedness(p) == network.Connected {
+	add := func(p peer.ID) {
+		if p != "" && !seen[p] && p != lc.host.ID() {
 			out = append(out, p)
 			seen[p] = true
 		}
 	}
-	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
-	for _, ai := range lc.genesis.Bootstrap {
-		if !seen[ai.ID] && ai.ID != lc.host.ID() {
-			out = append(out, ai.ID)
-			seen[ai.ID] = true
+	if len(from) > 0 {
+		for _, p := range from {
+			add(p)
+		}
+	} else {
+		for _, p := range lc.host.Network().Peers() {
+			if lc.members[p] && lc.host.Network().Connectedness(p) == network.Connected {
+				add(p)
+			}
+		}
+		rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+		for _, ai := range lc.genesis.Bootstrap {
+			add(ai.ID)
 		}
 	}
+	if len(out) > lc.set.maxPeers {
+		out = out[:lc.set.maxPeers]
+	}
 	return out
+}
+
+// mayPublishPayments reports whether iss may publish payment records: a
+// member with the payments role.
+func mayPublishPayments(members chain.Members, iss chain.IssuerID) bool {
+	return members.Has(iss, chain.RolePayments)
 }

@@ -3,9 +3,12 @@ package queryproto_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/queryproto"
@@ -54,6 +57,20 @@ func TestLightClientVerifiesFromAnyPeer(t *testing.T) {
 		if !errors.Is(err, queryproto.ErrNotFound) || errors.Is(err, queryproto.ErrVerify) {
 			t.Fatalf("unknown order ID from %q: %v, want only ErrNotFound", from, err)
 		}
+		// NOT_FOUND names the peers that said so: the one asked, or every
+		// member (up to the bound) when the client picks.
+		var nf *queryproto.NotFoundError
+		if !errors.As(err, &nf) || !strings.Contains(err.Error(), queryproto.NotFoundWording) {
+			t.Fatalf("unknown order ID from %q: %v, want a *NotFoundError", from, err)
+		}
+		if want := map[peer.ID]int{ms[2].id(): 1, "": 3}[from]; len(nf.Peers) != want {
+			t.Fatalf("unknown order ID from %q: NOT_FOUND from %v, want %d peers", from, nf.Peers, want)
+		}
+		for _, p := range nf.Peers {
+			if !strings.Contains(err.Error(), p.String()) {
+				t.Fatalf("the error does not name %s: %v", p, err)
+			}
+		}
 	}
 	if _, err := lc.LookupPayment(ctx, "short", ""); !errors.Is(err, queryproto.ErrBadRequest) {
 		t.Fatalf("invalid order ID: %v", err)
@@ -89,5 +106,24 @@ func TestNonMemberCreditQueryIsUnauthorized(t *testing.T) {
 	}
 	if got := ms[0].srv.Stats(); got.CreditQueries != 1 || got.Payments != 1 || got.Heads != 1 {
 		t.Fatalf("server counted %+v", got)
+	}
+}
+
+// A payment verifies only if its issuer holds the payments role in the
+// genesis: a credit-only member's payment record fails the "issuer role"
+// check, whichever peer serves it.
+func TestPaymentOfNonPaymentsMemberFailsCheck(t *testing.T) {
+	ms := startNetwork(t, 2)
+	ms[1].submit(paymentEntry(t, 1, 0))
+	replicated(t, ms, ms[1])
+	roles := maps.Clone(ms[0].members)
+	roles[chaintest.Issuer(1)] = chain.RoleCredit | chain.RoleQuery
+	_, lc := startLightClient(t, 52, roles, []peer.AddrInfo{ms[0].info(), ms[1].info()})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := lc.LookupPayment(ctx, chaintest.OrderID(1, 0), "")
+	var ce *queryproto.CheckError
+	if !errors.Is(err, queryproto.ErrVerify) || !errors.As(err, &ce) || ce.Check != "issuer role" || !strings.Contains(err.Error(), "not a payments member") {
+		t.Fatalf("a credit-only member's payment: %v, want the issuer role check to fail", err)
 	}
 }

@@ -38,10 +38,15 @@ const (
 	answerBudget = MaxResponseBytes - 64<<10
 )
 
-// Default rate limits of a server, in requests per second.
+// Default rate limits of a server: rates in requests per second, bursts
+// in requests. Every peer has a bucket of its own; members together share
+// the members' bucket, and every other peer (light clients) the clients'
+// bucket (see ratelimit.go).
 const (
-	DefaultPeerRate    = 200
-	DefaultPeerBurst   = 400
-	DefaultGlobalRate  = 20_000
-	DefaultGlobalBurst = 20_000
+	DefaultPeerRate     = 200
+	DefaultPeerBurst    = 400
+	DefaultMembersRate  = 20_000
+	DefaultMembersBurst = 20_000
+	DefaultClientsRate  = 20_000
+	DefaultClientsBurst = 20_000
 )

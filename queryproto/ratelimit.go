@@ -21,32 +21,51 @@ func (b *bucket) refill(now time.Time, rate, burst float64) {
 	}
 }
 
-// limiter grants a request when both the requesting peer's bucket and the
-// global bucket hold a token, and then takes one from each.
-type limiter struct {
-	peerRate, peerBurst     float64
-	globalRate, globalBurst float64
+// pool is a shared bucket with its rate and size.
+type pool struct {
+	rate, burst float64
+	b           bucket
+}
 
-	mu     sync.Mutex
-	global bucket
-	peers  map[peer.ID]*bucket
-	calls  int
+// limiter grants a request when the requesting peer's own bucket and the
+// bucket of its class both hold a token, and then takes one from each.
+// The classes are members (peers of the genesis) and clients (every other
+// peer: light clients, anyone). A peer ID costs nothing to make, so any
+// number of clients together draw on the clients' bucket only, and can
+// never spend what members' requests need; a member cannot be
+// impersonated, since the peer is the stream's authenticated remote.
+type limiter struct {
+	peerRate, peerBurst float64
+
+	mu      sync.Mutex
+	members pool
+	clients pool
+	peers   map[peer.ID]*bucket
+	calls   int
 }
 
 // sweepEvery is how many calls pass between sweeps of idle peers' buckets.
 const sweepEvery = 4096
 
-func newLimiter(peerRate, peerBurst, globalRate, globalBurst float64, now time.Time) *limiter {
+// limits are the rates (tokens per second) and bucket sizes of a limiter.
+type limits struct {
+	peerRate, peerBurst       float64
+	membersRate, membersBurst float64
+	clientsRate, clientsBurst float64
+}
+
+func newLimiter(l limits, now time.Time) *limiter {
 	return &limiter{
-		peerRate: peerRate, peerBurst: peerBurst,
-		globalRate: globalRate, globalBurst: globalBurst,
-		global: bucket{tokens: globalBurst, last: now},
-		peers:  make(map[peer.ID]*bucket),
+		peerRate: l.peerRate, peerBurst: l.peerBurst,
+		members: pool{rate: l.membersRate, burst: l.membersBurst, b: bucket{tokens: l.membersBurst, last: now}},
+		clients: pool{rate: l.clientsRate, burst: l.clientsBurst, b: bucket{tokens: l.clientsBurst, last: now}},
+		peers:   make(map[peer.ID]*bucket),
 	}
 }
 
-// allow reports whether p may make a request at now, and if so counts it.
-func (l *limiter) allow(p peer.ID, now time.Time) bool {
+// allow reports whether p, a member or not, may make a request at now, and
+// if so counts it.
+func (l *limiter) allow(p peer.ID, member bool, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls++
@@ -58,13 +77,17 @@ func (l *limiter) allow(p peer.ID, now time.Time) bool {
 		b = &bucket{tokens: l.peerBurst, last: now}
 		l.peers[p] = b
 	}
+	shared := &l.clients
+	if member {
+		shared = &l.members
+	}
 	b.refill(now, l.peerRate, l.peerBurst)
-	l.global.refill(now, l.globalRate, l.globalBurst)
-	if b.tokens < 1 || l.global.tokens < 1 {
+	shared.b.refill(now, shared.rate, shared.burst)
+	if b.tokens < 1 || shared.b.tokens < 1 {
 		return false
 	}
 	b.tokens--
-	l.global.tokens--
+	shared.b.tokens--
 	return true
 }
 

@@ -2,6 +2,7 @@ package queryproto
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"slices"
 
@@ -27,7 +28,9 @@ func (s *Server) heads() *querypb.Response {
 	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Heads{Heads: out}}
 }
 
-// payment answers the proof of every payment indexed under lookup.
+// payment answers the proof of every payment indexed under lookup, sorted
+// by issuer key, height, index (docs/PROTOCOL.md 11.4; clients reject any
+// other order).
 func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 	locs, err := s.cfg.Store.LookupPayment(lookup[:])
 	if err != nil {
@@ -36,6 +39,9 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 		}
 		return failure(querypb.Status_STATUS_INTERNAL, "store error")
 	}
+	// The index is in issuer order already; sorting states the contract
+	// rather than relying on the key layout.
+	slices.SortFunc(locs, compareLocations)
 	out := &querypb.PaymentResponse{}
 	for _, loc := range locs {
 		p, err := s.cfg.Store.Proof(loc)
@@ -54,4 +60,15 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 		return failure(querypb.Status_STATUS_NOT_FOUND, "no payment under this lookup hash")
 	}
 	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{Payment: out}}
+}
+
+// compareLocations orders locations by issuer key bytes, height, index.
+func compareLocations(a, b store.Location) int {
+	if c := bytes.Compare(a.Issuer[:], b.Issuer[:]); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Height, b.Height); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Index, b.Index)
 }

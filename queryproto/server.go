@@ -23,8 +23,10 @@ type Server struct {
 	self    chain.IssuerID
 	proto   protocol.ID
 	limiter *limiter
-	stats   serverCounters
-	gate    gate.Gate // closed by Close, before the store is
+	// memberPeers are the peer IDs of the members, for the rate limits.
+	memberPeers map[peer.ID]bool
+	stats       serverCounters
+	gate        gate.Gate // closed by Close, before the store is
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -38,10 +40,20 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		self:    chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
-		proto:   p2p.QueryProtocol(cfg.NetworkID),
-		limiter: newLimiter(cfg.PeerRate, float64(cfg.PeerBurst), cfg.GlobalRate, float64(cfg.GlobalBurst), cfg.Now()),
+		cfg:   cfg,
+		self:  chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
+		proto: p2p.QueryProtocol(cfg.NetworkID),
+		limiter: newLimiter(limits{
+			peerRate: cfg.PeerRate, peerBurst: float64(cfg.PeerBurst),
+			membersRate: cfg.MembersRate, membersBurst: float64(cfg.MembersBurst),
+			clientsRate: cfg.ClientsRate, clientsBurst: float64(cfg.ClientsBurst),
+		}, cfg.Now()),
+		memberPeers: make(map[peer.ID]bool, len(cfg.Members)),
+	}
+	for iss := range cfg.Members {
+		if id, err := config.PeerIDFromIssuer(iss); err == nil {
+			s.memberPeers[id] = true
+		}
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	cfg.Host.SetStreamHandler(s.proto, s.handle)
@@ -70,7 +82,7 @@ func (s *Server) handle(st network.Stream) {
 		return
 	}
 	remote := st.Conn().RemotePeer()
-	if !s.limiter.allow(remote, s.cfg.Now()) {
+	if !s.limiter.allow(remote, s.memberPeers[remote], s.cfg.Now()) {
 		s.respond(st, failure(querypb.Status_STATUS_RATE_LIMITED, "request budget spent; retry later"))
 		return
 	}

@@ -183,3 +183,85 @@ func TestCreditQueryRefusals(t *testing.T) {
 		t.Fatalf("an answer verified for another responder: %v", err)
 	}
 }
+
+// Light clients cannot starve members: any number of client peer IDs
+// spend only the clients' budget, and a member's credit query is still
+// answered. The server's clock stands still, so no bucket refills during
+// the test however long it takes.
+func TestLightClientsCannotStarveMembers(t *testing.T) {
+	members := chaintest.Members(2)
+	frozen := time.Now()
+	const peerBurst, clientsBurst = 4, 12
+	srv := startMember(t, 0, members, nil, func(c *queryproto.Config) {
+		c.PeerRate, c.PeerBurst = 1, peerBurst
+		c.ClientsRate, c.ClientsBurst = 1, clientsBurst
+		c.MembersRate, c.MembersBurst = 1, 8
+		c.Now = func() time.Time { return frozen }
+	})
+	srv.submit(paymentEntry(t, 0, 0))
+	lookup := privacy.Lookup(chaintest.NetworkID, chaintest.OrderID(0, 0))
+	ctx := context.Background()
+
+	// Eight light clients, each with a peer ID of its own, ask until they
+	// are refused: together they get the clients' burst, no more.
+	granted, limited := 0, 0
+	for i := range 8 {
+		n, _ := startLightClient(t, 100+i, members, []peer.AddrInfo{srv.info()})
+		if err := n.Host().Connect(ctx, srv.info()); err != nil {
+			t.Fatal(err)
+		}
+		c := queryproto.NewClient(n.Host(), chaintest.NetworkID)
+		for j := range peerBurst + 1 {
+			var err error
+			if j%2 == 0 {
+				_, err = c.Heads(ctx, srv.id())
+			} else {
+				_, err = c.Payment(ctx, srv.id(), lookup)
+			}
+			switch {
+			case err == nil:
+				granted++
+			case errors.Is(err, queryproto.ErrRateLimited):
+				limited++
+			default:
+				t.Fatalf("light client %d request %d: %v", i, j, err)
+			}
+		}
+	}
+	if granted != clientsBurst || limited != 8*(peerBurst+1)-clientsBurst {
+		t.Fatalf("light clients: %d granted and %d rate limited, want %d granted", granted, limited, clientsBurst)
+	}
+
+	// The member's credit query and payment lookup are still answered.
+	m := startMember(t, 1, members, []peer.AddrInfo{srv.info()})
+	if err := m.net.Host().Connect(ctx, srv.info()); err != nil {
+		t.Fatal(err)
+	}
+	q, err := queryproto.SignQuery(queryproto.CreditQuery{
+		NetworkID: chaintest.NetworkID, QueryID: "Q-starve-1", Querier: chaintest.Issuer(1),
+		Subject: privacy.Ref(chaintest.Ref(1)), Purpose: loanPurpose, ConsentRef: "C-1", Time: frozen,
+	}, chaintest.Key(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := queryproto.NewClient(m.net.Host(), chaintest.NetworkID)
+	a, err := c.CreditQuery(ctx, srv.id(), q)
+	if err != nil {
+		t.Fatalf("a member's credit query after light clients spent their budget: %v", err)
+	}
+	if err := a.Verify(q, chaintest.Issuer(0), members); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Payment(ctx, srv.id(), lookup); err != nil {
+		t.Fatalf("a member's payment lookup after light clients spent their budget: %v", err)
+	}
+	// And a light client that never asked before is refused: its own
+	// bucket is full, the clients' is not.
+	n, _ := startLightClient(t, 200, members, []peer.AddrInfo{srv.info()})
+	if err := n.Host().Connect(ctx, srv.info()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := queryproto.NewClient(n.Host(), chaintest.NetworkID).Heads(ctx, srv.id()); !errors.Is(err, queryproto.ErrRateLimited) {
+		t.Fatalf("a new light client after the clients' budget was spent: %v", err)
+	}
+}

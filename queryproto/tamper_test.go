@@ -2,13 +2,16 @@ package queryproto_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/p2p"
@@ -20,19 +23,29 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	"google.golang.org/protobuf/encoding/protodelim"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// tamperer answers payment requests from a real store, with one byte of
-// the answer altered by the current tampering.
+// tamperer answers payment and heads requests from a real store, with the
+// answer altered by the current tampering.
 type tamperer struct {
-	h   host.Host
-	st  *store.Store
-	cur atomic.Pointer[tampering]
+	h        host.Host
+	st       *store.Store
+	cur      atomic.Pointer[tampering]
+	payments atomic.Int64 // payment requests answered
 }
 
 type tampering struct {
-	name  string
+	name string
+	// alter changes each proof.
 	alter func(*querypb.Proof)
+	// answer, if set, makes the whole response from the (altered) proofs;
+	// n counts the payment requests answered under this tampering, from 1.
+	answer func(n int64, proofs []*querypb.Proof) *querypb.Response
+	// raw, if set, is sent as the response frame's body.
+	raw []byte
+	// heads, if set, replaces the heads answered.
+	heads func([]*chainpb.SignedHeader) []*chainpb.SignedHeader
 }
 
 func newTamperer(t *testing.T, key int, st *store.Store) *tamperer {
@@ -51,6 +64,12 @@ func newTamperer(t *testing.T, key int, st *store.Store) *tamperer {
 	return tp
 }
 
+// use makes tm the current tampering and restarts the request count.
+func (tp *tamperer) use(tm *tampering) {
+	tp.payments.Store(0)
+	tp.cur.Store(tm)
+}
+
 func (tp *tamperer) handle(s network.Stream) {
 	defer s.Close()
 	var req querypb.Request
@@ -58,8 +77,31 @@ func (tp *tamperer) handle(s network.Stream) {
 		s.Reset()
 		return
 	}
+	tm := tp.cur.Load()
+	if tm == nil {
+		tm = &tampering{}
+	}
+	if req.GetHeads() != nil {
+		heads := tp.st.Heads()
+		var out []*chainpb.SignedHeader
+		for _, h := range heads {
+			out = append(out, h.Proto())
+		}
+		slices.SortFunc(out, func(a, b *chainpb.SignedHeader) int { return bytes.Compare(a.Header, b.Header) })
+		if tm.heads != nil {
+			out = tm.heads(out)
+		}
+		protodelim.MarshalTo(s, &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Heads{Heads: &querypb.HeadsResponse{Heads: out}}})
+		return
+	}
+	n := tp.payments.Add(1)
+	if tm.raw != nil {
+		s.Write(protowire.AppendVarint(nil, uint64(len(tm.raw))))
+		s.Write(tm.raw)
+		return
+	}
 	locs, _ := tp.st.LookupPayment(req.GetPayment().GetLookup())
-	resp := &querypb.PaymentResponse{}
+	var proofs []*querypb.Proof
 	for _, loc := range locs {
 		p, err := tp.st.Proof(loc)
 		if err != nil {
@@ -70,12 +112,29 @@ func (tp *tamperer) handle(s network.Stream) {
 		for _, h := range p.Path {
 			pb.Path = append(pb.Path, append([]byte(nil), h[:]...))
 		}
-		if tm := tp.cur.Load(); tm != nil && tm.alter != nil {
+		if tm.alter != nil {
 			tm.alter(pb)
 		}
-		resp.Proofs = append(resp.Proofs, pb)
+		proofs = append(proofs, pb)
 	}
-	protodelim.MarshalTo(s, &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{Payment: resp}})
+	var resp *querypb.Response
+	switch {
+	case tm.answer != nil:
+		resp = tm.answer(n, proofs)
+	case len(proofs) == 0:
+		resp = &querypb.Response{Status: querypb.Status_STATUS_NOT_FOUND, Error: "no payment under this lookup hash"}
+	default:
+		resp = okProofs(proofs)
+	}
+	protodelim.MarshalTo(s, resp)
+}
+
+func okProofs(proofs []*querypb.Proof) *querypb.Response {
+	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{Payment: &querypb.PaymentResponse{Proofs: proofs}}}
+}
+
+func notFound() *querypb.Response {
+	return &querypb.Response{Status: querypb.Status_STATUS_NOT_FOUND, Error: "no payment under this lookup hash"}
 }
 
 // flip returns a tampering that flips one bit of the byte at i (from the
@@ -129,15 +188,39 @@ func TestTamperedPaymentIsCaught(t *testing.T) {
 		cases = append(cases, flip("header", i, header))
 	}
 	cases = append(cases, flip("signature", 0, sig), flip("signature", -1, sig))
+	// Answers that do not decode, or break the shapes of 5.6 and 11.4.
+	cases = append(cases,
+		tampering{name: "no header", alter: func(p *querypb.Proof) { p.Header = nil }},
+		tampering{name: "short hash", alter: func(p *querypb.Proof) { p.Path[0] = p.Path[0][:31] }},
+		tampering{name: "leaf index", alter: func(p *querypb.Proof) { p.Index = 1 << 20 }},
+		tampering{name: "empty entry", alter: func(p *querypb.Proof) { p.Entry = nil }},
+		tampering{name: "long path", alter: func(p *querypb.Proof) {
+			for len(p.Path) <= 64 {
+				p.Path = append(p.Path, p.Path[0])
+			}
+		}},
+		tampering{name: "no proofs", answer: func(int64, []*querypb.Proof) *querypb.Response { return okProofs(nil) }},
+		tampering{name: "heads for payment", answer: func(int64, []*querypb.Proof) *querypb.Response {
+			return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Heads{Heads: &querypb.HeadsResponse{}}}
+		}},
+		tampering{name: "OK without result", answer: func(int64, []*querypb.Proof) *querypb.Response {
+			return &querypb.Response{Status: querypb.Status_STATUS_OK}
+		}},
+		tampering{name: "status 99", answer: func(int64, []*querypb.Proof) *querypb.Response { return &querypb.Response{Status: 99} }},
+		tampering{name: "garbage", raw: []byte{0xff, 0xff, 0xff, 0xff}},
+	)
 	for _, tc := range cases {
-		tp.cur.Store(&tc)
+		tp.use(&tc)
 		got, err := lc.LookupPayment(ctx, order, tp.h.ID())
 		if err == nil {
 			t.Errorf("%s: a tampered answer verified: %+v", tc.name, got)
 			continue
 		}
-		if !errors.Is(err, queryproto.ErrVerify) && !errors.Is(err, queryproto.ErrMalformed) {
-			t.Errorf("%s: %v, want ErrVerify or ErrMalformed", tc.name, err)
+		// Every failed check, a malformed answer included, is ErrVerify
+		// (exit 4) and names the check and the peer.
+		var ce *queryproto.CheckError
+		if !errors.Is(err, queryproto.ErrVerify) || !errors.As(err, &ce) || ce.Peer != tp.h.ID() || ce.Check == "" {
+			t.Errorf("%s: %v, want a *CheckError (ErrVerify) naming the peer", tc.name, err)
 		}
 		t.Logf("%-14s caught: %v", tc.name, err)
 	}

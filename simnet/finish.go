@@ -71,7 +71,7 @@ func (env *Env) finish(rep *Report, start time.Time, o RunOptions) {
 
 	l := env.ledger
 	l.mu.Lock()
-	rep.Records.Submitted, rep.Records.Accepted, rep.Records.Refused = l.submitted, l.accepted, l.refused
+	rep.Records.Submitted, rep.Records.Accepted, rep.Records.Refused, rep.Records.Private = l.submitted, l.accepted, l.refused, l.private
 	l.mu.Unlock()
 	env.checkRecords(rep, o.MaxCheckedKeys)
 	rep.Checks.HeadsIdentical, rep.Checks.Chains, rep.Checks.Diffs = n.HeadsReport()
@@ -87,8 +87,9 @@ func (env *Env) finish(rep *Report, start time.Time, o RunOptions) {
 	}
 }
 
-// checkRecords looks every accepted record up in every running peer's
-// store (sampled beyond max per peer) and counts those missing.
+// checkRecords looks every accepted record that was published up in every
+// running peer's store (sampled beyond max per peer) and counts those
+// missing.
 func (env *Env) checkRecords(rep *Report, maxKeys int) {
 	n := env.Net
 	total := 0

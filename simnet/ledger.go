@@ -8,9 +8,10 @@ import (
 	"github.com/credmesh/credmesh/chain/privacy"
 )
 
-// ledger is what the workloads had accepted: every record's entry key per
-// issuer (to check that none was lost), the payments' order IDs (for
-// lookups) and the subjects with credit events (for reports).
+// ledger is what the workloads had accepted: the entry key of every
+// published record per issuer (to check that none was lost; private credit
+// events are on no chain), the payments' order IDs (for lookups) and the
+// subjects with credit events (for reports).
 type ledger struct {
 	mu        sync.Mutex
 	keys      map[int][][]byte
@@ -19,6 +20,7 @@ type ledger struct {
 	seen      map[privacy.Ref]bool
 	submitted int
 	accepted  int
+	private   int // accepted, kept private by the lender
 	refused   int
 }
 
@@ -34,7 +36,11 @@ func newLedger() *ledger {
 func (l *ledger) add(issuer int, key []byte, orderID string, subj *subject, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.keys[issuer] = append(l.keys[issuer], key)
+	if key != nil {
+		l.keys[issuer] = append(l.keys[issuer], key)
+	} else {
+		l.private++
+	}
 	l.accepted++
 	if orderID != "" {
 		l.payments = append(l.payments, payment{orderID: orderID, at: at})

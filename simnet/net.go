@@ -88,7 +88,9 @@ func NewNet(cfg NetConfig) (*Net, error) {
 		issuers[p.Issuer] = i
 		members[i] = config.Member{ID: config.PeerIDOf(key), Name: spec.Name, Roles: spec.Roles, Addrs: []ma.Multiaddr{Addr(i)}}
 	}
-	n.genesis = config.NewGenesis(cfg.NetworkID, time.Now().Add(-time.Minute), members, cfg.Params)
+	params := cfg.Params
+	params.SubjectSecretFingerprint = config.SecretFingerprint(cfg.NetworkID, n.secret)
+	n.genesis = config.NewGenesis(cfg.NetworkID, time.Now().Add(-time.Minute), members, params)
 	if err := n.genesis.Validate(); err != nil {
 		return nil, err
 	}

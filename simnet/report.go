@@ -89,9 +89,13 @@ type RecordStats struct {
 	Submitted int `json:"submitted"`
 	Accepted  int `json:"accepted"`
 	Refused   int `json:"refused"`
-	// Checked is how many (peer, accepted record) pairs were looked up in
-	// the peers' stores at the end; Lost how many were missing. In a run
-	// that did not settle, missing records may only be late.
+	// Private is how many of the accepted records are credit events their
+	// lender keeps private (opened, repaid, closed): they are on no chain.
+	Private int `json:"private"`
+	// Checked is how many (peer, accepted published record) pairs were
+	// looked up in the peers' stores at the end; Lost how many were
+	// missing. In a run that did not settle, missing records may only be
+	// late.
 	Checked int `json:"checked"`
 	Lost    int `json:"lost"`
 }

@@ -37,7 +37,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if !r.Checks.Settled {
 		missing = "missing (the run did not settle)"
 	}
-	p("records: %d submitted, %d accepted, %d refused; %d (peer, record) pairs checked, %d %s", r.Records.Submitted, r.Records.Accepted, r.Records.Refused, r.Records.Checked, r.Records.Lost, missing)
+	p("records: %d submitted, %d accepted (%d kept private), %d refused; %d (peer, published record) pairs checked, %d %s",
+		r.Records.Submitted, r.Records.Accepted, r.Records.Private, r.Records.Refused, r.Records.Checked, r.Records.Lost, missing)
 	p("queries (ms)\tn\tp50\tp95\tp99\tmax\tsuccess")
 	op := func(name string, o OpStats) {
 		if o.Count == 0 {

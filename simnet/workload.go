@@ -126,10 +126,16 @@ func (env *Env) accept(issuer int, rc records.Context, r *records.Record, at tim
 		return // accepted by the node, so this cannot happen
 	}
 	var subj *subject
-	if ce, ok := e.Body.(*chainpb.Entry_CreditEvent); ok && len(ce.CreditEvent.SubjectRef) == privacy.RefSize && r.Subject != nil {
-		subj = &subject{raw: *r.Subject, ref: privacy.Ref(ce.CreditEvent.SubjectRef)}
+	key := chain.EntryKey(e)
+	if ce, ok := e.Body.(*chainpb.Entry_CreditEvent); ok {
+		if len(ce.CreditEvent.SubjectRef) == privacy.RefSize && r.Subject != nil {
+			subj = &subject{raw: *r.Subject, ref: privacy.Ref(ce.CreditEvent.SubjectRef)}
+		}
+		if !chain.IsNegative(ce.CreditEvent.Kind) {
+			key = nil // kept private by the lender (node.Submit): on no chain
+		}
 	}
-	env.ledger.add(issuer, chain.EntryKey(e), r.OrderID, subj, at)
+	env.ledger.add(issuer, key, r.OrderID, subj, at)
 }
 
 // lookups looks payments up from one light client.

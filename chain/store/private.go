@@ -17,8 +17,14 @@ import (
 // They live under their own key prefix (see doc.go's layout).
 const prefixPrivate = 'v'
 
-// ErrBadPrivate is wrapped by every refusal of PutPrivate.
+// ErrBadPrivate is wrapped by every refusal of PutPrivate for a malformed
+// record.
 var ErrBadPrivate = errors.New("store: invalid private record")
+
+// ErrPrivateExists is wrapped when PutPrivate is given the ID of a private
+// record it already holds about the subject: a private record, like a
+// chain entry, is never replaced.
+var ErrPrivateExists = errors.New("store: a private record with this ID is already held")
 
 // Bounds of a private record: the largest entry any network's parameters
 // allow, and an ID as long as the chain's IDs.
@@ -48,10 +54,12 @@ func checkPrivateID(id string) error {
 	return nil
 }
 
-// PutPrivate stores, or replaces, the private record id about subject. The
-// entry must be an encoded chainpb.Entry holding a valid CreditEvent
-// (chain.ValidateCreditEvent) whose subject is subject. The write is
-// fsynced.
+// PutPrivate stores the private record id about subject. The entry must be
+// an encoded chainpb.Entry holding a valid CreditEvent
+// (chain.ValidateCreditEvent) whose subject is subject. A record already
+// held under the same subject and id is kept and the new one refused with
+// an error wrapping ErrPrivateExists, as a chain refuses an entry key it
+// holds. The write is fsynced.
 func (s *Store) PutPrivate(subject []byte, id string, entry []byte) error {
 	if len(subject) != chain.RefSize {
 		return fmt.Errorf("%w: subject has %d bytes, want %d", ErrBadPrivate, len(subject), chain.RefSize)
@@ -76,7 +84,24 @@ func (s *Store) PutPrivate(subject []byte, id string, entry []byte) error {
 	if err := s.room(diskspace.Low, len(entry)); err != nil {
 		return err
 	}
-	return s.db.Set(privateKey(subject, id), entry, pebble.Sync)
+	key := privateKey(subject, id)
+	s.privateMu.Lock()
+	defer s.privateMu.Unlock()
+	switch held, err := s.has(key); {
+	case err != nil:
+		return err
+	case held:
+		return fmt.Errorf("%w (%s)", ErrPrivateExists, id)
+	}
+	return s.db.Set(key, entry, pebble.Sync)
+}
+
+// HasPrivate reports whether a private record id about subject is held.
+func (s *Store) HasPrivate(subject []byte, id string) (bool, error) {
+	if len(subject) != chain.RefSize {
+		return false, fmt.Errorf("%w: subject has %d bytes, want %d", ErrBadPrivate, len(subject), chain.RefSize)
+	}
+	return s.has(privateKey(subject, id))
 }
 
 // DeletePrivate removes the private record id about subject, if any; the
@@ -86,6 +111,8 @@ func (s *Store) DeletePrivate(subject []byte, id string) error {
 	if len(subject) != chain.RefSize {
 		return fmt.Errorf("%w: subject has %d bytes, want %d", ErrBadPrivate, len(subject), chain.RefSize)
 	}
+	s.privateMu.Lock()
+	defer s.privateMu.Unlock()
 	return s.db.Delete(privateKey(subject, id), pebble.Sync)
 }
 

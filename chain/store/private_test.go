@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/credmesh/credmesh/chain"
@@ -44,23 +45,37 @@ func TestPrivateRecords(t *testing.T) {
 		t.Fatalf("Private returned %d records, not the two in ID order", len(got))
 	}
 
-	// Replace, reopen, delete.
+	// A second record under a held ID is refused, and the first kept,
+	// across a reopen too.
+	first := privateEntry(t, a)
 	a.OutstandingMinor = 1
-	if err := s.PutPrivate(subj, "a-account", privateEntry(t, a)); err != nil {
-		t.Fatal(err)
+	if err := s.PutPrivate(subj, "a-account", privateEntry(t, a)); !errors.Is(err, store.ErrPrivateExists) || !strings.Contains(err.Error(), "a-account") {
+		t.Fatalf("a second record under a held ID: %v", err)
 	}
 	s.Close()
 	s = open(t, dir)
 	defer s.Close()
+	if err := s.PutPrivate(subj, "a-account", privateEntry(t, a)); !errors.Is(err, store.ErrPrivateExists) {
+		t.Fatalf("a second record under a held ID after a reopen: %v", err)
+	}
 	got, _ = s.Private(subj)
-	if len(got) != 2 || !bytes.Equal(got[0], privateEntry(t, a)) {
-		t.Fatal("replacement did not survive a reopen")
+	if len(got) != 2 || !bytes.Equal(got[0], first) {
+		t.Fatal("a refused record replaced the one held")
+	}
+	if held, err := s.HasPrivate(subj, "a-account"); err != nil || !held {
+		t.Fatalf("HasPrivate of a held record: %v %v", held, err)
+	}
+	if held, err := s.HasPrivate(chaintest.Ref(9), "a-account"); err != nil || held {
+		t.Fatalf("HasPrivate of another subject's: %v %v", held, err)
 	}
 	if err := s.DeletePrivate(subj, "b-account"); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ = s.Private(subj); len(got) != 1 {
 		t.Fatalf("%d records after delete, want 1", len(got))
+	}
+	if err := s.PutPrivate(subj, "b-account", privateEntry(t, b)); err != nil {
+		t.Fatalf("a deleted record's ID: %v", err)
 	}
 	if got, _ = s.Private(chaintest.Ref(9)); len(got) != 0 {
 		t.Fatal("records of an unknown subject")

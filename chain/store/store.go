@@ -76,6 +76,9 @@ type Store struct {
 	// appendMu serializes appends, so the head check and the write are one
 	// step.
 	appendMu sync.Mutex
+	// privateMu serializes private writes, so the duplicate check and the
+	// write are one step.
+	privateMu sync.Mutex
 
 	// The builder's pending log: appended by its loop, released by its
 	// sealed-block writer.

@@ -1,8 +1,10 @@
 package main_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,7 +34,32 @@ func TestBadFilesNameTheirMistake(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "genesis.json:") {
 		t.Fatalf("bad genesis: exit %d: %s", code, errOut)
 	}
+	// A genesis without the secret's fingerprint is refused, naming it.
+	noFP := regexp.MustCompile(`,\s*"subject_secret_fingerprint": "[0-9a-f]{64}"`).ReplaceAll(genesis, nil)
+	if bytes.Equal(noFP, genesis) {
+		t.Fatalf("no fingerprint in the genesis:\n%s", genesis)
+	}
+	os.WriteFile(genPath, noFP, 0o644)
+	_, errOut, code = credmesh(t, "run", "--home", tax.home)
+	if code == 0 || !strings.Contains(errOut, "genesis.json:") || !strings.Contains(errOut, "params.subject_secret_fingerprint: required") {
+		t.Fatalf("genesis without the fingerprint: exit %d: %s", code, errOut)
+	}
 	os.WriteFile(genPath, genesis, 0o644)
+
+	// A peer holding another network's subject secret refuses to start,
+	// naming both files and showing neither secret.
+	secPath := filepath.Join(tax.home, "subject.secret")
+	secret, _ := os.ReadFile(secPath)
+	wrong := bytes.Repeat([]byte("5a"), 32)
+	os.WriteFile(secPath, append(wrong, '\n'), 0o600)
+	_, errOut, code = credmesh(t, "run", "--home", tax.home)
+	if code == 0 || !strings.Contains(errOut, secPath+` is not the subject secret of network "e2e-net"`) || !strings.Contains(errOut, genPath) {
+		t.Fatalf("another secret: exit %d: %s", code, errOut)
+	}
+	if strings.Contains(errOut, string(wrong)) || strings.Contains(errOut, strings.TrimSpace(string(secret))) {
+		t.Fatalf("the error shows a secret: %s", errOut)
+	}
+	os.WriteFile(secPath, secret, 0o600)
 
 	// A genesis over a home that cannot be read changes no home.
 	other := filepath.Join(t.TempDir(), "x")

@@ -27,7 +27,12 @@ leave this peer only inside signed answers to credit queries, each of which is
 recorded by a receipt on this institution's chain.
 
 With --publish, the negative events (overdue, defaulted) are published on this
-institution's chain instead, where every member holds them until they expire.`,
+institution's chain instead, where every member holds them until they expire.
+credmesh submit (POST /v1/records) treats credit events as --publish does.
+
+An event ID names one event for ever: an event whose ID was accepted before,
+kept private or published, is refused as a duplicate (the record kept is the
+first), so importing a file twice changes nothing.`,
 		Example: `  credmesh credit import --home ./bank-a loans.csv
   credmesh credit import --home ./bank-a arrears.jsonl --publish`,
 		Args: cobra.ExactArgs(1),

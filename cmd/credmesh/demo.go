@@ -14,6 +14,7 @@ import (
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/devnet"
 	"github.com/credmesh/credmesh/node"
+	"github.com/credmesh/credmesh/queryproto"
 	"github.com/credmesh/credmesh/records"
 	"github.com/spf13/cobra"
 )
@@ -146,10 +147,11 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 	orderID := records.SampleOrderID(net.Opts.Members[0].Dir, 42)
 	lctx, lcancel := context.WithTimeout(ctx, 20*time.Second)
 	defer lcancel()
-	pay, err := lookupPayment(lctx, g, orderID, "")
+	res, err := lookupPayment(lctx, g, orderID, lookupFlags{peerTimeout: queryproto.DefaultPeerTimeout, answers: queryproto.DefaultAnswers})
 	if err != nil {
 		return fmt.Errorf("light client lookup of %s: %w", orderID, err)
 	}
+	pay := res.Payments[0] // a lookup without error verified exactly one record
 	timings["lookup"] = since(start)
 	lender := api.NewClient(net.Node(1).APIAddr(), "")
 	subject := records.Subject{Kind: "cn-rid", ID: records.SampleResidentID(0)}
@@ -236,7 +238,7 @@ func submitDemoRecords(ctx context.Context, net *devnet.Net, f demoFlags) (map[s
 func printDemo(w io.Writer, s demoSummary, net *devnet.Net) {
 	fmt.Fprintf(w, "\ncredmesh demo: %d peers on network %q\n\n", len(s.Peers), s.Network)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprint(tw, "PEER\tRECORDS PUBLISHED\t")
+	fmt.Fprint(tw, "PEER\tRECORDS ACCEPTED\t")
 	for _, p := range s.Peers {
 		fmt.Fprintf(tw, "%s\t", short(p.Name))
 	}

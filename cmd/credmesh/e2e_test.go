@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -273,9 +274,45 @@ func TestThreePeersFromTheREADME(t *testing.T) {
 	if !strings.Contains(out, "verified") || !strings.Contains(out, recs[42].Period) {
 		t.Fatalf("query payment:\n%s", out)
 	}
-	if _, errOut, code := credmesh(t, "query", "payment", "NO-SUCH-ORDER-0001", "--genesis", genesis); code != 3 || !strings.Contains(errOut, "no payment") {
+	if _, errOut, code := credmesh(t, "query", "payment", "NO-SUCH-ORDER-0001", "--genesis", genesis); code != 3 ||
+		!strings.Contains(errOut, "the peers asked hold no such record; they may be behind") || !strings.Contains(errOut, "NOT_FOUND from 12D3KooW") {
 		t.Fatalf("unknown order: exit %d: %s", code, errOut)
 	}
+	if help := mustRun(t, "query", "payment", "--help"); !strings.Contains(help, "5  conflict") || !strings.Contains(help, "6  an issuer is forked") || !strings.Contains(help, "4  a check failed") {
+		t.Fatalf("query payment --help lists no exit codes 4 to 6:\n%s", help)
+	}
+
+	// Shadowing: Bank A publishes a payment under the tax bureau's order
+	// ID. The light client shows both records in full and exits 5; the
+	// API answers both as a 409 conflict.
+	shadow := recs[42]
+	shadow.AmountMinor = 1
+	shadowFile := filepath.Join(t.TempDir(), "shadow.csv")
+	writeCSV(t, shadowFile, []records.Record{shadow})
+	if out := mustRun(t, "submit", "--home", peers[1].home, shadowFile); !strings.Contains(out, "1 accepted, 0 refused") {
+		t.Fatalf("submit the shadow: %s", out)
+	}
+	var conflictOut, conflictErr string
+	eventually(t, 30*time.Second, "the light client sees both records", func() bool {
+		var code int
+		conflictOut, conflictErr, code = credmesh(t, "query", "payment", recs[42].OrderID, "--genesis", genesis)
+		return code == 5
+	})
+	original := fmt.Sprintf("amount    %d.%02d", recs[42].AmountMinor/100, recs[42].AmountMinor%100)
+	if !strings.Contains(conflictOut, "CONFLICT: 2 issuers") || !strings.Contains(conflictOut, "Tax Bureau") || !strings.Contains(conflictOut, "Bank A") ||
+		!strings.Contains(conflictOut, original) || !strings.Contains(conflictOut, "amount    0.01") || !strings.Contains(conflictErr, "conflict") {
+		t.Fatalf("query payment of a shadowed order ID:\n%s%s", conflictOut, conflictErr)
+	}
+	jsonOut, _, code := credmesh(t, "query", "payment", recs[42].OrderID, "--genesis", genesis, "--json")
+	var lookup api.PaymentLookup
+	if code != 5 || json.Unmarshal([]byte(jsonOut), &lookup) != nil || !lookup.Conflict || len(lookup.Records) != 2 {
+		t.Fatalf("query payment --json of a shadowed order ID: exit %d\n%s", code, jsonOut)
+	}
+	eventually(t, 30*time.Second, "Bank B's API answers both records as a conflict", func() bool {
+		got, err := peers[2].client().Payment(context.Background(), recs[42].OrderID)
+		var apiErr *api.Error
+		return errors.As(err, &apiErr) && apiErr.Status == 409 && got.Conflict && len(got.Records) == 2
+	})
 
 	// Bank B keeps a loan private; Bank A's report finds it, and the
 	// receipts bill Bank A.

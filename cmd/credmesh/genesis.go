@@ -36,6 +36,9 @@ func newGenesisNewCmd() *cobra.Command {
 		Long: `Create genesis.json — network ID, members (peer ID, name, roles, addresses) and
 parameters — and a new subject secret shared by the members, and write both into
 every member's home. The SHA-256 of genesis.json is the network's identity.
+The genesis carries the secret's fingerprint (params.subject_secret_fingerprint,
+SHA-256 of the network ID and the secret, which reveals nothing of it): a peer
+whose subject.secret is another refuses to start.
 
 Members' addresses come from their config.toml listen addresses, with 0.0.0.0
 replaced by --advertise. For members on other machines, run this where their
@@ -84,16 +87,18 @@ homes are reachable, or copy genesis.json and subject.secret to them afterwards
 				}
 				hs = append(hs, config.Home(outDir))
 			}
+			secret := config.GenerateSecret()
 			p := config.DefaultGenesisParams()
 			p.BlockInterval = interval
 			if fee > 0 {
 				p.QueryFeeMinor, p.FeeCurrency = fee, "CNY"
 			}
+			p.SubjectSecretFingerprint = config.SecretFingerprint(network, secret)
 			g := config.NewGenesis(network, time.Now().UTC(), members, p)
 			if err := g.Validate(); err != nil {
 				return err
 			}
-			if err := config.InstallGenesis(g, config.GenerateSecret(), hs...); err != nil {
+			if err := config.InstallGenesis(g, secret, hs...); err != nil {
 				return err
 			}
 			h := g.Hash()

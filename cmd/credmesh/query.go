@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/node"
 	"github.com/credmesh/credmesh/p2p"
@@ -22,34 +25,77 @@ func newQueryCmd() *cobra.Command {
 	return c
 }
 
-// Exit codes of query payment, for scripts.
+// Exit codes of query payment, for scripts (0 verified, 1 other errors,
+// 2 usage).
 const (
 	exitNotFound = 3
 	exitVerify   = 4
+	exitConflict = 5
+	exitForked   = 6
 )
+
+// lookupFlags are the light client's settings from the command line.
+type lookupFlags struct {
+	peers       []string
+	peerTimeout time.Duration
+	answers     int
+}
 
 func newQueryPaymentCmd() *cobra.Command {
 	var (
-		genesisPath, peerAddr string
-		asJSON                bool
-		timeout               time.Duration
+		genesisPath string
+		asJSON      bool
+		timeout     time.Duration
+		lf          lookupFlags
 	)
 	c := &cobra.Command{
-		Use:   "payment ORDER_ID --genesis FILE [--peer MULTIADDR]",
-		Short: "Fetch a payment record by its order ID and verify it against the genesis",
-		Long: `Fetch a payment record from any peer and verify it yourself: the issuer's
-signature on the block header against the genesis members, the Merkle inclusion
-proof, and the sealed record, which only the order ID opens. No peer has to be
-trusted. With no --peer, peers are found from the genesis addresses.
+		Use:   "payment ORDER_ID --genesis FILE [--peer MULTIADDR]...",
+		Short: "Fetch every payment record under an order ID and verify each against the genesis",
+		Long: `Fetch the payment records under an order ID from peers and verify them yourself:
+the issuer's signature on the block header against the genesis members, that the
+issuer is a payments member, the Merkle inclusion proof, and the sealed record,
+which only the order ID opens. No peer has to be trusted. With no --peer, peers
+are found from the genesis addresses.
 
-Exit status: 0 verified, 3 no such payment, 4 a check failed, 1 other errors.`,
+The lookup wants verified answers from --answers peers (fewer if fewer are
+known) and asks that many at once; whenever one fails or answers NOT_FOUND, or
+300 ms pass without an answer, it asks the next, at most 4 peers (or every
+--peer given), each for at most --peer-timeout. It shows every record the peers
+served, never only one. An answer whose proofs are not sorted fails a check; a
+peer that leaves out a record another peer served is asked for its heads: if it
+holds the record's block it hid the record (a failed check), otherwise it is
+only behind (noted).
+
+Exit status:
+  0  verified: the record of one issuer
+  1  other errors: no peer answered, a bad genesis
+  2  usage error
+  3  not found: the peers asked hold no such record; they may be behind (the
+     peers that said so are named)
+  4  a check failed; the check and the peer are named (a forged, malformed,
+     unsorted or incomplete answer, or an issuer without the payments role)
+  5  conflict: records of two or more issuers under the order ID; every record
+     is shown and none is to be preferred
+  6  an issuer is forked: it signed two different blocks at one height, or
+     two payments under one order ID`,
 		Example: `  credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json
   credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json \
       --peer /ip4/10.0.0.6/tcp/7600/p2p/12D3KooW... --json`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr(fmt.Sprintf("query payment takes one ORDER_ID, not %d arguments", len(args)))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if genesisPath == "" {
 				return usageErr("--genesis FILE is required: the network's genesis.json")
+			}
+			if timeout <= 0 || lf.peerTimeout <= 0 {
+				return usageErr("--timeout and --peer-timeout must be positive")
+			}
+			if lf.answers < 1 {
+				return usageErr(fmt.Sprintf("--answers must be at least 1, not %d", lf.answers))
 			}
 			g, err := config.LoadGenesis(genesisPath)
 			if err != nil {
@@ -57,63 +103,80 @@ Exit status: 0 verified, 3 no such payment, 4 a check failed, 1 other errors.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			pay, err := lookupPayment(ctx, g, args[0], peerAddr)
-			switch {
-			case errors.Is(err, queryproto.ErrNotFound):
-				return &exitError{code: exitNotFound, msg: "no payment with this order ID on the network"}
-			case errors.Is(err, queryproto.ErrVerify):
-				return &exitError{code: exitVerify, msg: "the answer failed verification: " + err.Error()}
-			case err != nil:
-				return err
-			}
-			name := ""
-			for _, m := range g.MemberList() {
-				if id, _ := config.PeerIDFromIssuer(pay.Issuer); id == m.ID {
-					name = m.Name
-				}
-			}
-			issuer, _ := config.PeerIDFromIssuer(pay.Issuer)
-			v := node.PaymentView(pay.Record, issuer.String(), name, pay.Height, pay.Header.Hash.String())
-			v.Peer = pay.Peer.String()
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), v)
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "payment %s — verified\n", v.OrderID)
-			fmt.Fprintf(out, "  issuer    %s (%s), block %d %.16s\n", v.IssuerName, v.Issuer, v.Height, v.BlockHash)
-			fmt.Fprintf(out, "  category  %s, period %s\n", v.Category, v.Period)
-			fmt.Fprintf(out, "  amount    %s %s\n", minor(v.AmountMinor), v.Currency)
-			fmt.Fprintf(out, "  paid at   %s via %s, region %s\n", v.PaidAt.Format(time.RFC3339), v.Channel, v.Region)
-			if v.Item != "" {
-				fmt.Fprintf(out, "  item      %s, receipt %s\n", v.Item, v.ReceiptNo)
-			}
-			fmt.Fprintf(out, "  served by %s (not trusted: signature and proof checked)\n", v.Peer)
-			return nil
+			res, err := lookupPayment(ctx, g, args[0], lf)
+			return showLookup(cmd.OutOrStdout(), g, res, err, asJSON)
 		},
 	}
+	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err.Error()) })
 	c.Flags().StringVar(&genesisPath, "genesis", "", "the network's genesis.json")
-	c.Flags().StringVar(&peerAddr, "peer", "", "ask this peer (multiaddr ending in /p2p/<peer-id>) instead of finding one")
-	c.Flags().BoolVar(&asJSON, "json", false, "print the record as JSON")
+	c.Flags().StringArrayVar(&lf.peers, "peer", nil, "ask this peer (multiaddr ending in /p2p/<peer-id>) instead of finding peers; repeat for several")
+	c.Flags().BoolVar(&asJSON, "json", false, `print {"order_id", "records": [...], "conflict"} as JSON (exit 0 and 5)`)
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
+	c.Flags().DurationVar(&lf.peerTimeout, "peer-timeout", queryproto.DefaultPeerTimeout, "give each peer at most this long to answer")
+	c.Flags().IntVar(&lf.answers, "answers", queryproto.DefaultAnswers, "how many peers' verified answers to gather")
 	return c
+}
+
+// showLookup prints a lookup's records and turns its outcome into the
+// exit code of query payment.
+func showLookup(out io.Writer, g *config.Genesis, res *queryproto.LookupResult, err error, asJSON bool) error {
+	var (
+		conflict *queryproto.ConflictError
+		forked   *queryproto.ForkError
+	)
+	switch {
+	case errors.Is(err, queryproto.ErrVerify):
+		return &exitError{code: exitVerify, msg: "an answer failed a check, so no record is shown:\n  " + strings.ReplaceAll(err.Error(), "\n", "\n  ")}
+	case errors.As(err, &forked):
+		return &exitError{code: exitForked, msg: fmt.Sprintf("%v\n  the issuer %s equivocated; its records cannot be relied on", err, issuerName(g, forked.Issuer))}
+	case errors.As(err, &conflict):
+		v := lookupView(g, res)
+		if asJSON {
+			if err := printJSON(out, v); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(out, "CONFLICT: %d issuers published records under order ID %s.\nEvery record follows; none is to be preferred.\n", len(v.Records), v.OrderID)
+			for i := range v.Records {
+				fmt.Fprintln(out)
+				printPayment(out, &v.Records[i], fmt.Sprintf("record %d of %d — verified", i+1, len(v.Records)))
+			}
+			printNotes(out, res)
+		}
+		return &exitError{code: exitConflict, msg: err.Error()}
+	case errors.Is(err, queryproto.ErrNotFound):
+		return &exitError{code: exitNotFound, msg: "no record under this order ID: " + strings.TrimPrefix(err.Error(), queryproto.ErrNotFound.Error()+": ")}
+	case errors.Is(err, queryproto.ErrBadRequest):
+		return usageErr(err.Error())
+	case err != nil:
+		return err
+	}
+	v := lookupView(g, res)
+	if asJSON {
+		return printJSON(out, v)
+	}
+	printPayment(out, &v.Records[0], "verified")
+	printNotes(out, res)
+	return nil
 }
 
 // lookupPayment runs a light client for one lookup: a host with a fresh
 // identity in DHT client mode, the genesis as the only trust.
-func lookupPayment(ctx context.Context, g *config.Genesis, orderID, peerAddr string) (*queryproto.Payment, error) {
+func lookupPayment(ctx context.Context, g *config.Genesis, orderID string, lf lookupFlags) (*queryproto.LookupResult, error) {
 	key, err := config.GenerateKey()
 	if err != nil {
 		return nil, err
 	}
 	var boot []peer.AddrInfo
-	var from peer.ID
-	if peerAddr != "" {
-		ai, err := peer.AddrInfoFromString(peerAddr)
+	var from []peer.ID
+	for _, a := range lf.peers {
+		ai, err := peer.AddrInfoFromString(a)
 		if err != nil {
-			return nil, usageErr(fmt.Sprintf("--peer %q: %v", peerAddr, err))
+			return nil, usageErr(fmt.Sprintf("--peer %q: %v", a, err))
 		}
-		boot, from = []peer.AddrInfo{*ai}, ai.ID
-	} else {
+		boot, from = append(boot, *ai), append(from, ai.ID)
+	}
+	if len(from) == 0 {
 		for _, m := range g.MemberList() {
 			if len(m.Addrs) > 0 {
 				boot = append(boot, m.AddrInfo())
@@ -128,15 +191,75 @@ func lookupPayment(ctx context.Context, g *config.Genesis, orderID, peerAddr str
 		return nil, err
 	}
 	defer n.Close()
-	lc, err := queryproto.NewLightClient(n.Host(), queryproto.Genesis{NetworkID: g.NetworkID(), Members: g.Members(), Bootstrap: boot})
+	opts := []queryproto.LightOption{queryproto.WithPeerTimeout(lf.peerTimeout), queryproto.WithAnswers(lf.answers),
+		queryproto.WithMaxPeers(max(queryproto.DefaultMaxPeers, lf.answers, len(from)))}
+	lc, err := queryproto.NewLightClient(n.Host(), queryproto.Genesis{NetworkID: g.NetworkID(), Members: g.Members(), Bootstrap: boot}, opts...)
 	if err != nil {
 		return nil, err
 	}
-	pays, err := lc.LookupPayment(ctx, orderID, from)
+	return lc.Lookup(ctx, orderID, from...)
+}
+
+// issuerName is the genesis name of a member, or its peer ID.
+func issuerName(g *config.Genesis, iss chain.IssuerID) string {
+	id, err := config.PeerIDFromIssuer(iss)
 	if err != nil {
-		return nil, err
+		return fmt.Sprintf("%x", iss[:4])
 	}
-	return &pays[0], nil
+	if m, ok := g.MemberPeers()[id]; ok {
+		return fmt.Sprintf("%s (%s)", m.Name, id)
+	}
+	return id.String()
+}
+
+// lookupView shows every record a lookup verified.
+func lookupView(g *config.Genesis, res *queryproto.LookupResult) *api.PaymentLookup {
+	members := g.MemberPeers()
+	v := &api.PaymentLookup{OrderID: res.OrderID, Records: make([]api.PaymentView, 0, len(res.Payments))}
+	issuers := make(map[chain.IssuerID]bool)
+	for _, pay := range res.Payments {
+		issuer, _ := config.PeerIDFromIssuer(pay.Issuer)
+		pv := node.PaymentView(pay.Record, issuer.String(), members[issuer].Name, pay.Height, pay.Header.Hash.String())
+		pv.Peer = pay.Peer.String()
+		for _, p := range pay.Peers {
+			pv.Peers = append(pv.Peers, p.String())
+		}
+		v.Records = append(v.Records, *pv)
+		issuers[pay.Issuer] = true
+	}
+	v.Conflict = len(issuers) > 1
+	return v
+}
+
+// printPayment prints one record in full.
+func printPayment(out io.Writer, v *api.PaymentView, what string) {
+	fmt.Fprintf(out, "payment %s — %s\n", v.OrderID, what)
+	fmt.Fprintf(out, "  issuer    %s (%s), block %d %.16s\n", v.IssuerName, v.Issuer, v.Height, v.BlockHash)
+	fmt.Fprintf(out, "  category  %s, period %s\n", v.Category, v.Period)
+	fmt.Fprintf(out, "  amount    %s %s\n", minor(v.AmountMinor), v.Currency)
+	fmt.Fprintf(out, "  paid at   %s via %s, region %s\n", v.PaidAt.Format(time.RFC3339), v.Channel, v.Region)
+	if v.Item != "" {
+		fmt.Fprintf(out, "  item      %s, receipt %s\n", v.Item, v.ReceiptNo)
+	}
+	fmt.Fprintf(out, "  served by %s (not trusted: signature and proof checked)\n", strings.Join(v.Peers, ", "))
+}
+
+// printNotes says which peers were behind, said NOT_FOUND, or gave no
+// answer.
+func printNotes(out io.Writer, res *queryproto.LookupResult) {
+	for _, l := range res.Behind {
+		how := fmt.Sprintf("its head of that chain is at height %d", l.Head)
+		if l.CaughtUp {
+			how = "it served the record when asked again"
+		}
+		fmt.Fprintf(out, "  note: peer %s was behind on issuer %s's chain (record in block %d; %s)\n", l.Peer, l.Issuer.Short(), l.Height, how)
+	}
+	for _, p := range res.NotFound {
+		fmt.Fprintf(out, "  note: peer %s answered NOT_FOUND\n", p)
+	}
+	for _, f := range res.Failed {
+		fmt.Fprintf(out, "  note: peer %s gave no answer: %v\n", f.Peer, f.Err)
+	}
 }
 
 // minor formats an amount in minor units as units.cents.

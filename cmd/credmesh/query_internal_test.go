@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chaintest"
+	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/queryproto"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Every outcome of a lookup has its exit code: a failed check of any kind
+// (a malformed answer included) 4, a fork 6, a conflict 5 with every
+// record printed, NOT_FOUND 3 naming the peers, anything else 1.
+func TestQueryPaymentExitCodes(t *testing.T) {
+	var members []config.Member
+	var pays []queryproto.Payment
+	for i, name := range []string{"Tax Bureau", "Lender"} {
+		id, err := config.PeerIDFromIssuer(chaintest.Issuer(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, config.Member{ID: id, Name: name, Roles: []config.Role{config.RolePayments}})
+		h, err := chain.SignHeader(chain.Header{NetworkID: chaintest.NetworkID, Issuer: chaintest.Issuer(i), Height: 3, Time: chaintest.Epoch, EntryCount: 1}, chaintest.Key(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := chaintest.PaymentRecord(0, 1)
+		rec.AmountMinor = uint64(555_500 - i*555_499)
+		pays = append(pays, queryproto.Payment{Record: rec, Issuer: chaintest.Issuer(i), Height: 3, Header: h, Peer: id, Peers: []peer.ID{id}})
+	}
+	g := config.NewGenesis(chaintest.NetworkID, time.Now(), members, config.DefaultGenesisParams())
+	p := members[1].ID
+	other, err := chain.SignHeader(chain.Header{NetworkID: chaintest.NetworkID, Issuer: chaintest.Issuer(0), Height: 3, Time: chaintest.Epoch.Add(time.Second), EntryCount: 2}, chaintest.Key(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	malformed := &queryproto.CheckError{Peer: p, Check: "answer decoding", Err: fmt.Errorf("peer %s: %w: proof 0: proof has no header", p, queryproto.ErrMalformed)}
+	omission := &queryproto.CheckError{Peer: p, Check: "omission", Err: errors.New("left out issuer 3a6639ef's record")}
+	cases := []struct {
+		name string
+		res  *queryproto.LookupResult
+		err  error
+		code int
+		want []string // in the message or the output
+	}{
+		{"verified", &queryproto.LookupResult{OrderID: "O-1-00000001", Payments: pays[:1]}, nil, 0, []string{"verified", "Tax Bureau", "5555.00"}},
+		{"malformed answer", &queryproto.LookupResult{}, malformed, exitVerify, []string{`check "answer decoding" failed`, p.String()}},
+		{"two failed checks", &queryproto.LookupResult{}, errors.Join(malformed, omission), exitVerify, []string{"answer decoding", `"omission"`}},
+		{"fork", &queryproto.LookupResult{Payments: pays}, &queryproto.ForkError{Issuer: chaintest.Issuer(0), A: pays[0].Header, B: other, Evidence: chain.NewEvidence(pays[0].Header, other)}, exitForked, []string{"two different headers at height 3", "Tax Bureau"}},
+		{"conflict", &queryproto.LookupResult{OrderID: "O-1-00000001", Payments: pays}, &queryproto.ConflictError{OrderID: "O-1-00000001", Payments: pays}, exitConflict, []string{"CONFLICT: 2 issuers", "Tax Bureau", "Lender", "5555.00", "0.01", "record 2 of 2"}},
+		{"not found", &queryproto.LookupResult{}, &queryproto.NotFoundError{Peers: []peer.ID{p}}, exitNotFound, []string{queryproto.NotFoundWording, p.String()}},
+		{"timeout", &queryproto.LookupResult{}, fmt.Errorf("%w: peer %s", queryproto.ErrTimeout, p), 1, []string{"timed out"}},
+	}
+	for _, tc := range cases {
+		var out bytes.Buffer
+		err := showLookup(&out, g, tc.res, tc.err, false)
+		code, msg := 0, ""
+		var ee *exitError
+		switch {
+		case errors.As(err, &ee):
+			code, msg = ee.code, ee.msg
+		case err != nil:
+			code, msg = 1, err.Error()
+		}
+		if code != tc.code {
+			t.Errorf("%s: exit %d, want %d: %v", tc.name, code, tc.code, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(msg+out.String(), w) {
+				t.Errorf("%s: %q missing from:\n%s\n%s", tc.name, w, msg, out.String())
+			}
+		}
+	}
+}

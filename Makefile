@@ -43,7 +43,7 @@ bench:
 ## fuzz: each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
 fuzz:
-	@for t in FuzzDecodeEntry FuzzDecodeBlock FuzzDecodeEvidence; do \
+	@for t in FuzzDecodeEntry FuzzDecodeCreditQuery FuzzDecodeBlock FuzzDecodeEvidence; do \
 		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./chain || exit 1; \
 	done
 	@for t in FuzzDecodeRequest FuzzDecodeResponse FuzzDecodeSignedQuery FuzzDecodeSignedAnswer FuzzReadFrame; do \

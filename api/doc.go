@@ -12,4 +12,9 @@
 //
 // Status.Forks lists the issuers proven forked; acknowledging one (POST
 // /v1/forks/{issuer}/ack) records a note locally and changes nothing else.
+//
+// Roles are the genesis's: POST /v1/records refuses, per record, a record
+// outside this member's roles, with the reason; POST /v1/report asks the
+// members with the credit role only, and answers 403 on a member without
+// the query role.
 package api

@@ -18,7 +18,8 @@ type Backend interface {
 	Submit(ctx context.Context, recs []records.Record) (errs []error, err error)
 	Status() Status
 	Block(issuer string, height uint64) (*BlockView, error)
-	// Report asks every member about a subject (members only).
+	// Report asks every member with the credit role about a subject
+	// (members with the query role only: ErrForbidden otherwise).
 	Report(ctx context.Context, req ReportRequest) (*ReportView, error)
 	// Billing is the statement of a period, YYYY-MM.
 	Billing(period string) (*BillingView, error)
@@ -39,7 +40,10 @@ type Backend interface {
 var (
 	ErrNotFound   = errors.New("not found")
 	ErrBadRequest = errors.New("bad request")
-	ErrBusy       = errors.New("busy, retry later")
+	// ErrForbidden (HTTP 403): the genesis does not give this member the
+	// role the request needs (a credit report needs the query role).
+	ErrForbidden = errors.New("forbidden")
+	ErrBusy      = errors.New("busy, retry later")
 	// ErrInsufficientStorage (HTTP 507): the peer's disk is too full to
 	// accept more; nothing of the request was accepted.
 	ErrInsufficientStorage = errors.New("insufficient storage")

@@ -36,7 +36,10 @@ func ParsePeriod(period string) (from, to time.Time, err error) {
 }
 
 // Compute builds the statement of period for members from the receipts in
-// st.
+// st. It trusts them as stored: the store holds only receipts that passed
+// chain validation (the querier's signature, its query role, the genesis
+// fee), so it does not verify them again. Receipts of a member's queries of
+// itself are left out.
 func Compute(st *store.Store, members []chain.IssuerID, period string) (*Statement, error) {
 	from, to, err := ParsePeriod(period)
 	if err != nil {
@@ -64,10 +67,14 @@ func Compute(st *store.Store, members []chain.IssuerID, period string) (*Stateme
 				return nil, err
 			}
 			r := e.GetQueryReceipt()
-			if r == nil {
-				continue
+			if r == nil || loc.Issuer == querier {
+				continue // a member's queries of itself are not billed
 			}
-			at := time.UnixMilli(r.QueriedAtMs)
+			q, err := chain.ReceiptQuery(r)
+			if err != nil {
+				return nil, fmt.Errorf("billing: receipt at %s/%d/%d: %w", loc.Issuer.Short(), loc.Height, loc.Index, err)
+			}
+			at := time.UnixMilli(q.TimeMs)
 			if at.Before(from) || !at.Before(to) {
 				continue
 			}

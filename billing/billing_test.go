@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -17,19 +18,25 @@ func receiptBlock(t *testing.T, responder int, queriers []int, at []time.Time) *
 	t.Helper()
 	var entries [][]byte
 	for i, q := range queriers {
-		r := chaintest.Receipt(q, responder*100+i)
-		r.QueriedAtMs = at[i].UnixMilli()
+		query := chaintest.Query(q, responder*100+i)
+		query.TimeMs = at[i].UnixMilli()
+		fee, currency := uint64(chaintest.FeeMinor), chaintest.FeeCurrency
+		if q == responder {
+			fee, currency = 0, "" // a member's query of itself
+		}
+		r := chaintest.ReceiptOf(query, chaintest.Key(q), fee, currency)
 		e, err := chain.EncodeEntry(&chainpb.Entry{Body: &chainpb.Entry_QueryReceipt{QueryReceipt: r}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		entries = append(entries, e)
 	}
-	b, err := chain.NewBlock(chaintest.NetworkID, nil, entries, chaintest.Key(responder), chaintest.Epoch)
+	sealed := slices.MaxFunc(at, time.Time.Compare) // after every query it records
+	b, err := chain.NewBlock(chaintest.NetworkID, nil, entries, chaintest.Key(responder), sealed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vb, err := chain.ValidateBlock(b, nil, chaintest.Members(3), chaintest.Params(), chaintest.Epoch.Add(time.Hour))
+	vb, err := chain.ValidateBlock(b, nil, chaintest.Members(3), chaintest.Params(), sealed.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,10 +51,11 @@ func TestStatementBalancesAndCountsThePeriod(t *testing.T) {
 	defer st.Close()
 	nov := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	// Member 1 answered three queries of member 0 (one in December) and one
-	// of member 2; member 2 answered two of member 0.
+	// Member 1 answered three queries of member 0 (one in December), one
+	// of member 2 and one of its own (not billed); member 2 answered two of
+	// member 0.
 	if err := st.Append(
-		receiptBlock(t, 1, []int{0, 0, 0, 2}, []time.Time{nov, nov, dec, nov}),
+		receiptBlock(t, 1, []int{0, 0, 0, 2, 1}, []time.Time{nov, nov, dec, nov, nov}),
 		receiptBlock(t, 2, []int{0, 0}, []time.Time{nov, nov}),
 	); err != nil {
 		t.Fatal(err)
@@ -57,7 +65,7 @@ func TestStatementBalancesAndCountsThePeriod(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fee := chaintest.Receipt(0, 0).FeeMinor
+	fee := uint64(chaintest.FeeMinor)
 	want := []struct{ made, served int }{{4, 0}, {0, 3}, {1, 2}}
 	for i, l := range s.Lines {
 		if l.QueriesMade != want[i].made || l.QueriesServed != want[i].served {

@@ -45,7 +45,9 @@ func validateCorrection(c *chainpb.Correction) error {
 }
 
 // checkEntryKey checks the shape of a key that a correction may target:
-// payments, credit events and receipts (corrections are final).
+// payments and credit events. Corrections are final, and so are receipts:
+// a receipt is the querier's signed query and the fact that it was
+// answered, which there is nothing to correct about and nobody may hide.
 func checkEntryKey(k []byte) error {
 	if len(k) < 2 {
 		return errShortKey
@@ -58,10 +60,7 @@ func checkEntryKey(k []byte) error {
 	case KeyCreditEvent:
 		return checkID(string(k[1:]), true)
 	case KeyReceipt:
-		if len(k) <= 1+RefSize {
-			return errShortKey
-		}
-		return checkID(string(k[1+RefSize:]), true)
+		return errReceiptKey
 	default:
 		return errKeyKind
 	}
@@ -74,5 +73,7 @@ func (e keyError) Error() string { return string(e) }
 
 const (
 	errShortKey = keyError("key has the wrong length for its kind")
-	errKeyKind  = keyError("key kind is not payment, credit event or receipt")
+	errKeyKind  = keyError("key kind is not payment or credit event")
+	// errReceiptKey: receipts are never corrected.
+	errReceiptKey = keyError("a receipt cannot be corrected: receipts are facts about queries")
 )

@@ -26,5 +26,16 @@
 //
 // Entries are protobuf messages (package chainpb) validated field by field by
 // ValidateEntry; every entry has a key unique within its issuer's chain
-// (EntryKey). Payment records travel sealed (see package privacy).
+// (EntryKey), and a receipt a second one (QueryIDKey). Payment records
+// travel sealed (see package privacy).
+//
+// What an entry may be depends on where it is written (CheckEntry, run by
+// ValidateBlock on every entry and by the builder on every submission):
+// the issuer's roles allow it (CheckRights: payments need RolePayments,
+// credit events RoleCredit, receipts RoleCredit and a querier with
+// RoleQuery), and a receipt is provable (CheckReceipt): it carries the
+// querier's signed CreditQuery, exactly as signed, whose signature
+// verifies, for our network, with the genesis fee (none on a member's
+// query of itself), made at most MaxQueryAge after its block. A failure of
+// either is provable. Receipts and corrections are never corrected.
 package chain

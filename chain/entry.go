@@ -12,8 +12,11 @@ import (
 const (
 	KeyPayment     byte = 0x01 // + lookup hash (32 bytes)
 	KeyCreditEvent byte = 0x02 // + event ID
-	KeyReceipt     byte = 0x03 // + querier (32 bytes) + query ID
+	KeyReceipt     byte = 0x03 // + querier (32 bytes) + SHA-256 of the signed query (32 bytes)
 	KeyCorrection  byte = 0x04 // + correction ID
+	// KeyQueryID is no entry's key but a receipt's second one (see
+	// QueryIDKey): + querier (32 bytes) + query ID.
+	KeyQueryID byte = 0x05
 )
 
 // DecodeEntry decodes one encoded chainpb.Entry of at most maxBytes bytes
@@ -49,8 +52,11 @@ func EntryKey(e *chainpb.Entry) []byte {
 	case *chainpb.Entry_CreditEvent:
 		return append([]byte{KeyCreditEvent}, b.CreditEvent.EventId...)
 	case *chainpb.Entry_QueryReceipt:
-		k := append([]byte{KeyReceipt}, b.QueryReceipt.Querier...)
-		return append(k, b.QueryReceipt.QueryId...)
+		q, err := DecodeCreditQuery(b.QueryReceipt.Query)
+		if err != nil {
+			return nil
+		}
+		return ReceiptKey(IssuerID(q.Querier), b.QueryReceipt.Query)
 	case *chainpb.Entry_Correction:
 		return append([]byte{KeyCorrection}, b.Correction.CorrectionId...)
 	}
@@ -82,14 +88,16 @@ func fieldError(msg, field, format string, args ...any) error {
 }
 
 // SubjectOf returns the subject reference an entry is about, or nil: credit
-// events and receipts name one in clear; payments keep theirs sealed; a
-// correction is about its replacement's subject.
+// events name one in clear, receipts in their signed query; payments keep
+// theirs sealed; a correction is about its replacement's subject.
 func SubjectOf(e *chainpb.Entry) []byte {
 	switch b := e.Body.(type) {
 	case *chainpb.Entry_CreditEvent:
 		return b.CreditEvent.SubjectRef
 	case *chainpb.Entry_QueryReceipt:
-		return b.QueryReceipt.SubjectRef
+		if q, err := DecodeCreditQuery(b.QueryReceipt.Query); err == nil {
+			return q.SubjectRef
+		}
 	case *chainpb.Entry_Correction:
 		if b.Correction.Replacement != nil {
 			return SubjectOf(b.Correction.Replacement)

@@ -89,16 +89,44 @@ func TestCreditEventFields(t *testing.T) {
 
 func TestQueryReceiptFields(t *testing.T) {
 	type Q = *chainpb.QueryReceipt
+	// query re-encodes the receipt's query after edit (the signature no
+	// longer matches, which is CheckReceipt's concern, not the shape's).
+	query := func(sub string, edit func(*chainpb.CreditQuery)) func(Q) {
+		return func(r Q) {
+			q := chaintest.Query(1, 1)
+			edit(q)
+			raw, err := proto.Marshal(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Query = raw
+			if _, err := chain.DecodeCreditQuery(raw); err == nil || !strings.Contains(err.Error(), sub) {
+				t.Errorf("query with a bad %s: %v", sub, err)
+			}
+		}
+	}
 	runFieldCases(t, func() Q { return chaintest.Receipt(1, 1) }, chain.ValidateQueryReceipt, []fieldCase[Q]{
-		{"query_id", func(q Q) { q.QueryId = "" }},
-		{"querier", func(q Q) { q.Querier = []byte{1} }},
-		{"subject_ref", func(q Q) { q.SubjectRef = make([]byte, 33) }},
-		{"purpose", func(q Q) { q.Purpose = 0 }},
-		{"consent_ref", func(q Q) { q.ConsentRef = "" }},
-		{"queried_at_ms", func(q Q) { q.QueriedAtMs = 0 }},
+		{"query", query("network_id", func(q *chainpb.CreditQuery) { q.NetworkId = "Test Net" })},
+		{"query", query("query_id", func(q *chainpb.CreditQuery) { q.QueryId = "" })},
+		{"query", query("querier", func(q *chainpb.CreditQuery) { q.Querier = []byte{1} })},
+		{"query", query("subject_ref", func(q *chainpb.CreditQuery) { q.SubjectRef = make([]byte, 33) })},
+		{"query", query("purpose", func(q *chainpb.CreditQuery) { q.Purpose = 0 })},
+		{"query", query("consent_ref", func(q *chainpb.CreditQuery) { q.ConsentRef = "" })},
+		{"query", query("time_ms", func(q *chainpb.CreditQuery) { q.TimeMs = 0 })},
+		{"query", func(q Q) { q.Query = []byte{0xff, 0xff} }},
+		{"query", func(q Q) { q.Query = nil }},
+		{"query", func(q Q) { q.Query = append(q.Query, make([]byte, chain.MaxQueryBytes)...) }},
+		{"query_signature", func(q Q) { q.QuerySignature = nil }},
+		{"query_signature", func(q Q) { q.QuerySignature = q.QuerySignature[:63] }},
 		{"fee_minor", func(q Q) { q.FeeMinor = chain.MaxAmountMinor + 1 }},
 		{"fee_currency", func(q Q) { q.FeeCurrency = "yuan" }},
+		{"fee_currency", func(q Q) { q.FeeCurrency = "" }},
 	})
+	free := chaintest.Receipt(1, 1)
+	free.FeeMinor, free.FeeCurrency = 0, ""
+	if err := chain.ValidateQueryReceipt(free); err != nil {
+		t.Fatalf("a receipt with no fee: %v", err)
+	}
 }
 
 func TestSealedPaymentAndCorrectionFields(t *testing.T) {
@@ -126,6 +154,10 @@ func TestSealedPaymentAndCorrectionFields(t *testing.T) {
 		{"correction_id", func(e E) { e.GetCorrection().CorrectionId = "" }},
 		{"target_key", func(e E) { e.GetCorrection().TargetKey = []byte{9, 1, 2} }},
 		{"target_key", func(e E) { e.GetCorrection().TargetKey = []byte{chain.KeyPayment, 1} }},
+		{"target_key", func(e E) {
+			e.GetCorrection().TargetKey = chain.EntryKey(chaintest.ReceiptEntry(chaintest.Receipt(1, 1)))
+		}},
+		{"target_key", func(e E) { e.GetCorrection().TargetKey = append([]byte{chain.KeyQueryID}, make([]byte, 40)...) }},
 		{"reason", func(e E) { e.GetCorrection().Reason = "" }},
 		{"action", func(e E) { e.GetCorrection().Action = 0 }},
 		{"replacement", func(e E) { e.GetCorrection().Replacement = nil }},
@@ -174,6 +206,12 @@ func TestEntryKeysAreDistinctPerKind(t *testing.T) {
 		{Body: &chainpb.Entry_QueryReceipt{QueryReceipt: chaintest.Receipt(1, 1)}},
 		{Body: &chainpb.Entry_QueryReceipt{QueryReceipt: chaintest.Receipt(2, 1)}},
 	}
+	// The same query ID under another subject is another query: another
+	// receipt key, but the same query-ID key.
+	q := chaintest.Query(1, 1)
+	q.SubjectRef = chaintest.Ref(7)
+	other := chaintest.ReceiptEntry(chaintest.ReceiptOf(q, chaintest.Key(1), chaintest.FeeMinor, chaintest.FeeCurrency))
+	entries = append(entries, other)
 	seen := map[string]bool{}
 	for _, e := range entries {
 		k := string(chain.EntryKey(e))
@@ -181,6 +219,15 @@ func TestEntryKeysAreDistinctPerKind(t *testing.T) {
 			t.Fatalf("key %x repeats", k)
 		}
 		seen[k] = true
+	}
+	if k := chain.EntryKey(other); len(k) != 65 || k[0] != chain.KeyReceipt || string(k[1:33]) != string(q.Querier) {
+		t.Fatalf("receipt key %x is not 0x03 || querier || SHA-256(query)", k)
+	}
+	if a, b := chain.QueryIDKey(entries[1]), chain.QueryIDKey(other); string(a) != string(b) || a[0] != chain.KeyQueryID {
+		t.Fatalf("query-ID keys %x and %x", a, b)
+	}
+	if chain.QueryIDKey(entries[0]) != nil {
+		t.Fatal("a credit event has a query-ID key")
 	}
 }
 

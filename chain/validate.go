@@ -23,7 +23,8 @@ type VerifiedBlock struct {
 //
 // Provable failures come first, so a block that is both bad and ahead of us
 // is rejected rather than ignored: shape, network, membership, size,
-// signature, entry count, each entry, the Merkle root. Then the failures that
+// signature, entry count, the Merkle root, each entry (its fields, then
+// CheckEntry: the issuer's roles, a receipt's signed query and fee). Then the failures that
 // cannot be judged yet: a time ahead of now, and a height that is not head+1.
 // A block that does follow head must link to it by hash and not go back in
 // time.
@@ -81,11 +82,20 @@ func validateContent(b *Block, members Members, p Params) (*VerifiedBlock, error
 		if err != nil {
 			return nil, fmt.Errorf("entry %d: %w", i, err)
 		}
+		if err := CheckEntry(e, h.Issuer, members, p, h.Time); err != nil {
+			return nil, fmt.Errorf("entry %d: %w", i, err)
+		}
 		k := EntryKey(e)
 		if _, dup := seen[string(k)]; dup {
 			return nil, fmt.Errorf("%w: entry %d repeats an earlier key of this block", ErrDuplicateKey, i)
 		}
 		seen[string(k)] = struct{}{}
+		if id := QueryIDKey(e); id != nil {
+			if _, dup := seen[string(id)]; dup {
+				return nil, fmt.Errorf("%w: entry %d is a receipt of a second query under an earlier receipt's querier and query ID", ErrDuplicateKey, i)
+			}
+			seen[string(id)] = struct{}{}
+		}
 		vb.Decoded[i], vb.Keys[i] = e, k
 	}
 	return vb, nil

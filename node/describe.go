@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"time"
 
@@ -34,9 +35,15 @@ func describeEntry(data []byte) api.EntryView {
 	case e.GetQueryReceipt() != nil:
 		r := e.GetQueryReceipt()
 		v.Kind = "query_receipt"
+		q, err := chain.ReceiptQuery(r) // the entry decoded, so its query does
+		if err != nil {
+			break
+		}
+		hash := sha256.Sum256(r.Query)
 		v.Summary = map[string]any{
-			"query_id": r.QueryId, "querier": peerString(chain.IssuerID(r.Querier)), "subject_ref": hex.EncodeToString(r.SubjectRef),
-			"purpose": r.Purpose.String(), "queried_at": time.UnixMilli(r.QueriedAtMs).UTC(), "fee_minor": r.FeeMinor, "fee_currency": r.FeeCurrency,
+			"query_id": q.QueryId, "querier": peerString(chain.IssuerID(q.Querier)), "subject_ref": hex.EncodeToString(q.SubjectRef),
+			"purpose": q.Purpose.String(), "queried_at": time.UnixMilli(q.TimeMs).UTC(), "query_hash": hex.EncodeToString(hash[:]),
+			"records_returned": r.RecordsReturned, "fee_minor": r.FeeMinor, "fee_currency": r.FeeCurrency,
 		}
 	case e.GetCorrection() != nil:
 		c := e.GetCorrection()

@@ -86,7 +86,7 @@ func New(o Options) (n *Node, err error) {
 		return nil, err
 	}
 	defer cleanup(n.store.Close)
-	if n.builder, err = builder.New(builder.Config{Params: n.params, Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log, Held: true}); err != nil {
+	if n.builder, err = builder.New(builder.Config{Params: n.params, Members: o.Genesis.Members(), Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log, Held: true}); err != nil {
 		return nil, err
 	}
 	pcfg, err := n.p2pConfig()

@@ -146,6 +146,8 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	want("a report without consent", st, 400, body)
 	st, body = post(bankA, "/v1/report", []byte(`{"subject": {"id": "1"}, "purpose": "loan_application", "consent_ref": "C", "why": "x"}`), false)
 	want("a report with an unknown field", st, 400, body)
+	st, body = post(fund, "/v1/report", jsonBody(t, report), true)
+	want("a report asked by a member without the query role", st, 403, body)
 	if err := net.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
 		t.Fatal(err)
 	}

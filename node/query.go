@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,16 +24,13 @@ import (
 // startQuery serves the query protocol (payments to anyone, credit queries
 // to members, receipts through our builder) and prepares the reporter.
 func (n *Node) startQuery() error {
-	p := n.opts.Genesis.Params()
-	currency := p.FeeCurrency
-	if currency == "" {
-		currency = "CNY" // a free network still names the fee's currency on receipts
-	}
+	// Receipts carry the genesis fee exactly (chain.CheckReceipt): on a
+	// free network, 0 and no currency unless the genesis names one.
 	q := n.opts.Config.Query
 	var err error
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
-		Store: n.store, Key: n.opts.Key, Receipts: n.builder, FeeMinor: p.QueryFeeMinor, FeeCurrency: currency,
+		Store: n.store, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
 		PeerRate: float64(q.PeerRate), PeerBurst: q.PeerBurst,
 		MembersRate: float64(q.MembersRate), MembersBurst: q.MembersBurst,
 		ClientsRate: float64(q.ClientsRate), ClientsBurst: q.ClientsBurst,
@@ -69,8 +67,10 @@ func PurposeNames() []string {
 	return out
 }
 
-// Report asks every member about a subject and combines the answers. The
-// raw ID is turned into the subject reference here; it never leaves.
+// Report asks every member with the credit role about a subject and
+// combines the answers; a member without the query role is refused
+// (api.ErrForbidden) before anyone is asked. The raw ID is turned into the
+// subject reference here; it never leaves.
 func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportView, error) {
 	ref, err := records.SubjectRef(req.Subject, n.opts.Secret)
 	if err != nil {
@@ -88,7 +88,14 @@ func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportVi
 	r, err := n.reports.Report(ctx, queryproto.ReportRequest{
 		QueryID: "Q-" + hex.EncodeToString(id), Subject: privacy.Ref(ref), Purpose: purpose, ConsentRef: req.ConsentRef,
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, queryproto.ErrUnauthorized): // we lack the query role
+		return nil, fmt.Errorf("%w: credit reports are for members with the query role; the genesis gives this member %s", api.ErrForbidden, n.opts.Genesis.Members()[n.self])
+	case errors.Is(err, queryproto.ErrBadRequest):
+		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+	case errors.Is(err, queryproto.ErrUnavailable): // no member answers credit queries
+		return nil, fmt.Errorf("%w: %v", api.ErrBusy, err)
+	case err != nil:
 		return nil, err
 	}
 	return n.reportView(r), nil

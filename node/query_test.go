@@ -56,8 +56,9 @@ func TestReportsReceiptsAndBilling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Only the banks have the credit role: the tax bureau is not asked.
 	s := rep.Summary
-	if s.Asked != 3 || s.Answered != 3 || s.ActiveAccounts != 1 || s.ActiveLenders != 1 || s.WorstDaysOverdue == 0 {
+	if s.Asked != 2 || s.Answered != 2 || s.ActiveAccounts != 1 || s.ActiveLenders != 1 || s.WorstDaysOverdue == 0 {
 		t.Fatalf("report summary: %+v", s)
 	}
 	for _, m := range rep.Members {
@@ -72,8 +73,16 @@ func TestReportsReceiptsAndBilling(t *testing.T) {
 		t.Fatalf("bad subject ID: %v", err)
 	}
 
+	// A bank (credit and query roles) may not write payments: refused per
+	// record, saying why.
+	if r, err := bankA.Submit(ctx, []records.Record{records.SamplePayment("bank-a", 1, 10)}); err != nil || r.Refused != 1 ||
+		!strings.Contains(r.Results[0].Error, "payments are written only by members with the payments role; this member has credit,query") {
+		t.Fatalf("a payment submitted to a bank: %+v %v", r, err)
+	}
+
 	// Every responder wrote a receipt; once replicated, every peer computes
-	// the same statement and it balances.
+	// the same statement and it balances: bank A pays bank B for its
+	// answer, and nobody for its own.
 	if err := net.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +93,7 @@ func TestReportsReceiptsAndBilling(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b.TotalPayable["CNY"] != 3*200 || !reflect.DeepEqual(b.TotalPayable, b.TotalReceivable) {
+		if b.TotalPayable["CNY"] != 200 || !reflect.DeepEqual(b.TotalPayable, b.TotalReceivable) {
 			t.Fatalf("statement totals: %+v", b)
 		}
 		if first == nil {
@@ -151,5 +160,37 @@ func TestShadowedOrderIDIsAConflict(t *testing.T) {
 		if !got.Conflict || len(got.Records) != 2 || names[pay.AmountMinor] != "Shenzhen Tax Bureau" || names[1] != "Housing Fund Centre" {
 			t.Fatalf("a shadowed order ID: %+v", got)
 		}
+	}
+}
+
+// A member without the query role makes no credit reports: the API
+// answers 403 before any member is asked.
+func TestReportNeedsTheQueryRole(t *testing.T) {
+	ctx := context.Background()
+	n, err := devnet.Create(devnet.Options{Dir: t.TempDir(), Network: "roles-test", Members: []devnet.Member{
+		{Dir: "tax", Name: "Tax", Roles: []config.Role{config.RolePayments}},
+		{Dir: "bank", Name: "Bank", Roles: []config.Role{config.RoleCredit, config.RoleQuery}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Stop(); err != nil {
+			t.Errorf("stopping: %v", err)
+		}
+	})
+	tax, bank := api.NewClient(n.Node(0).APIAddr(), ""), api.NewClient(n.Node(1).APIAddr(), "")
+	subject := records.Subject{Kind: "cn-rid", ID: "11010519491231002X"}
+	_, err = tax.Report(ctx, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "C-1"})
+	var apiErr *api.Error
+	if !errorAs(err, &apiErr) || apiErr.Status != 403 || !strings.Contains(apiErr.Message, "query role; the genesis gives this member payments") {
+		t.Fatalf("a report by a payments-only member: %v", err)
+	}
+	rep, err := bank.Report(ctx, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "C-1"})
+	if err != nil || rep.Summary.Asked != 1 || rep.Summary.Answered != 1 {
+		t.Fatalf("the bank's report: %+v %v", rep, err)
 	}
 }

@@ -19,9 +19,12 @@ import (
 // ReceiptSink appends entries to the responder's own chain and returns once
 // each is durable or refused: errs[i] is entry i's refusal, err is set when
 // nothing could be judged. chain/builder.Builder implements it. A receipt
-// the sink already holds (the same querier and query ID: the querier asked
-// again) is refused with an error wrapping builder.ErrDuplicate; the server
-// then answers without charging a second time.
+// the sink already holds (the same signed query: the querier asked again)
+// is refused with an error wrapping builder.ErrDuplicate, and the server
+// answers without charging a second time; a receipt of another query under
+// a query ID the querier used before is refused with one wrapping
+// builder.ErrQueryIDUsed, and the server answers BAD_REQUEST. The sink
+// checks every receipt as the chain's validation does (chain.CheckEntry).
 type ReceiptSink interface {
 	Submit(ctx context.Context, entries []*chainpb.Entry) (errs []error, err error)
 }
@@ -35,7 +38,9 @@ type Config struct {
 	Host host.Host
 	// NetworkID names the network (the genesis's).
 	NetworkID string
-	// Members are the genesis members: only they may make credit queries.
+	// Members are the genesis members with their roles: only members with
+	// chain.RoleQuery may make credit queries, and the server answers them
+	// only if it has chain.RoleCredit itself.
 	Members chain.Members
 	// Store is the peer's replica of every chain, and its private records.
 	Store *store.Store
@@ -45,9 +50,12 @@ type Config struct {
 	// queries are answered UNAVAILABLE: no answer goes out unrecorded.
 	Receipts ReceiptSink
 	// FeeMinor is the fee a credit query is charged, in minor units of
-	// FeeCurrency (0 to chain.MaxAmountMinor).
+	// FeeCurrency (0 to chain.MaxAmountMinor): the genesis's
+	// (chain.Params.QueryFeeMinor), which every receipt must carry. A
+	// member's queries of itself are not charged.
 	FeeMinor uint64
-	// FeeCurrency is the fee's ISO 4217 code; required with Receipts.
+	// FeeCurrency is the fee's ISO 4217 code (chain.Params.FeeCurrency);
+	// required with a fee.
 	FeeCurrency string
 
 	// PeerRate and PeerBurst bound one peer's requests, a member's or
@@ -129,14 +137,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: NetworkID: %v", ErrConfig, err)
 	}
 	if c.Receipts != nil {
-		// A receipt with our fee must pass the chain's checks.
-		probe := &chainpb.QueryReceipt{
-			QueryId: "probe", Querier: make([]byte, 32), SubjectRef: make([]byte, 32),
-			Purpose: chainpb.QueryPurpose_QUERY_PURPOSE_SELF_REQUEST, ConsentRef: "probe",
-			QueriedAtMs: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(),
-			FeeMinor:    c.FeeMinor, FeeCurrency: c.FeeCurrency,
-		}
-		if err := chain.ValidateQueryReceipt(probe); err != nil {
+		// The fee must be one a genesis can carry.
+		p := chain.DefaultParams(c.NetworkID)
+		p.QueryFeeMinor, p.FeeCurrency = c.FeeMinor, c.FeeCurrency
+		if err := p.Validate(); err != nil {
 			return fmt.Errorf("%w: fee: %v", ErrConfig, err)
 		}
 	}

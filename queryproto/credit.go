@@ -38,14 +38,24 @@ func (s *Server) creditQuery(ctx context.Context, remote peer.ID, q *SignedQuery
 }
 
 // Answer answers credit query q made by member from — over the protocol, or
-// directly for our own reports. It checks that from is a member and the
-// query's signer, the signature, the network and freshness; gathers our
-// records on the subject; signs the answer; and returns it only after the
-// query's receipt is durable in our chain's pending pool. Errors wrap the
-// sentinel of the status a server answers for them.
+// directly for our own reports. It checks, in this order, that from is a
+// member (UNAUTHORIZED), that we have the credit role (UNAVAILABLE: only
+// credit members answer credit queries), that from has the query role
+// (UNAUTHORIZED), that from is the query's signer, the network, the
+// signature and freshness; gathers our records on the subject; signs the
+// answer; and returns it only after the query's receipt is durable in our
+// chain's pending pool. Errors wrap the sentinel of the status a server
+// answers for them.
 func (s *Server) Answer(ctx context.Context, from chain.IssuerID, q *SignedQuery) (*SignedAnswer, error) {
-	if !s.cfg.Members.Contains(from) {
+	members := s.cfg.Members
+	if !members.Contains(from) {
 		return nil, fmt.Errorf("%w: credit queries are for members", ErrUnauthorized)
+	}
+	if !members.Has(s.self, chain.RoleCredit) {
+		return nil, fmt.Errorf("%w: this member has no credit role (it has %s), so it answers no credit queries", ErrUnavailable, members[s.self])
+	}
+	if !members.Has(from, chain.RoleQuery) {
+		return nil, fmt.Errorf("%w: credit queries are for members with the query role; the asking member has %s", ErrUnauthorized, members[from])
 	}
 	if q.Querier != from {
 		return nil, fmt.Errorf("%w: the query's querier is not the asking peer", ErrUnauthorized)
@@ -61,6 +71,10 @@ func (s *Server) Answer(ctx context.Context, from chain.IssuerID, q *SignedQuery
 	if err != nil {
 		return nil, fmt.Errorf("%w: gathering records: %w", ErrInternal, err)
 	}
+	fee, currency := s.cfg.FeeMinor, s.cfg.FeeCurrency
+	if from == s.self {
+		fee, currency = 0, "" // a member's queries of itself are not billed
+	}
 	a, err := SignAnswer(CreditAnswer{
 		NetworkID:   s.cfg.NetworkID,
 		Responder:   s.self,
@@ -68,43 +82,36 @@ func (s *Server) Answer(ctx context.Context, from chain.IssuerID, q *SignedQuery
 		Time:        now,
 		Records:     recs.chain,
 		Private:     recs.private,
-		FeeMinor:    s.cfg.FeeMinor,
-		FeeCurrency: s.cfg.FeeCurrency,
+		FeeMinor:    fee,
+		FeeCurrency: currency,
 		Truncated:   recs.truncated,
 	}, s.cfg.Key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInternal, err)
 	}
-	if err := s.recordReceipt(ctx, q, len(recs.chain)+len(recs.private)); err != nil {
+	if err := s.recordReceipt(ctx, q.Receipt(len(recs.chain)+len(recs.private), fee, currency)); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
 // recordReceipt appends the query's receipt to our chain and waits until it
-// is durable. A receipt already held (the querier asked again) is fine.
-func (s *Server) recordReceipt(ctx context.Context, q *SignedQuery, records int) error {
-	r := &chainpb.QueryReceipt{
-		QueryId:         q.QueryID,
-		Querier:         q.Querier[:],
-		SubjectRef:      q.Subject[:],
-		Purpose:         q.Purpose,
-		ConsentRef:      q.ConsentRef,
-		QueriedAtMs:     q.Time.UnixMilli(),
-		RecordsReturned: uint32(records),
-		FeeMinor:        s.cfg.FeeMinor,
-		FeeCurrency:     s.cfg.FeeCurrency,
-	}
-	errs, err := s.cfg.Receipts.Submit(ctx, []*chainpb.Entry{{Body: &chainpb.Entry_QueryReceipt{QueryReceipt: r}}})
+// is durable. A receipt already held (the querier sent the same query
+// again) is fine: the query is answered again and charged once. Another
+// query under a query ID the querier used with us before is refused.
+func (s *Server) recordReceipt(ctx context.Context, receipt *chainpb.Entry) error {
+	errs, err := s.cfg.Receipts.Submit(ctx, []*chainpb.Entry{receipt})
 	if err != nil {
 		return fmt.Errorf("%w: recording the receipt: %w", ErrUnavailable, err)
 	}
 	switch err := errs[0]; {
 	case err == nil, errors.Is(err, builder.ErrDuplicate):
 		return nil
+	case errors.Is(err, builder.ErrQueryIDUsed):
+		return fmt.Errorf("%w: query ID already used: this member holds a receipt of another query of yours under it; use a new query ID for every query", ErrBadRequest)
 	case errors.Is(err, builder.ErrPoolFull):
 		return fmt.Errorf("%w: recording the receipt: %w", ErrUnavailable, err)
-	case errors.Is(err, chain.ErrBadEntry):
+	case errors.Is(err, chain.ErrBadEntry), errors.Is(err, chain.ErrOversized), errors.Is(err, chain.ErrNoRole):
 		return fmt.Errorf("%w: the query makes no valid receipt: %w", ErrBadRequest, err)
 	default:
 		return fmt.Errorf("%w: recording the receipt: %w", ErrInternal, err)

@@ -44,19 +44,47 @@
 //   - payment: the sealed entries indexed under a lookup hash, each with
 //     its audit path and its issuer's signed header. Anyone, light clients
 //     included; NOT_FOUND when there is none.
-//   - credit query: members only. The querier signs a CreditQuery
+//   - credit query: from members with the query role, answered by members
+//     with the credit role. The querier signs a chainpb.CreditQuery
 //     ("credmesh/v1/credit-query\x00" || the encoded query); the responder
-//     checks membership, that the querier is the stream's peer, the
-//     signature, the network, freshness (MaxQueryAge, 5 min, either way),
-//     the purpose and the consent reference. It answers its credit events
-//     and their corrections on its own chain about the subject, each with
-//     an inclusion proof, and its private records (store.PutPrivate), in a
+//     checks, in this order, that the asker is a member (UNAUTHORIZED),
+//     that it has the credit role itself (else UNAVAILABLE: it answers no
+//     credit queries), that the asker has the query role (UNAUTHORIZED),
+//     that the querier is the stream's peer, the network, the signature
+//     and freshness (MaxQueryAge, 5 min, either way); the shapes (purpose,
+//     consent reference, IDs) were checked as the request was decoded. It
+//     answers its credit events and their corrections on its own chain
+//     about the subject, each with an inclusion proof, and its private
+//     records (store.PutPrivate), in a
 //     CreditAnswer it signs ("credmesh/v1/credit-answer\x00" || the encoded
 //     answer) that carries SHA-256 of the query bytes, so the answer cannot
 //     be passed off as the answer to another query. Before the answer
 //     leaves, a QueryReceipt is durable in the responder's pending pool
-//     (ReceiptSink): no credit data goes out unrecorded. A repeated query
-//     (same querier and query ID) is answered again and not charged twice.
+//     (ReceiptSink): no credit data goes out unrecorded.
+//
+// # Receipts
+//
+// A receipt carries the querier's signed query, its exact bytes and
+// signature, so every replica checks that the querier asked
+// (chain.CheckReceipt: the signature, the querier's query role, the
+// network, the genesis fee), and its key is 0x03 || querier ||
+// SHA-256(query): one receipt per query, whatever its query ID says. The
+// fee is the genesis's (Config.FeeMinor, FeeCurrency), except on a member's
+// query of itself, which is not billed: its answer and receipt carry 0 and
+// no currency. The same signed query sent again is answered again under
+// its receipt (builder.ErrDuplicate), charged once; another query under a
+// query ID the querier already used with this responder is refused
+// BAD_REQUEST "query ID already used" (builder.ErrQueryIDUsed: a chain
+// holds one receipt per querier and query ID, checked against the pending
+// pool and the chain), before any record is sent. A querier therefore
+// uses a new query ID for every query; Reporter signs a new query, with
+// the time of the report, each time it is called.
+//
+// A receipt proves that its querier signed the query, not which members it
+// sent it to: a credit member handed a signed query by the one it was sent
+// to could record a receipt of it too. A report sends its query to every
+// credit member, so each of them may bill it once; a query sent to one
+// member alone (Client.CreditQuery) is not protected that way.
 //
 // # Duties of the caller
 //
@@ -70,7 +98,9 @@
 //     receipts reach every replica, where reports count them.
 //  4. For credit reports, makes a Reporter with Local set to its own
 //     Server, and calls Report with a query ID it never used before and
-//     the subject's consent reference.
+//     the subject's consent reference. Report asks the members with the
+//     credit role (ourselves too, if we have it), and fails with
+//     ErrUnauthorized, asking nobody, if we lack the query role.
 //
 // A light client makes a host with p2p.New and a nil Store, a LightClient
 // with the genesis, and calls Lookup (or LookupPayment). Every record it
@@ -135,13 +165,15 @@
 //   - ActiveLenders: the number of distinct answering members with at
 //     least one active account.
 //   - LendingQueriers30d / 90d: over every entry about the subject in the
-//     local store (store.BySubject, all issuers), the QueryReceipts with
-//     purpose LOAN_APPLICATION or CREDIT_CARD_APPLICATION whose
-//     queried_at_ms lies at most 30 (90) days before now and at most
-//     MaxQueryAge after it, excluding the receipts of this very query
-//     (same querier and query ID); the count of distinct queriers. One
-//     query leaves a receipt on every answering member's chain, and counts
-//     once. Corrections of receipts are not applied.
+//     local store (store.BySubject, all issuers), the QueryReceipts whose
+//     signed query has purpose LOAN_APPLICATION or CREDIT_CARD_APPLICATION
+//     and a time_ms at most 30 (90) days before now and at most MaxQueryAge
+//     after it, excluding the receipts of this very query (same querier and
+//     query ID); the count of distinct queriers. One query leaves a receipt
+//     on every answering member's chain, and counts once. The store holds
+//     only receipts that passed chain validation, so every querier counted
+//     signed its query: no member can make a subject look as if it were
+//     applying for many loans. Receipts are never corrected.
 //
 // Truncated is set when an answer left records out to stay under the
 // response cap; the figures then cover only what arrived.

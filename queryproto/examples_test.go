@@ -189,15 +189,49 @@ func examples(t *testing.T) map[string]string {
 	put("credit_query", q.Raw)
 	put("credit_query_signature", q.Signature)
 	put("query_hash", q.Hash[:])
+	// The responder: a second member, whose key's seed is 0x20 to 0x3f.
+	rseed := make([]byte, ed25519.SeedSize)
+	for i := range rseed {
+		rseed[i] = byte(0x20 + i)
+	}
+	rkey := ed25519.NewKeyFromSeed(rseed)
+	responder := chain.IssuerOf(rkey.Public().(ed25519.PublicKey))
+	put("responder_seed", rseed)
+	put("responder", responder[:])
 	a, err := queryproto.SignAnswer(queryproto.CreditAnswer{
-		NetworkID: network, Responder: issuer, QueryHash: q.Hash, Time: time.UnixMilli(1795000000250),
+		NetworkID: network, Responder: responder, QueryHash: q.Hash, Time: time.UnixMilli(1795000000250),
 		FeeMinor: 200, FeeCurrency: "CNY",
-	}, key)
+	}, rkey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	put("credit_answer", a.Raw)
 	put("credit_answer_signature", a.Signature)
+
+	// The receipt the responder writes of that query, no records returned,
+	// and its keys (5.3), from the formulas.
+	receipt, err := chain.EncodeEntry(q.Receipt(0, 200, "CNY"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	put("receipt_entry", receipt)
+	re, _ := chain.DecodeEntry(receipt, 4096)
+	rk := append(append([]byte{0x03}, issuer[:]...), q.Hash[:]...)
+	if !bytes.Equal(chain.EntryKey(re), rk) {
+		t.Fatal("the receipt key disagrees with the specification")
+	}
+	put("receipt_key", rk)
+	idk := append(append([]byte{0x05}, issuer[:]...), "Q-0001"...)
+	if !bytes.Equal(chain.QueryIDKey(re), idk) {
+		t.Fatal("the receipt's query-ID key disagrees with the specification")
+	}
+	put("receipt_query_id_key", idk)
+	members := chain.Members{issuer: chain.RoleQuery, responder: chain.RoleCredit}
+	params := chain.DefaultParams(network)
+	params.QueryFeeMinor, params.FeeCurrency = 200, "CNY"
+	if err := chain.CheckEntry(re, responder, members, params, time.UnixMilli(1795000000250)); err != nil {
+		t.Fatalf("the example receipt is not valid: %v", err)
+	}
 
 	// Frames.
 	frame := func(m proto.Message) []byte {

@@ -71,7 +71,7 @@ func startMember(t testing.TB, key int, members chain.Members, boot []peer.AddrI
 		st.Close()
 		t.Fatal(err)
 	}
-	b, err := builder.New(builder.Config{Params: chaintest.Params(), Key: chaintest.Key(key), Store: st, Logger: testLogger()})
+	b, err := builder.New(builder.Config{Params: chaintest.Params(), Members: members, Key: chaintest.Key(key), Store: st, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,10 @@
 package queryproto
 
-import "time"
+import (
+	"time"
+
+	"github.com/credmesh/credmesh/chain"
+)
 
 // Limits of the query protocol. docs/PROTOCOL.md states them as the wire
 // contract.
@@ -16,8 +20,9 @@ const (
 	// DefaultClientTimeout bounds a request whose context has no deadline.
 	DefaultClientTimeout = 10 * time.Second
 	// MaxQueryAge is how far a credit query's time may lie from the
-	// responder's clock, either way.
-	MaxQueryAge = 5 * time.Minute
+	// responder's clock, either way (chain.MaxQueryAge: a receipt's query
+	// may be at most that far after its block).
+	MaxQueryAge = chain.MaxQueryAge
 
 	// maxEntryBytes bounds one entry in a proof or answer: the largest
 	// MaxEntryBytes any network's parameters allow.

@@ -10,11 +10,11 @@ import (
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/queryproto/querypb"
-	"google.golang.org/protobuf/proto"
 )
 
-// QuerySigningDomain prefixes the encoded CreditQuery a querier signs.
-const QuerySigningDomain = "credmesh/v1/credit-query\x00"
+// QuerySigningDomain prefixes the encoded CreditQuery a querier signs
+// (chain.QuerySigningDomain: receipts carry the same signed bytes).
+const QuerySigningDomain = chain.QuerySigningDomain
 
 // CreditQuery is a member's question about a subject, before signing.
 type CreditQuery struct {
@@ -30,21 +30,18 @@ type CreditQuery struct {
 // SignedQuery is a credit query with the exact bytes its querier signed.
 type SignedQuery struct {
 	CreditQuery
-	Raw       []byte // encoded querypb.CreditQuery, as signed and hashed
+	Raw       []byte // encoded chainpb.CreditQuery, as signed and hashed
 	Signature []byte
 	Hash      [32]byte // SHA-256(Raw): what an answer is bound to
 }
 
 // SignQuery encodes q and signs it with key, whose public half must be the
-// querier. It checks q's fields first.
+// querier. It checks q's fields first (chain.DecodeCreditQuery).
 func SignQuery(q CreditQuery, key ed25519.PrivateKey) (*SignedQuery, error) {
 	if len(key) != ed25519.PrivateKeySize || chain.IssuerOf(key.Public().(ed25519.PublicKey)) != q.Querier {
 		return nil, fmt.Errorf("%w: the signing key is not the querier's", ErrBadRequest)
 	}
-	if err := q.check(); err != nil {
-		return nil, err
-	}
-	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(&querypb.CreditQuery{
+	raw, sig, err := chain.SignCreditQuery(&chainpb.CreditQuery{
 		NetworkId:  q.NetworkID,
 		QueryId:    q.QueryID,
 		Querier:    q.Querier[:],
@@ -52,40 +49,29 @@ func SignQuery(q CreditQuery, key ed25519.PrivateKey) (*SignedQuery, error) {
 		Purpose:    q.Purpose,
 		ConsentRef: q.ConsentRef,
 		TimeMs:     q.Time.UnixMilli(),
-	})
+	}, key)
 	if err != nil {
-		return nil, fmt.Errorf("queryproto: encoding a credit query: %w", err)
+		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
 	q.Time = time.UnixMilli(q.Time.UnixMilli())
-	return &SignedQuery{
-		CreditQuery: q,
-		Raw:         raw,
-		Signature:   ed25519.Sign(key, domainBytes(QuerySigningDomain, raw)),
-		Hash:        sha256.Sum256(raw),
-	}, nil
+	return &SignedQuery{CreditQuery: q, Raw: raw, Signature: sig, Hash: sha256.Sum256(raw)}, nil
 }
 
-// DecodeSignedQuery decodes the query inside raw strictly
-// (chain.UnmarshalStrict) and checks its fields' shapes, not the signature
-// or the time (Check does).
+// DecodeSignedQuery decodes the query inside raw and checks its fields'
+// shapes strictly (chain.DecodeCreditQuery), not the signature or the time (Check
+// does).
 func DecodeSignedQuery(raw, signature []byte) (*SignedQuery, error) {
 	if len(raw) > MaxRequestBytes {
 		return nil, fmt.Errorf("%w: credit query of %d bytes", ErrTooLarge, len(raw))
 	}
-	var pb querypb.CreditQuery
-	if err := chain.UnmarshalStrict(raw, &pb); err != nil { // signed and kept in receipts
-		return nil, fmt.Errorf("%w: credit query: %v", ErrMalformed, err)
-	}
-	if len(pb.Querier) != len(chain.IssuerID{}) {
-		return nil, fmt.Errorf("%w: querier has %d bytes, want 32", ErrMalformed, len(pb.Querier))
-	}
-	if len(pb.SubjectRef) != privacy.RefSize {
-		return nil, fmt.Errorf("%w: subject_ref has %d bytes, want 32", ErrMalformed, len(pb.SubjectRef))
+	pb, err := chain.DecodeCreditQuery(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
 	if len(signature) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: signature has %d bytes, want 64", ErrMalformed, len(signature))
 	}
-	sq := &SignedQuery{
+	return &SignedQuery{
 		CreditQuery: CreditQuery{
 			NetworkID:  pb.NetworkId,
 			QueryID:    pb.QueryId,
@@ -98,38 +84,12 @@ func DecodeSignedQuery(raw, signature []byte) (*SignedQuery, error) {
 		Raw:       raw,
 		Signature: signature,
 		Hash:      sha256.Sum256(raw),
-	}
-	if err := sq.check(); err != nil {
-		return nil, err
-	}
-	return sq, nil
-}
-
-// check validates the fields a query carries: IDs, a known purpose, a
-// consent reference.
-func (q *CreditQuery) check() error {
-	if err := chain.CheckNetworkID(q.NetworkID); err != nil {
-		return fmt.Errorf("%w: network_id: %v", ErrBadRequest, err)
-	}
-	if err := checkID(q.QueryID); err != nil {
-		return fmt.Errorf("%w: query_id: %v", ErrBadRequest, err)
-	}
-	if _, ok := chainpb.QueryPurpose_name[int32(q.Purpose)]; !ok || q.Purpose == chainpb.QueryPurpose_QUERY_PURPOSE_UNSPECIFIED {
-		return fmt.Errorf("%w: purpose %d is not a known purpose", ErrBadRequest, q.Purpose)
-	}
-	if err := checkID(q.ConsentRef); err != nil {
-		return fmt.Errorf("%w: consent_ref: %v", ErrBadRequest, err)
-	}
-	if q.Time.UnixMilli() <= 0 {
-		return fmt.Errorf("%w: time_ms is not after 1970", ErrBadRequest)
-	}
-	return nil
+	}, nil
 }
 
 // VerifySignature checks the querier's signature over the raw query bytes.
 func (q *SignedQuery) VerifySignature() error {
-	if len(q.Signature) != ed25519.SignatureSize ||
-		!ed25519.Verify(q.Querier[:], domainBytes(QuerySigningDomain, q.Raw), q.Signature) {
+	if !chain.VerifyQuerySignature(q.Querier, q.Raw, q.Signature) {
 		return fmt.Errorf("%w: bad signature on the credit query", ErrUnauthorized)
 	}
 	return nil
@@ -155,23 +115,18 @@ func (q *SignedQuery) Proto() *querypb.SignedCreditQuery {
 	return &querypb.SignedCreditQuery{Query: q.Raw, Signature: q.Signature}
 }
 
+// Receipt returns the receipt a responder writes of q: the query's exact
+// bytes and signature, the number of records returned and the fee charged.
+func (q *SignedQuery) Receipt(records int, feeMinor uint64, feeCurrency string) *chainpb.Entry {
+	return &chainpb.Entry{Body: &chainpb.Entry_QueryReceipt{QueryReceipt: &chainpb.QueryReceipt{
+		Query: q.Raw, QuerySignature: q.Signature, RecordsReturned: uint32(records),
+		FeeMinor: feeMinor, FeeCurrency: feeCurrency,
+	}}}
+}
+
 // domainBytes returns domain || raw, the bytes that are signed.
 func domainBytes(domain string, raw []byte) []byte {
 	msg := make([]byte, 0, len(domain)+len(raw))
 	msg = append(msg, domain...)
 	return append(msg, raw...)
-}
-
-// checkID accepts 1 to chain.MaxIDLen printable ASCII characters, as the
-// chain's IDs.
-func checkID(s string) error {
-	if len(s) == 0 || len(s) > chain.MaxIDLen {
-		return fmt.Errorf("%d bytes, want 1 to %d", len(s), chain.MaxIDLen)
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 || c > 0x7e {
-			return fmt.Errorf("character %d is not printable ASCII", i+1)
-		}
-	}
-	return nil
 }

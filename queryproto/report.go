@@ -28,7 +28,9 @@ type ReporterConfig struct {
 	// Host is the asking member's libp2p host.
 	Host      host.Host
 	NetworkID string
-	// Members are the genesis members: every one is asked.
+	// Members are the genesis members with their roles: every member with
+	// chain.RoleCredit is asked (ourselves included, if we have it), and
+	// we may ask only if we have chain.RoleQuery.
 	Members chain.Members
 	// Key is the asking member's key; it signs the queries.
 	Key ed25519.PrivateKey
@@ -46,8 +48,8 @@ type ReporterConfig struct {
 	Now func() time.Time
 }
 
-// Reporter fans a member's credit query out to every member and combines
-// the verified answers into a report.
+// Reporter fans a member's credit query out to every member with the
+// credit role and combines the verified answers into a report.
 type Reporter struct {
 	cfg    ReporterConfig
 	self   chain.IssuerID
@@ -82,7 +84,10 @@ func NewReporter(cfg ReporterConfig) (*Reporter, error) {
 		client: NewClient(cfg.Host, cfg.NetworkID),
 		peers:  make(map[chain.IssuerID]peer.ID, len(cfg.Members)),
 	}
-	for iss := range cfg.Members {
+	for iss, roles := range cfg.Members {
+		if roles&chain.RoleCredit == 0 {
+			continue // answers no credit queries
+		}
 		id, err := config.PeerIDFromIssuer(iss)
 		if err != nil {
 			return nil, fmt.Errorf("%w: member %s: %v", ErrConfig, iss.Short(), err)
@@ -151,16 +156,25 @@ func (m *MemberResult) Available() bool {
 // Report is the result of a credit report.
 type Report struct {
 	Query   *SignedQuery
-	Results []MemberResult // one per member, sorted by member key
+	Results []MemberResult // one per member asked (the credit members), sorted by member key
 	Summary Summary
 	Elapsed time.Duration
 }
 
-// Report signs the query, sends it to every member in parallel (ourselves
-// through Local) under one deadline — ctx's, or Timeout — verifies every
-// answer, and summarizes. It returns an error only when the query cannot be
-// made; every member's failure is in its MemberResult.
+// Report signs the query, sends it to every member with the credit role in
+// parallel (ourselves through Local) under one deadline — ctx's, or
+// Timeout — verifies every answer, and summarizes. It returns an error only
+// when the query cannot be made: we lack the query role (ErrUnauthorized,
+// before anyone is asked), no member has the credit role
+// (ErrUnavailable), or the request is invalid (ErrBadRequest). Every
+// member's failure is in its MemberResult.
 func (r *Reporter) Report(ctx context.Context, req ReportRequest) (*Report, error) {
+	if !r.cfg.Members.Has(r.self, chain.RoleQuery) {
+		return nil, fmt.Errorf("%w: this member has no query role in the genesis (it has %s), so it makes no credit queries", ErrUnauthorized, r.cfg.Members[r.self])
+	}
+	if len(r.peers) == 0 {
+		return nil, fmt.Errorf("%w: no member has the credit role, so nobody answers credit queries", ErrUnavailable)
+	}
 	start := time.Now()
 	now := r.cfg.Now()
 	q, err := SignQuery(CreditQuery{

@@ -3,6 +3,7 @@ package queryproto_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/queryproto"
+	"github.com/credmesh/credmesh/queryproto/querypb"
 )
 
 const (
@@ -112,8 +114,12 @@ func TestReportWithOneMemberDown(t *testing.T) {
 		if err := res.Answer.Verify(rep.Query, res.Member, ms[0].members); err != nil {
 			t.Errorf("member %s: %v", res.Member.Short(), err)
 		}
-		if res.Answer.FeeMinor != 200 || res.Answer.FeeCurrency != "CNY" {
-			t.Errorf("member %s charged %d %s", res.Member.Short(), res.Answer.FeeMinor, res.Answer.FeeCurrency)
+		fee, currency := uint64(200), "CNY"
+		if res.Member == ms[0].issuer() {
+			fee, currency = 0, "" // our own query of ourselves is not billed
+		}
+		if res.Answer.FeeMinor != fee || res.Answer.FeeCurrency != currency {
+			t.Errorf("member %s charged %d %q", res.Member.Short(), res.Answer.FeeMinor, res.Answer.FeeCurrency)
 		}
 	}
 	want := queryproto.Summary{
@@ -164,9 +170,32 @@ func TestReceiptsLandOnResponderChains(t *testing.T) {
 	}
 	ask(0, "Q-0-1", loanPurpose)
 	ask(0, "Q-0-2", chainpb.QueryPurpose_QUERY_PURPOSE_POST_LOAN_REVIEW)
-	ask(1, "Q-1-1", cardPurpose)
-	// Asking again with the same query ID is answered, and not recorded twice.
-	ask(1, "Q-1-1", cardPurpose)
+	rep := ask(1, "Q-1-1", cardPurpose)
+	// The same signed query sent again is answered, and not recorded
+	// twice.
+	c := queryproto.NewClient(ms[1].net.Host(), chaintest.NetworkID)
+	for _, m := range ms[2:] {
+		a, err := c.CreditQuery(ctx, m.id(), rep.Query)
+		if err != nil {
+			t.Fatalf("member %d refused the same query again: %v", m.key, err)
+		}
+		if err := a.Verify(rep.Query, m.issuer(), m.members); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another query under the same query ID is refused by every member,
+	// which records nothing of it.
+	again, err := reporters[1].Report(ctx, queryproto.ReportRequest{
+		QueryID: "Q-1-1", Subject: privacy.Ref(chaintest.Ref(44)), Purpose: cardPurpose, ConsentRef: "CONSENT-Q-1-1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range again.Results {
+		if res.Outcome != queryproto.OutcomeRefused || res.Status != querypb.Status_STATUS_BAD_REQUEST || !strings.Contains(res.Err.Error(), "query ID already used") {
+			t.Errorf("a second query under a used ID: member %s: %s %s: %v", res.Member.Short(), res.Outcome, res.Status, res.Err)
+		}
+	}
 	for _, m := range ms {
 		m.flush()
 	}
@@ -187,7 +216,7 @@ func TestReceiptsLandOnResponderChains(t *testing.T) {
 	for _, m := range ms {
 		replicated(t, ms, m)
 	}
-	rep := ask(2, "Q-2-1", loanPurpose)
+	rep = ask(2, "Q-2-1", loanPurpose)
 	if s := rep.Summary; s.LendingQueriers30d != 2 || s.LendingQueriers90d != 2 {
 		t.Fatalf("lending queriers %d (30 d), %d (90 d); want 2 and 2", s.LendingQueriers30d, s.LendingQueriers90d)
 	}

@@ -158,7 +158,9 @@ func isLending(p chainpb.QueryPurpose) bool {
 
 // lendingQueriers counts the distinct queriers of lending receipts about
 // q's subject, on every chain in st, made within 30 and 90 days before now
-// (up to MaxQueryAge after it, for clock skew), leaving out q itself.
+// (up to MaxQueryAge after it, for clock skew), leaving out q itself. Every
+// receipt in the store passed chain validation: its querier signed it, so
+// no member can add queriers that never asked.
 func lendingQueriers(st *store.Store, q *SignedQuery, now time.Time) (recent, long int, err error) {
 	var locs []store.Location
 	if err := st.BySubject(q.Subject[:], func(loc store.Location) bool {
@@ -182,14 +184,23 @@ func lendingQueriers(st *store.Store, q *SignedQuery, now time.Time) (recent, lo
 			return 0, 0, fmt.Errorf("queryproto: reading receipts: %w: %w", store.ErrCorrupt, err)
 		}
 		rc := e.GetQueryReceipt()
-		if rc == nil || !isLending(rc.Purpose) {
+		if rc == nil {
 			continue
 		}
-		querier := chain.IssuerID(rc.Querier)
-		if querier == q.Querier && rc.QueryId == q.QueryID {
+		// The store holds only receipts that passed validation: each is
+		// the querier's own signed query.
+		rq, err := chain.ReceiptQuery(rc)
+		if err != nil {
+			return 0, 0, fmt.Errorf("queryproto: reading receipts: %w: %w", store.ErrCorrupt, err)
+		}
+		if !isLending(rq.Purpose) {
 			continue
 		}
-		age := now.Sub(time.UnixMilli(rc.QueriedAtMs))
+		querier := chain.IssuerID(rq.Querier)
+		if querier == q.Querier && rq.QueryId == q.QueryID {
+			continue
+		}
+		age := now.Sub(time.UnixMilli(rq.TimeMs))
 		if age < -MaxQueryAge {
 			continue
 		}

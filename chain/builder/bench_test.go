@@ -23,7 +23,7 @@ func BenchmarkIssuerIngest(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	bl, err := builder.New(builder.Config{Params: chaintest.Params(), Key: chaintest.Key(0), Store: st})
+	bl, err := builder.New(builder.Config{Params: chaintest.Params(), Members: chaintest.Members(1), Key: chaintest.Key(0), Store: st})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,15 +17,23 @@ import (
 // Errors a submission can get per entry.
 var (
 	ErrDuplicate = errors.New("builder: an entry with this key was already accepted")
-	ErrPoolFull  = errors.New("builder: pending pool is full, retry later")
-	ErrClosed    = errors.New("builder: closed")
+	// ErrQueryIDUsed refuses a receipt of a query whose querier used its
+	// query ID for another query this chain already holds (or pools) a
+	// receipt of: a chain holds one receipt per querier and query ID.
+	ErrQueryIDUsed = errors.New("builder: query ID already used: this chain holds a receipt of another query of this querier under it")
+	ErrPoolFull    = errors.New("builder: pending pool is full, retry later")
+	ErrClosed      = errors.New("builder: closed")
 )
 
 // Config configures a Builder.
 type Config struct {
 	Params chain.Params
-	Key    ed25519.PrivateKey
-	Store  *store.Store
+	// Members are the genesis members with their roles: Submit refuses an
+	// entry outside the issuer's roles (chain.CheckEntry), which every
+	// replica would reject.
+	Members chain.Members
+	Key     ed25519.PrivateKey
+	Store   *store.Store
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
 	// MaxPending bounds the entries accepted but not yet sealed (default
@@ -72,6 +80,36 @@ type pooled struct {
 	data  []byte
 	entry *chainpb.Entry
 	key   []byte
+	// A receipt's second key (chain.QueryIDKey), and the earliest time a
+	// block may hold it (its query's time less chain.MaxQueryAge).
+	idKey     []byte
+	notBefore time.Time
+}
+
+// newPooled checks an entry of the issuer's chain as every replica will
+// (chain.CheckEntry) for a block sealed at now or, if the entry requires
+// it, later (see notBefore); data is its encoding.
+func (b *Builder) newPooled(e *chainpb.Entry, data []byte, now time.Time) (pooled, error) {
+	p := pooled{data: data, entry: e, key: chain.EntryKey(e), idKey: chain.QueryIDKey(e), notBefore: receiptNotBefore(e)}
+	if err := chain.CheckEntry(e, b.issuer, b.cfg.Members, b.cfg.Params, now); err != nil {
+		return pooled{}, err
+	}
+	return p, nil
+}
+
+// take marks p's keys as pooled or in flight; release frees them.
+func (b *Builder) take(p *pooled) {
+	b.keys[string(p.key)] = struct{}{}
+	if p.idKey != nil {
+		b.keys[string(p.idKey)] = struct{}{}
+	}
+}
+
+func (b *Builder) release(p *pooled) {
+	delete(b.keys, string(p.key))
+	if p.idKey != nil {
+		delete(b.keys, string(p.idKey))
+	}
 }
 
 type request struct {
@@ -87,6 +125,9 @@ func New(cfg Config) (*Builder, error) {
 	}
 	if len(cfg.Key) != ed25519.PrivateKeySize || cfg.Store == nil {
 		return nil, errors.New("builder: a key and a store are required")
+	}
+	if len(cfg.Members) == 0 {
+		return nil, errors.New("builder: the members are required, with their roles")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -116,14 +157,22 @@ func New(cfg Config) (*Builder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("builder: loading pending pool: %w", err)
 	}
+	now := cfg.Now()
 	for _, p := range pending {
 		e, err := chain.DecodeEntry(p.Entry, cfg.Params.MaxEntryBytes)
 		if err != nil {
 			return nil, fmt.Errorf("builder: pending entry %d: %w", p.Seq, err)
 		}
-		k := chain.EntryKey(e)
-		b.pool = append(b.pool, pooled{seq: p.Seq, data: p.Entry, entry: e, key: k})
-		b.keys[string(k)] = struct{}{}
+		// Accepted entries were checked then; checked again (at a block
+		// time the entry allows: our clock may have gone back), an entry
+		// that fails would make every replica reject our next block.
+		pe, err := b.newPooled(e, p.Entry, maxTime(now, receiptNotBefore(e)))
+		if err != nil {
+			return nil, fmt.Errorf("builder: pending entry %d: %w", p.Seq, err)
+		}
+		pe.seq = p.Seq
+		b.pool = append(b.pool, pe)
+		b.take(&pe)
 	}
 	b.nextSeq = next
 	if err := b.dropSealed(); err != nil {
@@ -145,25 +194,28 @@ func (b *Builder) Issuer() chain.IssuerID { return b.issuer }
 // publishing. The caller must keep reading it while Run runs.
 func (b *Builder) Sealed() <-chan *chain.Block { return b.sealed }
 
-// Submit validates entries and waits until each is durable in the pending
-// pool or refused. errs[i] is nil when entry i was accepted; err is set only
-// when nothing could be judged (ctx ended, builder closed). When ctx ends
-// after the loop took the entries, Submit returns ctx's error at once and
-// the entries may still be accepted: submitting them again finds them as
-// duplicates.
+// Submit validates entries — their fields, and chain.CheckEntry: the
+// issuer's roles, a receipt's signed query and fee — and waits until each
+// is durable in the pending pool or refused. errs[i] is nil when entry i
+// was accepted; err is set only when nothing could be judged (ctx ended,
+// builder closed). When ctx ends after the loop took the entries, Submit
+// returns ctx's error at once and the entries may still be accepted:
+// submitting them again finds them as duplicates.
 func (b *Builder) Submit(ctx context.Context, entries []*chainpb.Entry) (errs []error, err error) {
 	req := &request{errs: make([]error, len(entries)), done: make(chan struct{})}
 	req.entries = make([]pooled, len(entries))
+	now := b.cfg.Now()
 	for i, e := range entries {
 		data, err := chain.EncodeEntry(e)
 		if err == nil && len(data) > b.cfg.Params.MaxEntryBytes {
 			err = fmt.Errorf("%w: entry of %d bytes, limit %d", chain.ErrOversized, len(data), b.cfg.Params.MaxEntryBytes)
 		}
+		if err == nil {
+			req.entries[i], err = b.newPooled(e, data, now)
+		}
 		if err != nil {
 			req.errs[i] = err
-			continue
 		}
-		req.entries[i] = pooled{data: data, entry: e, key: chain.EntryKey(e)}
 	}
 	select {
 	case b.submit <- req:

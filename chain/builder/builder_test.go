@@ -35,7 +35,7 @@ func start(t *testing.T, dir string, p chain.Params) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := builder.New(builder.Config{Params: p, Key: chaintest.Key(0), Store: st})
+	b, err := builder.New(builder.Config{Params: p, Members: chaintest.Members(1), Key: chaintest.Key(0), Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

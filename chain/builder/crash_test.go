@@ -53,7 +53,7 @@ func crashChild(spec string) int {
 		fmt.Println("error", err)
 		return 2
 	}
-	b, err := builder.New(builder.Config{Params: crashParams(), Key: chaintest.Key(0), Store: st})
+	b, err := builder.New(builder.Config{Params: crashParams(), Members: chaintest.Members(1), Key: chaintest.Key(0), Store: st})
 	if err != nil {
 		fmt.Println("error", err)
 		return 2

@@ -58,7 +58,7 @@ func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
-		b, err := builder.New(builder.Config{Params: crashParams(), Key: chaintest.Key(0), Store: st})
+		b, err := builder.New(builder.Config{Params: crashParams(), Members: chaintest.Members(1), Key: chaintest.Key(0), Store: st})
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}

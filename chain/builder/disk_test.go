@@ -28,7 +28,7 @@ func TestSealingWaitsForDiskSpace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := builder.New(builder.Config{Params: params(), Key: chaintest.Key(0), Store: st})
+	b, err := builder.New(builder.Config{Params: params(), Members: chaintest.Members(1), Key: chaintest.Key(0), Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

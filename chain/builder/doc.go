@@ -4,9 +4,13 @@
 //
 // The life of an entry:
 //
-//  1. Submit validates it, then hands it to the builder's loop, which refuses
-//     a key the issuer used before (pending or sealed), gives it a sequence
-//     number and writes it to the store's pending pool. Entries of all the
+//  1. Submit validates it as every replica will — its fields, and
+//     chain.CheckEntry: the issuer's roles (Config.Members), a receipt's
+//     signed query, querier and fee — then hands it to the builder's loop,
+//     which refuses a key the issuer used before (pending or sealed;
+//     ErrDuplicate) and a receipt of another query under a querier's used
+//     query ID (ErrQueryIDUsed), gives it a sequence number and writes it
+//     to the store's pending pool. Entries of all the
 //     submissions waiting at that moment share one batch and one fsync
 //     (group commit). Only then does Submit report it accepted.
 //  2. The loop seals a block when the pool holds a full block's worth of
@@ -33,6 +37,12 @@
 // calls Resume once it has recovered its chain from the network: Resume
 // re-reads the head and drops pooled entries the chain already holds (see
 // hold.go). Hold stops sealing again.
+//
+// A block's time is the clock's when it is sealed, never before its
+// parent's, and never more than chain.MaxQueryAge before the time of a
+// receipt's query it holds: if the clock went back after a receipt was
+// accepted, the block takes the time the receipt needs, so that no replica
+// rejects it.
 //
 // One goroutine (Run) owns the pool and the chain head; everything else talks
 // to it through channels, as go-libp2p-pubsub's processLoop does.

@@ -94,7 +94,7 @@ func (b *Builder) dropSealed() error {
 		kept := b.pool[:0:0]
 		for i, p := range b.pool {
 			if found[i] {
-				delete(b.keys, string(p.key))
+				b.release(&p)
 				continue
 			}
 			kept = append(kept, p)

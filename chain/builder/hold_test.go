@@ -20,7 +20,7 @@ func startHeld(t *testing.T, dir string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := builder.New(builder.Config{Params: params(), Key: chaintest.Key(0), Store: st, Held: true})
+	b, err := builder.New(builder.Config{Params: params(), Members: chaintest.Members(1), Key: chaintest.Key(0), Store: st, Held: true})
 	if err != nil {
 		t.Fatal(err)
 	}

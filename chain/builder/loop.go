@@ -61,7 +61,6 @@ func (b *Builder) Run(ctx context.Context) error {
 // the pool but their keys stay taken until it lands.
 type flight struct {
 	vbs     []*chain.VerifiedBlock
-	keys    [][]byte
 	entries int
 	done    chan error
 
@@ -90,8 +89,8 @@ func (b *Builder) land(ctx context.Context, werr error) error {
 		// entry: a restart seals them again.
 		return fmt.Errorf("builder: persisting sealed blocks: %w", werr)
 	}
-	for _, k := range f.keys {
-		delete(b.keys, string(k))
+	for i := range f.pooled {
+		b.release(&f.pooled[i])
 	}
 	b.updatePending()
 	for _, vb := range f.vbs {
@@ -208,11 +207,14 @@ func (b *Builder) accept(reqs []*request) {
 				r.errs[i] = fmt.Errorf("builder: checking for a duplicate: %w", err)
 				continue
 			}
-			if err := b.admit(p.key, inThis, sealed[string(p.key)]); err != nil {
+			if err := b.admit(p, len(batch), inThis, sealed); err != nil {
 				r.errs[i] = fmt.Errorf("%w (%s)", err, describeKey(p.entry))
 				continue
 			}
 			inThis[string(p.key)] = struct{}{}
+			if p.idKey != nil {
+				inThis[string(p.idKey)] = struct{}{}
+			}
 			p.seq = first + uint64(len(batch))
 			batch = append(batch, p.data)
 			placed = append(placed, p)
@@ -237,20 +239,28 @@ func (b *Builder) accept(reqs []*request) {
 	}
 	for _, p := range placed {
 		b.pool = append(b.pool, *p)
-		b.keys[string(p.key)] = struct{}{}
+		b.take(p)
 	}
 	b.updatePending()
 }
 
-func (b *Builder) admit(key []byte, inThis map[string]struct{}, sealed bool) error {
-	if len(b.pool)+len(inThis) >= b.cfg.MaxPending {
+// admit refuses p if the pool is full (placed entries of this batch
+// included), if its key is taken (pooled, in flight, earlier in this batch,
+// or sealed), or if it is a receipt whose querier and query ID are.
+func (b *Builder) admit(p *pooled, placed int, inThis map[string]struct{}, sealed map[string]bool) error {
+	if len(b.pool)+placed >= b.cfg.MaxPending {
 		return ErrPoolFull
 	}
-	if _, dup := b.keys[string(key)]; dup {
+	taken := func(k []byte) bool {
+		_, pooled := b.keys[string(k)]
+		_, here := inThis[string(k)]
+		return pooled || here || sealed[string(k)]
+	}
+	if taken(p.key) {
 		return ErrDuplicate
 	}
-	if _, dup := inThis[string(key)]; dup || sealed {
-		return ErrDuplicate
+	if p.idKey != nil && taken(p.idKey) {
+		return ErrQueryIDUsed
 	}
 	return nil
 }
@@ -263,6 +273,9 @@ func (b *Builder) sealedKeys(reqs []*request) (map[string]bool, error) {
 		for i, p := range r.entries {
 			if r.errs[i] == nil {
 				keys = append(keys, p.key)
+				if p.idKey != nil {
+					keys = append(keys, p.idKey)
+				}
 			}
 		}
 	}
@@ -286,7 +299,10 @@ func describeKey(e *chainpb.Entry) string {
 	case *chainpb.Entry_CreditEvent:
 		return "credit event " + b.CreditEvent.EventId
 	case *chainpb.Entry_QueryReceipt:
-		return "receipt of query " + b.QueryReceipt.QueryId
+		if q, err := chain.ReceiptQuery(b.QueryReceipt); err == nil {
+			return fmt.Sprintf("receipt of query %s of %s", q.QueryId, chain.IssuerID(q.Querier).Short())
+		}
+		return "receipt"
 	case *chainpb.Entry_Correction:
 		return "correction " + b.Correction.CorrectionId
 	}
@@ -337,10 +353,7 @@ func (b *Builder) seal(partial bool) error {
 	}
 	f := &flight{vbs: vbs, done: make(chan error, 1), prevHead: b.head, since: b.since}
 	f.pooled = append([]pooled(nil), b.pool[:len(b.pool)-len(rest)]...)
-	for _, e := range f.pooled {
-		f.keys = append(f.keys, e.key)
-	}
-	f.entries = len(f.keys)
+	f.entries = len(f.pooled)
 	b.pool = append(b.pool[:0:0], rest...)
 	if len(rest) > 0 {
 		b.since = now
@@ -353,17 +366,43 @@ func (b *Builder) seal(partial bool) error {
 }
 
 // build signs the block of ps after head. The entries were validated on
-// submission, so the block is verified by construction.
+// submission (chain.CheckEntry included), so the block is verified by
+// construction.
 func (b *Builder) build(head *chain.SignedHeader, ps []pooled, now time.Time) (*chain.VerifiedBlock, error) {
 	data := make([][]byte, len(ps))
 	decoded := make([]*chainpb.Entry, len(ps))
 	keys := make([][]byte, len(ps))
 	for i, p := range ps {
 		data[i], decoded[i], keys[i] = p.data, p.entry, p.key
+		// A receipt's query may be at most chain.MaxQueryAge after its
+		// block: if our clock went back since the receipt was accepted,
+		// the block takes the time the receipt needs.
+		now = maxTime(now, p.notBefore)
 	}
 	blk, tree, err := chain.SealBlock(b.cfg.Params.NetworkID, head, data, b.cfg.Key, now)
 	if err != nil {
 		return nil, fmt.Errorf("builder: signing block: %w", err)
 	}
 	return &chain.VerifiedBlock{Block: blk, Decoded: decoded, Keys: keys, Tree: tree}, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// receiptNotBefore is the earliest block time a receipt allows (its query's
+// time less chain.MaxQueryAge); zero for other entries.
+func receiptNotBefore(e *chainpb.Entry) time.Time {
+	r := e.GetQueryReceipt()
+	if r == nil {
+		return time.Time{}
+	}
+	q, err := chain.ReceiptQuery(r)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(q.TimeMs).Add(-chain.MaxQueryAge)
 }

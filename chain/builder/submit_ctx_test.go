@@ -20,7 +20,7 @@ func TestSubmitHonoursItsContextWhileWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	b, err := builder.New(builder.Config{Params: params(), Key: chaintest.Key(0), Store: st})
+	b, err := builder.New(builder.Config{Params: params(), Members: chaintest.Members(1), Key: chaintest.Key(0), Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

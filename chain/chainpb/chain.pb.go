@@ -877,25 +877,119 @@ func (x *CreditEvent) GetExpiresAtMs() int64 {
 	return 0
 }
 
-// QueryReceipt records that the issuer answered a credit query.
+// CreditQuery is what a member signs to ask another about a subject. It
+// travels as bytes: SignedCreditQuery.query in the query protocol and
+// QueryReceipt.query on chains, and the querier's signature covers those
+// exact bytes, which are never re-encoded.
+type CreditQuery struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NetworkId     string                 `protobuf:"bytes,1,opt,name=network_id,json=networkId,proto3" json:"network_id,omitempty"`
+	QueryId       string                 `protobuf:"bytes,2,opt,name=query_id,json=queryId,proto3" json:"query_id,omitempty"`          // unique per querier; 1 to 128 printable ASCII characters
+	Querier       []byte                 `protobuf:"bytes,3,opt,name=querier,proto3" json:"querier,omitempty"`                         // querier's Ed25519 public key, 32 bytes; must be the stream's remote peer
+	SubjectRef    []byte                 `protobuf:"bytes,4,opt,name=subject_ref,json=subjectRef,proto3" json:"subject_ref,omitempty"` // subject reference, 32 bytes
+	Purpose       QueryPurpose           `protobuf:"varint,5,opt,name=purpose,proto3,enum=credmesh.chain.v1.QueryPurpose" json:"purpose,omitempty"`
+	ConsentRef    string                 `protobuf:"bytes,6,opt,name=consent_ref,json=consentRef,proto3" json:"consent_ref,omitempty"` // the subject's consent; 1 to 128 printable ASCII characters
+	TimeMs        int64                  `protobuf:"varint,7,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`            // when the query was made, Unix milliseconds
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreditQuery) Reset() {
+	*x = CreditQuery{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreditQuery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreditQuery) ProtoMessage() {}
+
+func (x *CreditQuery) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreditQuery.ProtoReflect.Descriptor instead.
+func (*CreditQuery) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CreditQuery) GetNetworkId() string {
+	if x != nil {
+		return x.NetworkId
+	}
+	return ""
+}
+
+func (x *CreditQuery) GetQueryId() string {
+	if x != nil {
+		return x.QueryId
+	}
+	return ""
+}
+
+func (x *CreditQuery) GetQuerier() []byte {
+	if x != nil {
+		return x.Querier
+	}
+	return nil
+}
+
+func (x *CreditQuery) GetSubjectRef() []byte {
+	if x != nil {
+		return x.SubjectRef
+	}
+	return nil
+}
+
+func (x *CreditQuery) GetPurpose() QueryPurpose {
+	if x != nil {
+		return x.Purpose
+	}
+	return QueryPurpose_QUERY_PURPOSE_UNSPECIFIED
+}
+
+func (x *CreditQuery) GetConsentRef() string {
+	if x != nil {
+		return x.ConsentRef
+	}
+	return ""
+}
+
+func (x *CreditQuery) GetTimeMs() int64 {
+	if x != nil {
+		return x.TimeMs
+	}
+	return 0
+}
+
+// QueryReceipt records that the issuer answered a credit query: it carries
+// the querier's signed query exactly as received, so any replica can check
+// that the querier asked it. Its key is 0x03 || querier || SHA-256(query).
 type QueryReceipt struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
-	QueryId         string                 `protobuf:"bytes,1,opt,name=query_id,json=queryId,proto3" json:"query_id,omitempty"`          // unique per querier
-	Querier         []byte                 `protobuf:"bytes,2,opt,name=querier,proto3" json:"querier,omitempty"`                         // querier's Ed25519 public key, 32 bytes
-	SubjectRef      []byte                 `protobuf:"bytes,3,opt,name=subject_ref,json=subjectRef,proto3" json:"subject_ref,omitempty"` // 32 bytes
-	Purpose         QueryPurpose           `protobuf:"varint,4,opt,name=purpose,proto3,enum=credmesh.chain.v1.QueryPurpose" json:"purpose,omitempty"`
-	ConsentRef      string                 `protobuf:"bytes,5,opt,name=consent_ref,json=consentRef,proto3" json:"consent_ref,omitempty"`
-	QueriedAtMs     int64                  `protobuf:"varint,6,opt,name=queried_at_ms,json=queriedAtMs,proto3" json:"queried_at_ms,omitempty"` // time carried by the signed query
 	RecordsReturned uint32                 `protobuf:"varint,7,opt,name=records_returned,json=recordsReturned,proto3" json:"records_returned,omitempty"`
-	FeeMinor        uint64                 `protobuf:"varint,8,opt,name=fee_minor,json=feeMinor,proto3" json:"fee_minor,omitempty"`
-	FeeCurrency     string                 `protobuf:"bytes,9,opt,name=fee_currency,json=feeCurrency,proto3" json:"fee_currency,omitempty"` // ISO 4217 code
+	FeeMinor        uint64                 `protobuf:"varint,8,opt,name=fee_minor,json=feeMinor,proto3" json:"fee_minor,omitempty"`                   // the genesis fee; 0 on a receipt of the issuer's own query
+	FeeCurrency     string                 `protobuf:"bytes,9,opt,name=fee_currency,json=feeCurrency,proto3" json:"fee_currency,omitempty"`           // the genesis fee's ISO 4217 code; empty on a receipt of the issuer's own query
+	Query           []byte                 `protobuf:"bytes,10,opt,name=query,proto3" json:"query,omitempty"`                                         // encoded CreditQuery, exactly as the querier signed it
+	QuerySignature  []byte                 `protobuf:"bytes,11,opt,name=query_signature,json=querySignature,proto3" json:"query_signature,omitempty"` // querier's Ed25519 signature over "credmesh/v1/credit-query\x00" || query, 64 bytes
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
 
 func (x *QueryReceipt) Reset() {
 	*x = QueryReceipt{}
-	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[7]
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1001,7 @@ func (x *QueryReceipt) String() string {
 func (*QueryReceipt) ProtoMessage() {}
 
 func (x *QueryReceipt) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[7]
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,49 +1014,7 @@ func (x *QueryReceipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryReceipt.ProtoReflect.Descriptor instead.
 func (*QueryReceipt) Descriptor() ([]byte, []int) {
-	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{7}
-}
-
-func (x *QueryReceipt) GetQueryId() string {
-	if x != nil {
-		return x.QueryId
-	}
-	return ""
-}
-
-func (x *QueryReceipt) GetQuerier() []byte {
-	if x != nil {
-		return x.Querier
-	}
-	return nil
-}
-
-func (x *QueryReceipt) GetSubjectRef() []byte {
-	if x != nil {
-		return x.SubjectRef
-	}
-	return nil
-}
-
-func (x *QueryReceipt) GetPurpose() QueryPurpose {
-	if x != nil {
-		return x.Purpose
-	}
-	return QueryPurpose_QUERY_PURPOSE_UNSPECIFIED
-}
-
-func (x *QueryReceipt) GetConsentRef() string {
-	if x != nil {
-		return x.ConsentRef
-	}
-	return ""
-}
-
-func (x *QueryReceipt) GetQueriedAtMs() int64 {
-	if x != nil {
-		return x.QueriedAtMs
-	}
-	return 0
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *QueryReceipt) GetRecordsReturned() uint32 {
@@ -986,6 +1038,20 @@ func (x *QueryReceipt) GetFeeCurrency() string {
 	return ""
 }
 
+func (x *QueryReceipt) GetQuery() []byte {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+func (x *QueryReceipt) GetQuerySignature() []byte {
+	if x != nil {
+		return x.QuerySignature
+	}
+	return nil
+}
+
 // Correction replaces or withdraws an earlier entry of the same issuer.
 type Correction struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1000,7 +1066,7 @@ type Correction struct {
 
 func (x *Correction) Reset() {
 	*x = Correction{}
-	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[8]
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1078,7 @@ func (x *Correction) String() string {
 func (*Correction) ProtoMessage() {}
 
 func (x *Correction) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[8]
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1091,7 @@ func (x *Correction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Correction.ProtoReflect.Descriptor instead.
 func (*Correction) Descriptor() ([]byte, []int) {
-	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{8}
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Correction) GetCorrectionId() string {
@@ -1074,7 +1140,7 @@ type Evidence struct {
 
 func (x *Evidence) Reset() {
 	*x = Evidence{}
-	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[9]
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1086,7 +1152,7 @@ func (x *Evidence) String() string {
 func (*Evidence) ProtoMessage() {}
 
 func (x *Evidence) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[9]
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1099,7 +1165,7 @@ func (x *Evidence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evidence.ProtoReflect.Descriptor instead.
 func (*Evidence) Descriptor() ([]byte, []int) {
-	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{9}
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Evidence) GetA() *SignedHeader {
@@ -1179,19 +1245,25 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\x0eoccurred_at_ms\x18\b \x01(\x03R\foccurredAtMs\x12!\n" +
 	"\fdays_overdue\x18\t \x01(\rR\vdaysOverdue\x12\"\n" +
 	"\rexpires_at_ms\x18\n" +
-	" \x01(\x03R\vexpiresAtMs\"\xcf\x02\n" +
-	"\fQueryReceipt\x12\x19\n" +
-	"\bquery_id\x18\x01 \x01(\tR\aqueryId\x12\x18\n" +
-	"\aquerier\x18\x02 \x01(\fR\aquerier\x12\x1f\n" +
-	"\vsubject_ref\x18\x03 \x01(\fR\n" +
+	" \x01(\x03R\vexpiresAtMs\"\xf7\x01\n" +
+	"\vCreditQuery\x12\x1d\n" +
+	"\n" +
+	"network_id\x18\x01 \x01(\tR\tnetworkId\x12\x19\n" +
+	"\bquery_id\x18\x02 \x01(\tR\aqueryId\x12\x18\n" +
+	"\aquerier\x18\x03 \x01(\fR\aquerier\x12\x1f\n" +
+	"\vsubject_ref\x18\x04 \x01(\fR\n" +
 	"subjectRef\x129\n" +
-	"\apurpose\x18\x04 \x01(\x0e2\x1f.credmesh.chain.v1.QueryPurposeR\apurpose\x12\x1f\n" +
-	"\vconsent_ref\x18\x05 \x01(\tR\n" +
-	"consentRef\x12\"\n" +
-	"\rqueried_at_ms\x18\x06 \x01(\x03R\vqueriedAtMs\x12)\n" +
+	"\apurpose\x18\x05 \x01(\x0e2\x1f.credmesh.chain.v1.QueryPurposeR\apurpose\x12\x1f\n" +
+	"\vconsent_ref\x18\x06 \x01(\tR\n" +
+	"consentRef\x12\x17\n" +
+	"\atime_ms\x18\a \x01(\x03R\x06timeMs\"\x83\x02\n" +
+	"\fQueryReceipt\x12)\n" +
 	"\x10records_returned\x18\a \x01(\rR\x0frecordsReturned\x12\x1b\n" +
 	"\tfee_minor\x18\b \x01(\x04R\bfeeMinor\x12!\n" +
-	"\ffee_currency\x18\t \x01(\tR\vfeeCurrency\"\xe1\x01\n" +
+	"\ffee_currency\x18\t \x01(\tR\vfeeCurrency\x12\x14\n" +
+	"\x05query\x18\n" +
+	" \x01(\fR\x05query\x12'\n" +
+	"\x0fquery_signature\x18\v \x01(\fR\x0equerySignatureJ\x04\b\x01\x10\aR\bquery_idR\aquerierR\vsubject_refR\apurposeR\vconsent_refR\rqueried_at_ms\"\xe1\x01\n" +
 	"\n" +
 	"Correction\x12#\n" +
 	"\rcorrection_id\x18\x01 \x01(\tR\fcorrectionId\x12\x1d\n" +
@@ -1245,7 +1317,7 @@ func file_credmesh_chain_v1_chain_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_chain_v1_chain_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_credmesh_chain_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_credmesh_chain_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_credmesh_chain_v1_chain_proto_goTypes = []any{
 	(PaymentCategory)(0),  // 0: credmesh.chain.v1.PaymentCategory
 	(CreditEventKind)(0),  // 1: credmesh.chain.v1.CreditEventKind
@@ -1258,19 +1330,20 @@ var file_credmesh_chain_v1_chain_proto_goTypes = []any{
 	(*SealedPayment)(nil), // 8: credmesh.chain.v1.SealedPayment
 	(*PaymentRecord)(nil), // 9: credmesh.chain.v1.PaymentRecord
 	(*CreditEvent)(nil),   // 10: credmesh.chain.v1.CreditEvent
-	(*QueryReceipt)(nil),  // 11: credmesh.chain.v1.QueryReceipt
-	(*Correction)(nil),    // 12: credmesh.chain.v1.Correction
-	(*Evidence)(nil),      // 13: credmesh.chain.v1.Evidence
+	(*CreditQuery)(nil),   // 11: credmesh.chain.v1.CreditQuery
+	(*QueryReceipt)(nil),  // 12: credmesh.chain.v1.QueryReceipt
+	(*Correction)(nil),    // 13: credmesh.chain.v1.Correction
+	(*Evidence)(nil),      // 14: credmesh.chain.v1.Evidence
 }
 var file_credmesh_chain_v1_chain_proto_depIdxs = []int32{
 	5,  // 0: credmesh.chain.v1.Block.header:type_name -> credmesh.chain.v1.SignedHeader
 	8,  // 1: credmesh.chain.v1.Entry.payment:type_name -> credmesh.chain.v1.SealedPayment
 	10, // 2: credmesh.chain.v1.Entry.credit_event:type_name -> credmesh.chain.v1.CreditEvent
-	11, // 3: credmesh.chain.v1.Entry.query_receipt:type_name -> credmesh.chain.v1.QueryReceipt
-	12, // 4: credmesh.chain.v1.Entry.correction:type_name -> credmesh.chain.v1.Correction
+	12, // 3: credmesh.chain.v1.Entry.query_receipt:type_name -> credmesh.chain.v1.QueryReceipt
+	13, // 4: credmesh.chain.v1.Entry.correction:type_name -> credmesh.chain.v1.Correction
 	0,  // 5: credmesh.chain.v1.PaymentRecord.category:type_name -> credmesh.chain.v1.PaymentCategory
 	1,  // 6: credmesh.chain.v1.CreditEvent.kind:type_name -> credmesh.chain.v1.CreditEventKind
-	2,  // 7: credmesh.chain.v1.QueryReceipt.purpose:type_name -> credmesh.chain.v1.QueryPurpose
+	2,  // 7: credmesh.chain.v1.CreditQuery.purpose:type_name -> credmesh.chain.v1.QueryPurpose
 	3,  // 8: credmesh.chain.v1.Correction.action:type_name -> credmesh.chain.v1.CorrectionAction
 	7,  // 9: credmesh.chain.v1.Correction.replacement:type_name -> credmesh.chain.v1.Entry
 	5,  // 10: credmesh.chain.v1.Evidence.a:type_name -> credmesh.chain.v1.SignedHeader
@@ -1299,7 +1372,7 @@ func file_credmesh_chain_v1_chain_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_chain_v1_chain_proto_rawDesc), len(file_credmesh_chain_v1_chain_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // NetworkID is the network the helpers build for.
@@ -17,8 +18,19 @@ const NetworkID = "test-net"
 // Epoch is the time of the first block the helpers build.
 var Epoch = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 
-// Params returns the default parameters for NetworkID.
-func Params() chain.Params { return chain.DefaultParams(NetworkID) }
+// Fee is the query fee of Params: 2.00 CNY.
+const (
+	FeeMinor    = 200
+	FeeCurrency = "CNY"
+)
+
+// Params returns the default parameters for NetworkID, with the query fee
+// Fee.
+func Params() chain.Params {
+	p := chain.DefaultParams(NetworkID)
+	p.QueryFeeMinor, p.FeeCurrency = FeeMinor, FeeCurrency
+	return p
+}
 
 // Key returns the deterministic Ed25519 key numbered n.
 func Key(n int) ed25519.PrivateKey {
@@ -106,20 +118,41 @@ func CreditEventEntry(n int) []byte {
 	return mustEncode(&chainpb.Entry{Body: &chainpb.Entry_CreditEvent{CreditEvent: CreditEvent(n)}})
 }
 
-// Receipt returns a query receipt.
-func Receipt(querier, n int) *chainpb.QueryReceipt {
+// Query returns credit query n of member querier: about Ref(n % 1000),
+// for a loan application, made n minutes after Epoch.
+func Query(querier, n int) *chainpb.CreditQuery {
 	q := Issuer(querier)
-	return &chainpb.QueryReceipt{
-		QueryId:         fmt.Sprintf("Q-%010d", n),
-		Querier:         q[:],
-		SubjectRef:      Ref(n % 1000),
-		Purpose:         chainpb.QueryPurpose_QUERY_PURPOSE_LOAN_APPLICATION,
-		ConsentRef:      fmt.Sprintf("CONSENT-%d", n),
-		QueriedAtMs:     Epoch.Add(time.Duration(n) * time.Minute).UnixMilli(),
-		RecordsReturned: 3,
-		FeeMinor:        200,
-		FeeCurrency:     "CNY",
+	return &chainpb.CreditQuery{
+		NetworkId:  NetworkID,
+		QueryId:    fmt.Sprintf("Q-%010d", n),
+		Querier:    q[:],
+		SubjectRef: Ref(n % 1000),
+		Purpose:    chainpb.QueryPurpose_QUERY_PURPOSE_LOAN_APPLICATION,
+		ConsentRef: fmt.Sprintf("CONSENT-%d", n),
+		TimeMs:     Epoch.Add(time.Duration(n) * time.Minute).UnixMilli(),
 	}
+}
+
+// Receipt returns the receipt another member writes of Query(querier, n),
+// signed by the querier, charging the fee of Params.
+func Receipt(querier, n int) *chainpb.QueryReceipt {
+	return ReceiptOf(Query(querier, n), Key(querier), FeeMinor, FeeCurrency)
+}
+
+// ReceiptOf returns a receipt of q signed with key (the querier's, for a
+// valid receipt), charging fee in currency, with three records returned.
+func ReceiptOf(q *chainpb.CreditQuery, key ed25519.PrivateKey, fee uint64, currency string) *chainpb.QueryReceipt {
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(q)
+	if err != nil {
+		panic(err)
+	}
+	sig := ed25519.Sign(key, append([]byte(chain.QuerySigningDomain), raw...))
+	return &chainpb.QueryReceipt{Query: raw, QuerySignature: sig, RecordsReturned: 3, FeeMinor: fee, FeeCurrency: currency}
+}
+
+// ReceiptEntry wraps r in an entry.
+func ReceiptEntry(r *chainpb.QueryReceipt) *chainpb.Entry {
+	return &chainpb.Entry{Body: &chainpb.Entry_QueryReceipt{QueryReceipt: r}}
 }
 
 func mustEncode(e *chainpb.Entry) []byte {

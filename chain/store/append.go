@@ -72,16 +72,30 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 // keys of entry keys already in this batch.
 func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[string]struct{}, keysChecked bool) error {
 	iss, height := vb.Issuer, vb.Height
-	// Probe every key the block needs (its own, unless already checked, and
+	// Every key the block takes: its entries' keys, and each receipt's
+	// second key (querier and query ID), both in the entry-key index.
+	own := make([][]byte, len(vb.Keys))
+	for i, k := range vb.Keys {
+		own[i] = keyIndexKey(iss, k)
+	}
+	ids := make([][]byte, len(vb.Decoded))
+	for i, e := range vb.Decoded {
+		if k := chain.QueryIDKey(e); k != nil {
+			ids[i] = keyIndexKey(iss, k)
+		}
+	}
+	// Probe the keys the block needs (its own, unless already checked, and
 	// the targets of its corrections) in one pass.
-	probes := make([][]byte, 0, len(vb.Keys))
-	for _, k := range vb.Keys {
-		probes = append(probes, keyIndexKey(iss, k))
+	var probes [][]byte
+	if !keysChecked {
+		probes = append(probes, own...)
+		for _, k := range ids {
+			if k != nil {
+				probes = append(probes, k)
+			}
+		}
 	}
-	own := probes
-	if keysChecked {
-		probes = nil
-	}
+	nOwn := len(probes)
 	for _, e := range vb.Decoded {
 		if c := e.GetCorrection(); c != nil {
 			probes = append(probes, keyIndexKey(iss, c.TargetKey))
@@ -91,19 +105,31 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 	if err != nil {
 		return err
 	}
-	targets := found
-	if !keysChecked {
-		targets = found[len(own):]
+	taken := make(map[string]bool)
+	for i, f := range found[:nOwn] {
+		if f {
+			taken[string(probes[i])] = true
+		}
 	}
+	targets := found[nOwn:]
 	for i, e := range vb.Decoded {
 		loc := Location{Issuer: iss, Height: height, Index: uint32(i)}
 		key := own[i]
-		if _, dup := added[string(key)]; dup || !keysChecked && found[i] {
+		if _, dup := added[string(key)]; dup || taken[string(key)] {
 			return fmt.Errorf("%w: block %d entry %d of %s reuses a key", chain.ErrDuplicateKey, height, i, iss.Short())
 		}
 		added[string(key)] = struct{}{}
 		if err := b.Set(key, encodeLocation(height, uint32(i)), nil); err != nil {
 			return err
+		}
+		if id := ids[i]; id != nil {
+			if _, dup := added[string(id)]; dup || taken[string(id)] {
+				return fmt.Errorf("%w: block %d entry %d of %s is a receipt of a second query under a querier's query ID", chain.ErrDuplicateKey, height, i, iss.Short())
+			}
+			added[string(id)] = struct{}{}
+			if err := b.Set(id, encodeLocation(height, uint32(i)), nil); err != nil {
+				return err
+			}
 		}
 		if err := b.Set(entryKey(iss, height, uint32(i)), vb.Entries[i], nil); err != nil {
 			return err
@@ -114,7 +140,11 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 			}
 		}
 		if r := e.GetQueryReceipt(); r != nil {
-			if err := b.Set(postingKey(prefixQuerier, r.Querier, loc), nil, nil); err != nil {
+			q, err := chain.ReceiptQuery(r)
+			if err != nil {
+				return err
+			}
+			if err := b.Set(postingKey(prefixQuerier, q.Querier, loc), nil, nil); err != nil {
 				return err
 			}
 		}

@@ -349,8 +349,13 @@ func (w *chainWalk) indexKeys(height uint64, index uint32, data []byte, problem 
 	if subj := chain.SubjectOf(e); subj != nil {
 		want = append(want, [2][]byte{postingKey(prefixSubject, subj, loc)})
 	}
+	if id := chain.QueryIDKey(e); id != nil {
+		want = append(want, [2][]byte{keyIndexKey(w.iss, id), encodeLocation(height, index)})
+	}
 	if r := e.GetQueryReceipt(); r != nil {
-		want = append(want, [2][]byte{postingKey(prefixQuerier, r.Querier, loc)})
+		if q, err := chain.ReceiptQuery(r); err == nil {
+			want = append(want, [2][]byte{postingKey(prefixQuerier, q.Querier, loc)})
+		}
 	}
 	if cr := e.GetCorrection(); cr != nil {
 		fix := append(append([]byte(nil), w.iss[:]...), cr.TargetKey...)
@@ -360,13 +365,13 @@ func (w *chainWalk) indexKeys(height uint64, index uint32, data []byte, problem 
 		field := binary.BigEndian.AppendUint64(nil, uint64(exp.UnixMilli()))
 		want = append(want, [2][]byte{postingKey(prefixExpiry, field, loc)})
 	}
-	for j, kv := range want {
+	for _, kv := range want {
 		w.expected = append(w.expected, maphash.Bytes(checkSeed, kv[0]))
 		if !w.probe.SeekGE(kv[0]) || !bytes.Equal(w.probe.Key(), kv[0]) {
 			problem(ProblemIndex, int(index), kv[0], "missing")
 			continue
 		}
-		if j == 0 && !bytes.Equal(w.probe.Value(), kv[1]) {
+		if kv[1] != nil && !bytes.Equal(w.probe.Value(), kv[1]) {
 			v := w.probe.Value()
 			if len(v) == 12 {
 				problem(ProblemIndex, int(index), kv[0], "points at entry %d of block %d (the key is used twice, or the index is wrong)",

@@ -8,7 +8,8 @@
 //	'e' issuer height index           → encoded entry as shipped; deleted when pruned
 //	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned
 //	'x' lookup issuer                 → location of a payment: height(8) index(4)
-//	'k' issuer entry-key              → location of any other entry (keys are unique per issuer)
+//	'k' issuer entry-key              → location of any other entry (keys are unique per issuer),
+//	                                    and of a receipt under its second key (chain.QueryIDKey)
 //	's' subject issuer height index   → (empty) entries about a subject
 //	'q' querier issuer height index   → (empty) receipts of queries a member made
 //	'w' issuer target-key location    → (empty) corrections of an entry

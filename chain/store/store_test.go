@@ -307,3 +307,35 @@ func TestOpenCorruptDatabaseFails(t *testing.T) {
 		t.Fatal("opened a database with a corrupt manifest")
 	}
 }
+
+// A chain holds one receipt per querier and query ID: a later block with
+// a receipt of another query under a used ID is provably bad, like a
+// reused entry key.
+func TestReceiptQueryIDIsUniquePerChain(t *testing.T) {
+	s := open(t, t.TempDir())
+	defer s.Close()
+	b1 := creditBlock(t) // holds the receipt of query 3 of member 1
+	if err := s.Append(verify(t, b1)...); err != nil {
+		t.Fatal(err)
+	}
+	q := chaintest.Query(1, 3)
+	q.SubjectRef = chaintest.Ref(77)
+	again, err := chain.EncodeEntry(chaintest.ReceiptEntry(chaintest.ReceiptOf(q, chaintest.Key(1), chaintest.FeeMinor, chaintest.FeeCurrency)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, _ := chain.EncodeEntry(chaintest.ReceiptEntry(chaintest.Receipt(1, 3)))
+	for name, entry := range map[string][]byte{"another query under the ID": again, "the same receipt": same} {
+		b2, err := chain.NewBlock(chaintest.NetworkID, b1.SignedHeader, [][]byte{entry}, chaintest.Key(3), chaintest.Epoch.Add(2*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vb, err := chain.ValidateBlock(b2, b1.SignedHeader, members, params, later)
+		if err != nil {
+			t.Fatalf("%s: the block alone is valid: %v", name, err)
+		}
+		if err := s.Append(vb); !errors.Is(err, chain.ErrDuplicateKey) || !chain.IsProvable(err) {
+			t.Fatalf("%s: stored over a used query ID: %v", name, err)
+		}
+	}
+}

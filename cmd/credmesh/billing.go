@@ -18,8 +18,11 @@ func newBillingCmd() *cobra.Command {
 		Short: "Queries made and served by every member in a month, and what each owes and earns",
 		Long: `Compute a month's statement from the query receipts on the replicated chains:
 for each member, the credit queries it made (it pays the fee) and served (it
-earns it), payable, receivable and net. Every peer holds the same chains, so
-every peer computes the same statement. Months are in UTC.`,
+earns it), payable, receivable and net. Every receipt carries the querier's
+signed query and the genesis fee, checked by every peer, so nobody is billed
+for a query it did not make; a member's queries of itself are not billed.
+Every peer holds the same chains, so every peer computes the same statement.
+A query belongs to the month of its signed time, in UTC.`,
 		Example: `  credmesh billing --home ./tax --period 2026-11
   credmesh billing --home ./tax --period 2026-11 --json`,
 		Args: cobra.NoArgs,

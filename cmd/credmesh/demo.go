@@ -59,7 +59,8 @@ func newDemoCmd() *cobra.Command {
 lenders, each with a home of its own — publish sample payment records and
 credit events, wait until every peer holds every chain, look a payment up with
 a light client that verifies it against the genesis, run a credit report that
-asks every member, and print a summary with the billing statement it caused.
+asks every member with the credit role (the lenders), and print a summary with
+the billing statement it caused.
 Each peer is a real libp2p host with its own store; they find each other through
 the private DHT and replicate over gossip and sync.`,
 		Example: `  credmesh demo
@@ -258,7 +259,7 @@ func printDemo(w io.Writer, s demoSummary, net *devnet.Net) {
 	fmt.Fprintf(w, "  %s, %s, period %s: %s %s, block %d of %s\n", p.IssuerName, p.Category, p.Period, minor(p.AmountMinor), p.Currency, p.Height, short(p.IssuerName))
 
 	r := s.Report
-	fmt.Fprintf(w, "\ncredit report by %s in %d ms: %d of %d members answered, every answer signed and verified\n",
+	fmt.Fprintf(w, "\ncredit report by %s in %d ms: %d of %d credit members answered, every answer signed and verified\n",
 		s.Peers[1].Name, r.ElapsedMS, r.Summary.Answered, r.Summary.Asked)
 	fmt.Fprintf(w, "  active accounts %d with %d lenders, worst %d days overdue, %d institutions queried for lending in 30 days\n",
 		r.Summary.ActiveAccounts, r.Summary.ActiveLenders, r.Summary.WorstDaysOverdue, r.Summary.LendingQueriers30d)

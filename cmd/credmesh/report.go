@@ -19,13 +19,15 @@ func newReportCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "report SUBJECT_ID --home DIR --purpose P --consent REF",
 		Short: "Credit report on a subject from every member's own data",
-		Long: `Ask every member, through this member's running peer, what it holds on a
-subject, and combine the signed answers: active accounts, outstanding balance,
-worst overdue, lenders with active accounts, and how many institutions queried
-this subject for lending in the last 30 and 90 days. The subject's ID is turned
-into its reference on this peer; the raw ID never leaves it. Every answering
-member records a query receipt on its chain, which is how queries are billed
-and audited.
+		Long: `Ask every member with the credit role, through this member's running peer,
+what it holds on a subject, and combine the signed answers: active accounts,
+outstanding balance, worst overdue, lenders with active accounts, and how many
+institutions queried this subject for lending in the last 30 and 90 days. The
+subject's ID is turned into its reference on this peer; the raw ID never leaves
+it. Only a member with the query role in the genesis may ask; any other is
+refused before anyone is asked. Every answering member records a query receipt
+on its chain, carrying this member's signed query, which is how queries are
+billed and audited; this member's own answer is not billed.
 
 Purposes: ` + strings.Join(node.PurposeNames(), ", "),
 		Example: `  credmesh report 11010519491231002X --home ./bank-a --purpose loan_application --consent CONSENT-2026-0001

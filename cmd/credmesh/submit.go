@@ -35,8 +35,10 @@ with the reason; a record reported accepted is on disk and is never lost.
 Payments and negative credit events (overdue, defaulted) are published on this
 institution's chain; every other credit event (opened, repaid, closed) is kept
 private in this peer's store, as credit import --publish keeps it. A record
-whose order ID or event ID was used before is refused as a duplicate.
-Field names and examples: docs/OPERATIONS.md.`,
+whose order ID or event ID was used before is refused as a duplicate, and one
+outside this member's roles in the genesis is refused, as every other member
+would reject it: payments need the payments role, credit events the credit
+role. Field names and examples: docs/OPERATIONS.md.`,
 		Example: `  credmesh submit --home ./tax payments.csv
   credmesh submit --home ./bank events.jsonl --json`,
 		Args: cobra.ExactArgs(1),

@@ -275,102 +275,8 @@ func (x *PaymentRequest) GetLookup() []byte {
 	return nil
 }
 
-// CreditQuery is what a member signs to ask another about a subject. It
-// travels encoded inside SignedCreditQuery; the signature covers those exact
-// bytes, which are never re-encoded.
-type CreditQuery struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NetworkId     string                 `protobuf:"bytes,1,opt,name=network_id,json=networkId,proto3" json:"network_id,omitempty"`
-	QueryId       string                 `protobuf:"bytes,2,opt,name=query_id,json=queryId,proto3" json:"query_id,omitempty"`          // unique per querier; 1 to 128 printable ASCII characters
-	Querier       []byte                 `protobuf:"bytes,3,opt,name=querier,proto3" json:"querier,omitempty"`                         // querier's Ed25519 public key, 32 bytes; must be the stream's remote peer
-	SubjectRef    []byte                 `protobuf:"bytes,4,opt,name=subject_ref,json=subjectRef,proto3" json:"subject_ref,omitempty"` // subject reference, 32 bytes
-	Purpose       chainpb.QueryPurpose   `protobuf:"varint,5,opt,name=purpose,proto3,enum=credmesh.chain.v1.QueryPurpose" json:"purpose,omitempty"`
-	ConsentRef    string                 `protobuf:"bytes,6,opt,name=consent_ref,json=consentRef,proto3" json:"consent_ref,omitempty"` // the subject's consent; 1 to 128 printable ASCII characters
-	TimeMs        int64                  `protobuf:"varint,7,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`            // when the query was made, Unix milliseconds
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *CreditQuery) Reset() {
-	*x = CreditQuery{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CreditQuery) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CreditQuery) ProtoMessage() {}
-
-func (x *CreditQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CreditQuery.ProtoReflect.Descriptor instead.
-func (*CreditQuery) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *CreditQuery) GetNetworkId() string {
-	if x != nil {
-		return x.NetworkId
-	}
-	return ""
-}
-
-func (x *CreditQuery) GetQueryId() string {
-	if x != nil {
-		return x.QueryId
-	}
-	return ""
-}
-
-func (x *CreditQuery) GetQuerier() []byte {
-	if x != nil {
-		return x.Querier
-	}
-	return nil
-}
-
-func (x *CreditQuery) GetSubjectRef() []byte {
-	if x != nil {
-		return x.SubjectRef
-	}
-	return nil
-}
-
-func (x *CreditQuery) GetPurpose() chainpb.QueryPurpose {
-	if x != nil {
-		return x.Purpose
-	}
-	return chainpb.QueryPurpose(0)
-}
-
-func (x *CreditQuery) GetConsentRef() string {
-	if x != nil {
-		return x.ConsentRef
-	}
-	return ""
-}
-
-func (x *CreditQuery) GetTimeMs() int64 {
-	if x != nil {
-		return x.TimeMs
-	}
-	return 0
-}
-
-// SignedCreditQuery carries an encoded CreditQuery and the querier's
+// SignedCreditQuery carries an encoded credmesh.chain.v1.CreditQuery (the
+// answering member's receipt carries the same bytes) and the querier's
 // Ed25519 signature over "credmesh/v1/credit-query\x00" || query.
 type SignedCreditQuery struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -382,7 +288,7 @@ type SignedCreditQuery struct {
 
 func (x *SignedCreditQuery) Reset() {
 	*x = SignedCreditQuery{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[4]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +300,7 @@ func (x *SignedCreditQuery) String() string {
 func (*SignedCreditQuery) ProtoMessage() {}
 
 func (x *SignedCreditQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[4]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +313,7 @@ func (x *SignedCreditQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedCreditQuery.ProtoReflect.Descriptor instead.
 func (*SignedCreditQuery) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{4}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SignedCreditQuery) GetQuery() []byte {
@@ -441,7 +347,7 @@ type Response struct {
 
 func (x *Response) Reset() {
 	*x = Response{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[5]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -453,7 +359,7 @@ func (x *Response) String() string {
 func (*Response) ProtoMessage() {}
 
 func (x *Response) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[5]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -466,7 +372,7 @@ func (x *Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Response.ProtoReflect.Descriptor instead.
 func (*Response) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{5}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Response) GetStatus() Status {
@@ -550,7 +456,7 @@ type HeadsResponse struct {
 
 func (x *HeadsResponse) Reset() {
 	*x = HeadsResponse{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[6]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +468,7 @@ func (x *HeadsResponse) String() string {
 func (*HeadsResponse) ProtoMessage() {}
 
 func (x *HeadsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[6]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +481,7 @@ func (x *HeadsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeadsResponse.ProtoReflect.Descriptor instead.
 func (*HeadsResponse) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{6}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HeadsResponse) GetHeads() []*chainpb.SignedHeader {
@@ -599,7 +505,7 @@ type Proof struct {
 
 func (x *Proof) Reset() {
 	*x = Proof{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[7]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +517,7 @@ func (x *Proof) String() string {
 func (*Proof) ProtoMessage() {}
 
 func (x *Proof) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[7]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +530,7 @@ func (x *Proof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Proof.ProtoReflect.Descriptor instead.
 func (*Proof) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{7}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Proof) GetEntry() []byte {
@@ -666,7 +572,7 @@ type PaymentResponse struct {
 
 func (x *PaymentResponse) Reset() {
 	*x = PaymentResponse{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[8]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -678,7 +584,7 @@ func (x *PaymentResponse) String() string {
 func (*PaymentResponse) ProtoMessage() {}
 
 func (x *PaymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[8]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -691,7 +597,7 @@ func (x *PaymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentResponse.ProtoReflect.Descriptor instead.
 func (*PaymentResponse) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{8}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PaymentResponse) GetProofs() []*Proof {
@@ -719,7 +625,7 @@ type CreditAnswer struct {
 
 func (x *CreditAnswer) Reset() {
 	*x = CreditAnswer{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -731,7 +637,7 @@ func (x *CreditAnswer) String() string {
 func (*CreditAnswer) ProtoMessage() {}
 
 func (x *CreditAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -744,7 +650,7 @@ func (x *CreditAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAnswer.ProtoReflect.Descriptor instead.
 func (*CreditAnswer) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreditAnswer) GetNetworkId() string {
@@ -822,7 +728,7 @@ type SignedCreditAnswer struct {
 
 func (x *SignedCreditAnswer) Reset() {
 	*x = SignedCreditAnswer{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[10]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -834,7 +740,7 @@ func (x *SignedCreditAnswer) String() string {
 func (*SignedCreditAnswer) ProtoMessage() {}
 
 func (x *SignedCreditAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[10]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -847,7 +753,7 @@ func (x *SignedCreditAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedCreditAnswer.ProtoReflect.Descriptor instead.
 func (*SignedCreditAnswer) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{10}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SignedCreditAnswer) GetAnswer() []byte {
@@ -876,18 +782,7 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x02op\"\x0e\n" +
 	"\fHeadsRequest\"(\n" +
 	"\x0ePaymentRequest\x12\x16\n" +
-	"\x06lookup\x18\x01 \x01(\fR\x06lookup\"\xf7\x01\n" +
-	"\vCreditQuery\x12\x1d\n" +
-	"\n" +
-	"network_id\x18\x01 \x01(\tR\tnetworkId\x12\x19\n" +
-	"\bquery_id\x18\x02 \x01(\tR\aqueryId\x12\x18\n" +
-	"\aquerier\x18\x03 \x01(\fR\aquerier\x12\x1f\n" +
-	"\vsubject_ref\x18\x04 \x01(\fR\n" +
-	"subjectRef\x129\n" +
-	"\apurpose\x18\x05 \x01(\x0e2\x1f.credmesh.chain.v1.QueryPurposeR\apurpose\x12\x1f\n" +
-	"\vconsent_ref\x18\x06 \x01(\tR\n" +
-	"consentRef\x12\x17\n" +
-	"\atime_ms\x18\a \x01(\x03R\x06timeMs\"G\n" +
+	"\x06lookup\x18\x01 \x01(\fR\x06lookup\"G\n" +
 	"\x11SignedCreditQuery\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\fR\x05query\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xa5\x02\n" +
@@ -945,41 +840,38 @@ func file_credmesh_query_v1_query_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_query_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_credmesh_query_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_credmesh_query_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_credmesh_query_v1_query_proto_goTypes = []any{
 	(Status)(0),                  // 0: credmesh.query.v1.Status
 	(*Request)(nil),              // 1: credmesh.query.v1.Request
 	(*HeadsRequest)(nil),         // 2: credmesh.query.v1.HeadsRequest
 	(*PaymentRequest)(nil),       // 3: credmesh.query.v1.PaymentRequest
-	(*CreditQuery)(nil),          // 4: credmesh.query.v1.CreditQuery
-	(*SignedCreditQuery)(nil),    // 5: credmesh.query.v1.SignedCreditQuery
-	(*Response)(nil),             // 6: credmesh.query.v1.Response
-	(*HeadsResponse)(nil),        // 7: credmesh.query.v1.HeadsResponse
-	(*Proof)(nil),                // 8: credmesh.query.v1.Proof
-	(*PaymentResponse)(nil),      // 9: credmesh.query.v1.PaymentResponse
-	(*CreditAnswer)(nil),         // 10: credmesh.query.v1.CreditAnswer
-	(*SignedCreditAnswer)(nil),   // 11: credmesh.query.v1.SignedCreditAnswer
-	(chainpb.QueryPurpose)(0),    // 12: credmesh.chain.v1.QueryPurpose
-	(*chainpb.SignedHeader)(nil), // 13: credmesh.chain.v1.SignedHeader
+	(*SignedCreditQuery)(nil),    // 4: credmesh.query.v1.SignedCreditQuery
+	(*Response)(nil),             // 5: credmesh.query.v1.Response
+	(*HeadsResponse)(nil),        // 6: credmesh.query.v1.HeadsResponse
+	(*Proof)(nil),                // 7: credmesh.query.v1.Proof
+	(*PaymentResponse)(nil),      // 8: credmesh.query.v1.PaymentResponse
+	(*CreditAnswer)(nil),         // 9: credmesh.query.v1.CreditAnswer
+	(*SignedCreditAnswer)(nil),   // 10: credmesh.query.v1.SignedCreditAnswer
+	(*chainpb.SignedHeader)(nil), // 11: credmesh.chain.v1.SignedHeader
 }
 var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	2,  // 0: credmesh.query.v1.Request.heads:type_name -> credmesh.query.v1.HeadsRequest
 	3,  // 1: credmesh.query.v1.Request.payment:type_name -> credmesh.query.v1.PaymentRequest
-	5,  // 2: credmesh.query.v1.Request.credit_query:type_name -> credmesh.query.v1.SignedCreditQuery
-	12, // 3: credmesh.query.v1.CreditQuery.purpose:type_name -> credmesh.chain.v1.QueryPurpose
-	0,  // 4: credmesh.query.v1.Response.status:type_name -> credmesh.query.v1.Status
-	7,  // 5: credmesh.query.v1.Response.heads:type_name -> credmesh.query.v1.HeadsResponse
-	9,  // 6: credmesh.query.v1.Response.payment:type_name -> credmesh.query.v1.PaymentResponse
-	11, // 7: credmesh.query.v1.Response.credit_answer:type_name -> credmesh.query.v1.SignedCreditAnswer
-	13, // 8: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
-	13, // 9: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
-	8,  // 10: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
-	8,  // 11: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	4,  // 2: credmesh.query.v1.Request.credit_query:type_name -> credmesh.query.v1.SignedCreditQuery
+	0,  // 3: credmesh.query.v1.Response.status:type_name -> credmesh.query.v1.Status
+	6,  // 4: credmesh.query.v1.Response.heads:type_name -> credmesh.query.v1.HeadsResponse
+	8,  // 5: credmesh.query.v1.Response.payment:type_name -> credmesh.query.v1.PaymentResponse
+	10, // 6: credmesh.query.v1.Response.credit_answer:type_name -> credmesh.query.v1.SignedCreditAnswer
+	11, // 7: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
+	11, // 8: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
+	7,  // 9: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
+	7,  // 10: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }
@@ -992,7 +884,7 @@ func file_credmesh_query_v1_query_proto_init() {
 		(*Request_Payment)(nil),
 		(*Request_CreditQuery)(nil),
 	}
-	file_credmesh_query_v1_query_proto_msgTypes[5].OneofWrappers = []any{
+	file_credmesh_query_v1_query_proto_msgTypes[4].OneofWrappers = []any{
 		(*Response_Heads)(nil),
 		(*Response_Payment)(nil),
 		(*Response_CreditAnswer)(nil),
@@ -1003,7 +895,7 @@ func file_credmesh_query_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_query_v1_query_proto_rawDesc), len(file_credmesh_query_v1_query_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

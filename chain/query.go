@@ -35,7 +35,7 @@ func DecodeCreditQuery(raw []byte) (*chainpb.CreditQuery, error) {
 	}
 	q := new(chainpb.CreditQuery)
 	if err := UnmarshalStrict(raw, q); err != nil { // signed, and kept in receipts
-		return nil, fmt.Errorf("%w: does not decode: %v", ErrBadQuery, err)
+		return nil, fmt.Errorf("%w: %w: %v", ErrBadQuery, ErrMalformed, err)
 	}
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrBadQuery, field, fmt.Sprintf(format, args...))

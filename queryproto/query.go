@@ -3,6 +3,7 @@ package queryproto
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,6 +66,9 @@ func DecodeSignedQuery(raw, signature []byte) (*SignedQuery, error) {
 		return nil, fmt.Errorf("%w: credit query of %d bytes", ErrTooLarge, len(raw))
 	}
 	pb, err := chain.DecodeCreditQuery(raw)
+	if errors.Is(err, chain.ErrMalformed) {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}

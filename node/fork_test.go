@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/openapicheck"
 	"github.com/credmesh/credmesh/node"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/queryproto"
@@ -73,10 +75,13 @@ func TestForkedIssuerIsReportedEverywhere(t *testing.T) {
 	bank := net.Node(1)
 	wantHashes := []string{ev.A.Hash.String(), ev.B.Hash.String()}
 
-	// The HTTP API: the record, marked forked, with the evidence.
-	got, err := api.NewClient(bank.APIAddr(), "").Payment(ctx, pay.OrderID)
-	if err != nil || len(got.Records) != 1 || !got.Records[0].Forked {
-		t.Fatalf("the forked bureau's payment from the API: %+v %v", got, err)
+	// The HTTP API: the record, marked forked, with the evidence, as
+	// docs/openapi.yaml describes it.
+	doc := loadOpenAPI(t)
+	status, body := doc.Do(t, "http://"+bank.APIAddr(), openapicheck.Request{Method: "GET", Path: "/v1/payments/" + pay.OrderID, Valid: true})
+	var got api.PaymentLookup
+	if err := json.Unmarshal(body, &got); err != nil || status != 200 || len(got.Records) != 1 || !got.Records[0].Forked {
+		t.Fatalf("the forked bureau's payment from the API: %d %s %v", status, body, err)
 	}
 	if len(got.Forks) != 1 || got.Forks[0].Issuer != got.Records[0].Issuer || got.Forks[0].Height != 1 || !slices.Equal(got.Forks[0].Hashes, wantHashes) {
 		t.Fatalf("the API's evidence: %+v, want hashes %v", got.Forks, wantHashes)
@@ -107,9 +112,11 @@ func TestForkedIssuerIsReportedEverywhere(t *testing.T) {
 
 	// The bank's credit report marks the bureau's part.
 	subject := *records.SampleCreditEvents("bank-a", 0, 1)[0].Subject
-	rep, err := bank.Report(ctx, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "C-1"})
-	if err != nil {
-		t.Fatal(err)
+	status, body = doc.Do(t, "http://"+bank.APIAddr(), openapicheck.Request{Method: "POST", Path: "/v1/report", Valid: true,
+		Body: jsonBody(t, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "C-1"})})
+	var rep api.ReportView
+	if err := json.Unmarshal(body, &rep); err != nil || status != 200 {
+		t.Fatalf("report: %d %s %v", status, body, err)
 	}
 	if len(rep.Members) != 2 {
 		t.Fatalf("report of %d members", len(rep.Members))

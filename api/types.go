@@ -82,6 +82,10 @@ type ForkStatus struct {
 	Height       uint64   `json:"height"`
 	Hashes       []string `json:"hashes"` // the two headers' hashes
 	Acknowledged *ForkAck `json:"acknowledged,omitempty"`
+	// ServedBy are the peers that served the evidence to a light client
+	// (credmesh query payment); empty when the light client saw the two
+	// headers itself, and in a peer's own answers.
+	ServedBy []string `json:"served_by,omitempty"`
 }
 
 // ForkAck is an operator's note that a fork was investigated.
@@ -275,6 +279,9 @@ type ReportMember struct {
 	Records        int         `json:"records"`
 	PrivateRecords int         `json:"private_records"`
 	Events         []EntryView `json:"events,omitempty"`
+	// Forked: this peer holds evidence that the member signed two blocks
+	// at one height; its chain records are not to be relied on.
+	Forked bool `json:"forked,omitempty"`
 }
 
 // BillingView answers GET /v1/billing?period=YYYY-MM.
@@ -305,12 +312,15 @@ type ImportRequest struct {
 // PaymentLookup is GET /v1/payments/{order_id}: every record under the
 // order ID, verified, sorted by issuer key. With records of two or more
 // issuers Conflict is set, the status is 409 and Error says so; no record
-// is to be preferred. `credmesh query payment --json` prints the same
-// shape.
+// is to be preferred. Forks is the equivocation evidence held against the
+// records' issuers (their records have Forked set), the same evidence the
+// peer serves light clients with its answers. `credmesh query payment
+// --json` prints the same shape, with the evidence its peers served.
 type PaymentLookup struct {
 	OrderID  string        `json:"order_id"`
 	Records  []PaymentView `json:"records"`
 	Conflict bool          `json:"conflict"`
+	Forks    []ForkStatus  `json:"forks,omitempty"`
 	Error    *ErrorDetail  `json:"error,omitempty"`
 }
 

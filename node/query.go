@@ -31,6 +31,7 @@ func (n *Node) startQuery() error {
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
 		Store: n.store, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
+		Evidence: n.net.EvidenceOf, // what we hold, loaded from the store at start, gossiped and exchanged in status
 		PeerRate: float64(q.PeerRate), PeerBurst: q.PeerBurst,
 		MembersRate: float64(q.MembersRate), MembersBurst: q.MembersBurst,
 		ClientsRate: float64(q.ClientsRate), ClientsBurst: q.ClientsBurst,
@@ -113,7 +114,8 @@ func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 		},
 	}
 	for _, m := range r.Results {
-		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: m.Outcome.String(), LatencyMS: m.Latency.Milliseconds()}
+		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: m.Outcome.String(), LatencyMS: m.Latency.Milliseconds(),
+			Forked: n.net.EvidenceOf(m.Member) != nil}
 		if m.Err != nil {
 			mv.Error = m.Err.Error()
 		}
@@ -179,8 +181,8 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 		}
 		return cmp.Compare(a.Index, b.Index)
 	})
-	forked := n.net.Forked()
 	out := &api.PaymentLookup{OrderID: orderID, Records: make([]api.PaymentView, 0, len(locs))}
+	var acks map[chain.IssuerID]store.EvidenceAck
 	for _, loc := range locs {
 		p, err := n.store.Proof(loc)
 		if err != nil {
@@ -198,7 +200,19 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 			return nil, err
 		}
 		v := PaymentView(rec, peerString(loc.Issuer), n.names[loc.Issuer], loc.Height, p.Header.Hash.String())
-		v.Forked = forked[loc.Issuer] != nil
+		// The evidence our query server serves light clients with this
+		// record (Config.Evidence): the network's, loaded from the store.
+		if ev := n.net.EvidenceOf(loc.Issuer); ev != nil {
+			v.Forked = true
+			if !slices.ContainsFunc(out.Forks, func(f api.ForkStatus) bool { return f.Issuer == v.Issuer }) {
+				if acks == nil {
+					if acks, err = n.store.EvidenceAcks(); err != nil {
+						return nil, err
+					}
+				}
+				out.Forks = append(out.Forks, n.forkStatus(loc.Issuer, ev, acks))
+			}
+		}
 		out.Records = append(out.Records, *v)
 	}
 	out.Conflict = len(out.Records) > 1

@@ -95,9 +95,9 @@ func BenchmarkPaymentLookup(b *testing.B) {
 								return
 							}
 							t0 := time.Now()
-							proofs, err := c.Payment(ctx, srv.id(), [32]byte(chaintest.BulkLookup(i%records)))
+							pa, err := c.Payment(ctx, srv.id(), [32]byte(chaintest.BulkLookup(i%records)))
 							if err == nil && verify {
-								err = proofs[0].Verify(members, chaintest.NetworkID)
+								err = pa.Proofs[0].Verify(members, chaintest.NetworkID)
 							}
 							lat[i] = time.Since(t0)
 							if err != nil {

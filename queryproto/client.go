@@ -41,17 +41,30 @@ func (c *Client) Heads(ctx context.Context, p peer.ID) ([]*chain.SignedHeader, e
 	return h, fromPeer(p, err)
 }
 
+// PaymentAnswer is a peer's answer to a payment request, decoded and not
+// verified.
+type PaymentAnswer struct {
+	// Proofs are the proofs of the payments under the lookup hash, one per
+	// issuer, in the order served.
+	Proofs []*chain.Proof
+	// Evidence is the equivocation evidence the peer holds against issuers
+	// of the proofs: at most one piece per issuer (docs/PROTOCOL.md 11.4).
+	// Verify each with chain.Evidence.Verify before trusting it.
+	Evidence []*chain.Evidence
+}
+
 // Payment asks p for the proofs of the payments indexed under lookup
-// (privacy.Lookup of the network and order ID). A peer that holds none
-// answers NOT_FOUND: the error matches ErrNotFound. The proofs are decoded,
-// not verified (LightClient.LookupPayment verifies).
-func (c *Client) Payment(ctx context.Context, p peer.ID, lookup [privacy.LookupSize]byte) ([]*chain.Proof, error) {
+// (privacy.Lookup of the network and order ID), and the evidence p holds
+// against their issuers. A peer that holds none answers NOT_FOUND: the
+// error matches ErrNotFound. The answer is decoded, not verified
+// (LightClient.Lookup verifies).
+func (c *Client) Payment(ctx context.Context, p peer.ID, lookup [privacy.LookupSize]byte) (*PaymentAnswer, error) {
 	resp, err := c.roundTrip(ctx, p, &querypb.Request{Op: &querypb.Request_Payment{Payment: &querypb.PaymentRequest{Lookup: lookup[:]}}})
 	if err != nil {
 		return nil, err
 	}
-	proofs, err := decodePayment(resp)
-	return proofs, fromPeer(p, err)
+	a, err := decodePayment(resp)
+	return a, fromPeer(p, err)
 }
 
 // CreditQuery sends a signed credit query to p and returns its signed
@@ -175,7 +188,9 @@ func decodeHeads(resp *querypb.Response) ([]*chain.SignedHeader, error) {
 	return out, nil
 }
 
-func decodePayment(resp *querypb.Response) ([]*chain.Proof, error) {
+// decodePayment decodes a payment answer: 1 to maxPaymentProofs proofs,
+// and at most one piece of evidence per proof (one per issuer of them).
+func decodePayment(resp *querypb.Response) (*PaymentAnswer, error) {
 	pr := resp.GetPayment()
 	if pr == nil {
 		return nil, fmt.Errorf("%w: expected a payment answer", ErrMalformed)
@@ -183,13 +198,23 @@ func decodePayment(resp *querypb.Response) ([]*chain.Proof, error) {
 	if len(pr.Proofs) == 0 || len(pr.Proofs) > maxPaymentProofs {
 		return nil, fmt.Errorf("%w: payment answer with %d proofs", ErrMalformed, len(pr.Proofs))
 	}
-	out := make([]*chain.Proof, len(pr.Proofs))
+	if len(pr.Evidence) > len(pr.Proofs) {
+		return nil, fmt.Errorf("%w: payment answer with %d pieces of evidence for %d proofs, at most one per issuer", ErrMalformed, len(pr.Evidence), len(pr.Proofs))
+	}
+	out := &PaymentAnswer{Proofs: make([]*chain.Proof, len(pr.Proofs))}
 	for i, p := range pr.Proofs {
 		cp, err := proofFromPB(p)
 		if err != nil {
 			return nil, fmt.Errorf("proof %d: %w", i, err)
 		}
-		out[i] = cp
+		out.Proofs[i] = cp
+	}
+	for i, pe := range pr.Evidence {
+		ev, err := evidenceFromPB(pe)
+		if err != nil {
+			return nil, fmt.Errorf("evidence %d: %w", i, err)
+		}
+		out.Evidence = append(out.Evidence, ev)
 	}
 	return out, nil
 }

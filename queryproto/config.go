@@ -57,6 +57,12 @@ type Config struct {
 	// FeeCurrency is the fee's ISO 4217 code (chain.Params.FeeCurrency);
 	// required with a fee.
 	FeeCurrency string
+	// Evidence, if set, returns the equivocation evidence the member holds
+	// against an issuer, or nil (p2p.Network.EvidenceOf). Every payment
+	// answer carries the evidence against each issuer of its proofs
+	// (docs/PROTOCOL.md 11.4). It is called once per issuer of every
+	// answer, so it must be cheap (a map lookup) and must not block.
+	Evidence func(chain.IssuerID) *chain.Evidence
 
 	// PeerRate and PeerBurst bound one peer's requests, a member's or
 	// anyone else's: tokens per second and bucket size (defaults

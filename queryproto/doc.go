@@ -42,8 +42,10 @@
 //
 //   - heads: every chain's newest signed header. Anyone.
 //   - payment: the sealed entries indexed under a lookup hash, each with
-//     its audit path and its issuer's signed header. Anyone, light clients
-//     included; NOT_FOUND when there is none.
+//     its audit path and its issuer's signed header, and the equivocation
+//     evidence the server holds against each of their issuers
+//     (Config.Evidence; one piece per issuer at most, none about others).
+//     Anyone, light clients included; NOT_FOUND when there is none.
 //   - credit query: from members with the query role, answered by members
 //     with the credit role. The querier signs a chainpb.CreditQuery
 //     ("credmesh/v1/credit-query\x00" || the encoded query); the responder
@@ -92,8 +94,8 @@
 //
 //  1. Creates the p2p.Network, the store and its builder.
 //  2. Calls NewServer with the host, the store, the key, the builder as
-//     ReceiptSink and the genesis fee, and Close on shutdown, before the
-//     builder stops.
+//     ReceiptSink, the genesis fee and p2p.Network.EvidenceOf as Evidence,
+//     and Close on shutdown, before the builder stops.
 //  3. Publishes what the builder seals, as for every other entry: the
 //     receipts reach every replica, where reports count them.
 //  4. For credit reports, makes a Reporter with Local set to its own
@@ -137,10 +139,23 @@
 //     the record out hides it (the "omission" check fails); one whose head
 //     is below the block, or that now serves the record, was behind
 //     (LookupResult.Behind), which is no error.
-//   - Forks. Two different verified headers of one issuer at one height
-//     (from proofs or heads), or two records of one issuer under one order
-//     ID, are a *ForkError; with headers at one height it carries
-//     chain.Evidence.
+//   - Forks. Evidence a peer served with its answer and that verifies
+//     against the genesis, two different verified headers of one issuer at
+//     one height (from proofs or heads), or two records of one issuer
+//     under one order ID, are a *ForkError carrying every forked issuer
+//     (Fork, with chain.Evidence for headers at one height and the peers
+//     that served it) and every record, those of forked issuers marked
+//     Payment.Forked. Evidence that does not verify, or that is about an
+//     issuer none of the answer's records is of, or a second piece about
+//     one issuer, fails the "evidence" check: the server's rule is exact
+//     (PROTOCOL.md 11.4), so anything else is the server's fault, and a
+//     client need not verify signatures of evidence that concerns nothing
+//     it asked. Evidence cannot be forged, only left out; a peer that
+//     leaves it out cannot be told from one that has not learnt of the
+//     fork yet, so it is no failed check, and the fork any other peer
+//     asked proves stands. Servers find evidence with one map look-up per
+//     issuer, so answers about issuers nobody proved forked cost nothing
+//     more.
 //
 // # The report summary
 //

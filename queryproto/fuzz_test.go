@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/queryproto/querypb"
@@ -63,6 +64,15 @@ func FuzzDecodeResponse(f *testing.F) {
 		Heads: &querypb.HeadsResponse{Heads: []*chainpb.SignedHeader{proofs[0].Header.Proto()}}}}))
 	f.Add(mustMarshal(f, &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{
 		Payment: &querypb.PaymentResponse{Proofs: []*querypb.Proof{proofToPB(proofs[1]), proofToPB(proofs[2])}}}}))
+	// A payment answer with evidence against its issuer: the block of the
+	// proofs and another block issuer 0 signed at that height.
+	other := blockProofs(f, 0, chaintest.PaymentEntry(0, 3))[0].Header
+	fork := chain.NewEvidence(proofs[1].Header, other)
+	if fork == nil || fork.Verify(chaintest.Members(2), chaintest.NetworkID) != nil {
+		f.Fatal("the seed's evidence does not verify")
+	}
+	f.Add(mustMarshal(f, &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{
+		Payment: &querypb.PaymentResponse{Proofs: []*querypb.Proof{proofToPB(proofs[1])}, Evidence: []*chainpb.Evidence{evidenceToPB(fork)}}}}))
 	f.Add(mustMarshal(f, &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_CreditAnswer{CreditAnswer: a.Proto()}}))
 	f.Add(mustMarshal(f, failure(querypb.Status_STATUS_NOT_FOUND, "none")))
 	members := chaintest.Members(2)
@@ -79,9 +89,20 @@ func FuzzDecodeResponse(f *testing.F) {
 			}
 			_ = err
 		case *querypb.Response_Payment:
-			proofs, _ := decodePayment(resp)
-			for _, p := range proofs {
+			pa, err := decodePayment(resp)
+			if err != nil {
+				return
+			}
+			if len(pa.Evidence) > len(pa.Proofs) {
+				t.Fatalf("decoded %d pieces of evidence for %d proofs", len(pa.Evidence), len(pa.Proofs))
+			}
+			for _, p := range pa.Proofs {
 				_ = p.Verify(members, chaintest.NetworkID)
+			}
+			for _, ev := range pa.Evidence {
+				if ev.Verify(members, chaintest.NetworkID) == nil && (ev.A.Issuer != ev.B.Issuer || ev.A.Height != ev.B.Height || ev.A.Hash == ev.B.Hash) {
+					t.Fatal("evidence verified that shows no fork")
+				}
 			}
 		case *querypb.Response_CreditAnswer:
 			if a, err := decodeAnswer(resp); err == nil {

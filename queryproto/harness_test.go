@@ -89,7 +89,7 @@ func startMember(t testing.TB, key int, members chain.Members, boot []peer.AddrI
 	}()
 	cfg := queryproto.Config{
 		Host: n.Host(), NetworkID: chaintest.NetworkID, Members: members, Store: st,
-		Key: chaintest.Key(key), Receipts: b, FeeMinor: 200, FeeCurrency: "CNY", Logger: testLogger(),
+		Key: chaintest.Key(key), Receipts: b, FeeMinor: 200, FeeCurrency: "CNY", Evidence: n.EvidenceOf, Logger: testLogger(),
 	}
 	for _, e := range edit {
 		e(&cfg)

@@ -129,6 +129,9 @@ type Payment struct {
 	Header *chain.SignedHeader // the issuer's signed header that proves it
 	Peer   peer.ID             // the first peer that served it
 	Peers  []peer.ID           // every peer that served it, Peer first
+	// Forked says its issuer equivocated (LookupResult.Forks): the record
+	// verified, but is not to be relied on.
+	Forked bool
 }
 
 // LookupResult is everything one lookup learned.
@@ -145,6 +148,10 @@ type LookupResult struct {
 	// Behind are records a peer left out because it does not hold their
 	// block (yet): not an error.
 	Behind []Lag
+	// Forks are the issuers of Payments seen to equivocate, sorted by
+	// issuer key: from evidence a peer served (verified), or from two
+	// headers the lookup saw itself. Their records are marked Forked.
+	Forks []Fork
 	// Failed are peers that gave no usable answer: timed out, unreachable,
 	// refused with a status, or cancelled once enough peers had answered.
 	// Failed checks are not here: they are the lookup's error.
@@ -188,6 +195,9 @@ func (lc *LightClient) LookupPayment(ctx context.Context, orderID string, from p
 // against the genesis members (header network, issuer membership and the
 // payments role, signature, Merkle inclusion), the entry's lookup hash
 // against the order ID, and the sealed record opened with the order ID.
+// Evidence a peer serves with its answer is verified too (two validly
+// signed headers of the issuer of one of the answer's records at one
+// height); it makes its issuer forked.
 //
 // It asks the peers in from, or when from is empty the connected members
 // in random order and then the bootstrap peers, at most WithMaxPeers of

@@ -15,7 +15,7 @@ type CheckError struct {
 	Peer peer.ID
 	// Check names the check: "answer decoding", "proof order",
 	// "inclusion proof", "issuer role", "entry", "lookup hash",
-	// "sealed record", "heads answer" or "omission".
+	// "sealed record", "evidence", "heads answer" or "omission".
 	Check string
 	Err   error
 }
@@ -46,25 +46,57 @@ func (e *ConflictError) Error() string {
 
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
-// ForkError is an issuer seen to equivocate: two different signed headers
-// at one height (Evidence is then set, as gossiped between members), or
-// two payments under one order ID in its chain, which holds each entry
-// key once. Both headers verified. Payments are every record verified.
-// It matches ErrForked.
-type ForkError struct {
-	Issuer   chain.IssuerID
+// Fork is an issuer a lookup found to equivocate, and the proof: two
+// different headers it signed, both verified.
+type Fork struct {
+	Issuer chain.IssuerID
+	// A and B are two headers of the issuer at one height (Evidence is
+	// then set), or the headers of two blocks of its chain that both hold
+	// the order ID, which a chain holds once.
 	A, B     *chain.SignedHeader
 	Evidence *chain.Evidence
+	// ServedBy are the peers that served Evidence with their answers, in
+	// the order they answered; empty when the lookup put the two headers
+	// together itself from proofs and heads.
+	ServedBy []peer.ID
+}
+
+func (f *Fork) String() string {
+	if f.Evidence != nil {
+		s := fmt.Sprintf("issuer %s signed two different headers at height %d (%.16s… and %.16s…)",
+			f.Issuer.Short(), f.A.Height, f.A.Hash.String(), f.B.Hash.String())
+		if len(f.ServedBy) > 0 {
+			ids := make([]string, len(f.ServedBy))
+			for i, p := range f.ServedBy {
+				ids[i] = p.String()
+			}
+			s += "; evidence served by " + strings.Join(ids, ", ")
+		}
+		return s
+	}
+	return fmt.Sprintf("issuer %s signed two payments under one order ID, in block %d (%.16s…) and block %d (%.16s…)",
+		f.Issuer.Short(), f.A.Height, f.A.Hash.String(), f.B.Height, f.B.Hash.String())
+}
+
+// ForkError is a lookup whose records include those of an issuer seen to
+// equivocate: evidence a peer served with its answer and that verified
+// (docs/PROTOCOL.md 11.4), two different signed headers at one height
+// among the proofs and heads the lookup saw, or two payments under one
+// order ID in one chain. Fork is the first forked issuer by issuer key;
+// Forks are all of them, Fork first. Payments are every record verified,
+// those of forked issuers marked Forked. It matches ErrForked.
+type ForkError struct {
+	Fork
+	Forks    []Fork
 	Payments []Payment
 }
 
 func (e *ForkError) Error() string {
-	if e.Evidence != nil {
-		return fmt.Sprintf("%v: issuer %s signed two different headers at height %d (%.16s… and %.16s…)",
-			ErrForked, e.Issuer.Short(), e.A.Height, e.A.Hash.String(), e.B.Hash.String())
+	msg := fmt.Sprintf("%v: %s", ErrForked, e.Fork.String())
+	if len(e.Forks) > 1 {
+		msg += fmt.Sprintf(" (and %d more forked issuers)", len(e.Forks)-1)
 	}
-	return fmt.Sprintf("%v: issuer %s signed two payments under one order ID, in block %d (%.16s…) and block %d (%.16s…)",
-		ErrForked, e.Issuer.Short(), e.A.Height, e.A.Hash.String(), e.B.Height, e.B.Hash.String())
+	return msg
 }
 
 func (e *ForkError) Is(target error) bool { return target == ErrForked }

@@ -20,11 +20,13 @@ type lookup struct {
 	hash    [privacy.LookupSize]byte
 }
 
-// answer is one peer's answer to a payment request: its verified records,
-// or why there are none (ErrNotFound, a *CheckError, or a failure).
+// answer is one peer's answer to a payment request: its verified records
+// and evidence, or why there are none (ErrNotFound, a *CheckError, or a
+// failure).
 type answer struct {
 	peer     peer.ID
 	payments []Payment
+	evidence []*chain.Evidence // verified, about issuers of payments
 	err      error
 }
 
@@ -92,12 +94,18 @@ var errNotWaited = errors.New("not waited for: enough peers had answered")
 func (l *lookup) ask(ctx context.Context, p peer.ID) answer {
 	pctx, cancel := context.WithTimeout(ctx, l.lc.set.peerTimeout)
 	defer cancel()
-	proofs, err := l.lc.client.Payment(pctx, p, l.hash)
+	pa, err := l.lc.client.Payment(pctx, p, l.hash)
 	if err != nil {
 		return answer{peer: p, err: classify(p, "answer decoding", err)}
 	}
-	pays, err := l.verify(p, proofs)
-	return answer{peer: p, payments: pays, err: err}
+	pays, err := l.verify(p, pa.Proofs)
+	if err != nil {
+		return answer{peer: p, err: err}
+	}
+	if err := l.verifyEvidence(p, pays, pa.Evidence); err != nil {
+		return answer{peer: p, err: err}
+	}
+	return answer{peer: p, payments: pays, evidence: pa.Evidence}
 }
 
 // classify turns an answer that does not decode (ErrMalformed, ErrTooLarge)
@@ -164,4 +172,39 @@ func (l *lookup) verify(p peer.ID, proofs []*chain.Proof) ([]Payment, error) {
 		out = append(out, Payment{Record: rec, Issuer: iss, Height: pr.Header.Height, Index: pr.Index, Header: pr.Header, Peer: p, Peers: []peer.ID{p}})
 	}
 	return out, nil
+}
+
+// verifyEvidence checks the evidence a peer served with its records
+// (docs/PROTOCOL.md 11.4): each piece must verify against the genesis (two
+// validly signed, different headers of one member at one height of this
+// network) and be about the issuer of one of the records, at most one per
+// issuer. Anything else fails the "evidence" check. The order of the
+// pieces carries nothing and is not checked.
+func (l *lookup) verifyEvidence(p peer.ID, pays []Payment, evs []*chain.Evidence) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	g := l.lc.genesis
+	issuers := make(map[chain.IssuerID]bool, len(pays))
+	for _, pay := range pays {
+		issuers[pay.Issuer] = true
+	}
+	seen := make(map[chain.IssuerID]bool, len(evs))
+	for i, ev := range evs {
+		fail := func(err error) error {
+			return &CheckError{Peer: p, Check: "evidence", Err: fmt.Errorf("evidence %d: %w", i, err)}
+		}
+		if err := ev.Verify(g.Members, g.NetworkID); err != nil {
+			return fail(err)
+		}
+		iss := ev.A.Issuer
+		switch {
+		case !issuers[iss]:
+			return fail(fmt.Errorf("it is about issuer %s, of none of the answer's records", iss.Short()))
+		case seen[iss]:
+			return fail(fmt.Errorf("a second piece about issuer %s, at most one per issuer", iss.Short()))
+		}
+		seen[iss] = true
+	}
+	return nil
 }

@@ -26,9 +26,29 @@ func keyOf(p *Payment) recordKey {
 
 // merged is the union of the verified answers of a lookup.
 type merged struct {
-	recs   map[recordKey]*Payment
-	served map[peer.ID]map[chain.IssuerID]bool // the issuers each complete answer served
-	heads  []*chain.SignedHeader               // verified heads seen while checking omissions
+	recs     map[recordKey]*Payment
+	served   map[peer.ID]map[chain.IssuerID]bool // the issuers each complete answer served
+	heads    []*chain.SignedHeader               // verified heads seen while checking omissions
+	evidence map[chain.IssuerID]*Fork            // verified evidence served, the first per issuer
+}
+
+func newMerged() *merged {
+	return &merged{recs: make(map[recordKey]*Payment), served: make(map[peer.ID]map[chain.IssuerID]bool), evidence: make(map[chain.IssuerID]*Fork)}
+}
+
+// addEvidence keeps the verified evidence p served: the first piece per
+// issuer, with every peer that served evidence against it.
+func (m *merged) addEvidence(p peer.ID, evs []*chain.Evidence) {
+	for _, ev := range evs {
+		iss := ev.A.Issuer
+		if f, ok := m.evidence[iss]; ok {
+			if !slices.Contains(f.ServedBy, p) {
+				f.ServedBy = append(f.ServedBy, p)
+			}
+			continue
+		}
+		m.evidence[iss] = &Fork{Issuer: iss, A: ev.A, B: ev.B, Evidence: ev, ServedBy: []peer.ID{p}}
+	}
 }
 
 func (m *merged) add(p peer.ID, pays []Payment) {
@@ -79,36 +99,54 @@ func (m *merged) missing(p peer.ID, all []Payment) []Payment {
 	return out
 }
 
-// fork returns the first equivocation among the records and the heads
-// seen: one issuer with two different records, or a head at the height
-// of a record with another hash.
-func fork(pays []Payment, heads []*chain.SignedHeader) *ForkError {
-	for i := 1; i < len(pays); i++ {
-		if a, b := pays[i-1], pays[i]; a.Issuer == b.Issuer {
-			return &ForkError{Issuer: a.Issuer, A: a.Header, B: b.Header, Evidence: chain.NewEvidence(a.Header, b.Header), Payments: pays}
+// forks returns the forked issuers among the records (sorted by issuer
+// key), one each: evidence served against it; else two different records
+// of it (at one height: evidence; in two blocks: two payments under one
+// order ID in one chain); else a head seen at the height of one of its
+// records with another hash.
+func forks(pays []Payment, heads []*chain.SignedHeader, served map[chain.IssuerID]*Fork) []Fork {
+	var out []Fork
+	for i, r := range pays {
+		if i > 0 && pays[i-1].Issuer == r.Issuer {
+			continue // judged with the issuer's first record
 		}
-	}
-	for _, h := range heads {
-		for _, r := range pays {
-			if r.Issuer == h.Issuer && r.Height == h.Height && r.Header.Hash != h.Hash {
-				return &ForkError{Issuer: r.Issuer, A: r.Header, B: h, Evidence: chain.NewEvidence(r.Header, h), Payments: pays}
+		if f := served[r.Issuer]; f != nil {
+			out = append(out, *f)
+			continue
+		}
+		if i+1 < len(pays) && pays[i+1].Issuer == r.Issuer {
+			b := pays[i+1].Header
+			out = append(out, Fork{Issuer: r.Issuer, A: r.Header, B: b, Evidence: chain.NewEvidence(r.Header, b)})
+			continue
+		}
+	heads:
+		for _, h := range heads {
+			for _, x := range pays[i:] {
+				if x.Issuer != r.Issuer {
+					break
+				}
+				if h.Issuer == x.Issuer && h.Height == x.Height && h.Hash != x.Header.Hash {
+					out = append(out, Fork{Issuer: x.Issuer, A: x.Header, B: h, Evidence: chain.NewEvidence(x.Header, h)})
+					break heads
+				}
 			}
 		}
 	}
-	return nil
+	return out
 }
 
 // settle merges the answers, checks every omission, and decides the
 // lookup's outcome.
 func (l *lookup) settle(ctx context.Context, answers []answer) (*LookupResult, error) {
 	res := &LookupResult{OrderID: l.orderID}
-	m := &merged{recs: make(map[recordKey]*Payment), served: make(map[peer.ID]map[chain.IssuerID]bool)}
+	m := newMerged()
 	var checks []error
 	for _, a := range answers {
 		switch {
 		case a.err == nil:
 			res.Answered = append(res.Answered, a.peer)
 			m.add(a.peer, a.payments)
+			m.addEvidence(a.peer, a.evidence)
 		case errors.Is(a.err, ErrNotFound):
 			res.NotFound = append(res.NotFound, a.peer)
 			m.add(a.peer, nil)
@@ -139,6 +177,7 @@ func (l *lookup) settle(ctx context.Context, answers []answer) (*LookupResult, e
 		m.heads = append(m.heads, r.heads...)
 		if r.again != nil {
 			m.add(r.peer, r.again.payments)
+			m.addEvidence(r.peer, r.again.evidence)
 		}
 	}
 	res.Payments = m.sorted()
@@ -149,12 +188,19 @@ func (l *lookup) settle(ctx context.Context, answers []answer) (*LookupResult, e
 			issuers++
 		}
 	}
-	forked := fork(res.Payments, m.heads)
+	res.Forks = forks(res.Payments, m.heads, m.evidence)
+	for _, f := range res.Forks {
+		for i := range res.Payments {
+			if res.Payments[i].Issuer == f.Issuer {
+				res.Payments[i].Forked = true
+			}
+		}
+	}
 	switch {
 	case len(checks) > 0:
 		return res, errors.Join(checks...)
-	case forked != nil:
-		return res, forked
+	case len(res.Forks) > 0:
+		return res, &ForkError{Fork: res.Forks[0], Forks: res.Forks, Payments: res.Payments}
 	case issuers > 1:
 		return res, &ConflictError{OrderID: l.orderID, Payments: res.Payments}
 	case issuers == 1:

@@ -30,7 +30,7 @@ func (s *Server) heads() *querypb.Response {
 
 // payment answers the proof of every payment indexed under lookup, sorted
 // by issuer key, height, index (docs/PROTOCOL.md 11.4; clients reject any
-// other order).
+// other order), and the evidence we hold against each issuer of them.
 func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 	locs, err := s.cfg.Store.LookupPayment(lookup[:])
 	if err != nil {
@@ -43,6 +43,7 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 	// rather than relying on the key layout.
 	slices.SortFunc(locs, compareLocations)
 	out := &querypb.PaymentResponse{}
+	var served chain.IssuerID // the issuer of the last proof
 	for _, loc := range locs {
 		p, err := s.cfg.Store.Proof(loc)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrPruned) {
@@ -55,6 +56,13 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 			return failure(querypb.Status_STATUS_INTERNAL, "store error")
 		}
 		out.Proofs = append(out.Proofs, proofToPB(p))
+		// One lookup per issuer: the proofs are in issuer order.
+		if s.cfg.Evidence != nil && (len(out.Proofs) == 1 || loc.Issuer != served) {
+			if ev := s.cfg.Evidence(loc.Issuer); ev != nil {
+				out.Evidence = append(out.Evidence, evidenceToPB(ev))
+			}
+		}
+		served = loc.Issuer
 	}
 	if len(out.Proofs) == 0 {
 		return failure(querypb.Status_STATUS_NOT_FOUND, "no payment under this lookup hash")

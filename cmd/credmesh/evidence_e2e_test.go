@@ -3,6 +3,7 @@ package main_test
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/records"
 )
 
 // forkEvidence is evidence against the member of home: two headers its key
@@ -90,4 +92,56 @@ func TestEvidenceListAndAck(t *testing.T) {
 	tax.stop()
 	tax.start(t)
 	check("after a restart")
+}
+
+// A member holding evidence against the issuer of a payment serves it to a
+// light client: credmesh query payment exits 6 and prints the evidence
+// (issuer, height, both header hashes) and the record, marked; --json
+// carries the same.
+func TestQueryPaymentOfForkedIssuerExits6(t *testing.T) {
+	peers := setupNetwork(t, "Tax Bureau", "City Bank")
+	tax, bank := peers[0], peers[1]
+	startAll(t, peers...)
+	rec := records.SamplePayment("tax", 7, 100)
+	file := filepath.Join(t.TempDir(), "payments.csv")
+	writeCSV(t, file, []records.Record{rec})
+	if out := mustRun(t, "submit", "--home", tax.home, file); !strings.Contains(out, "1 accepted, 0 refused") {
+		t.Fatalf("submit: %s", out)
+	}
+	eventually(t, 30*time.Second, "the bank holds the bureau's chain", func() bool {
+		own := status(t, tax)
+		want := heightOf(own, "Tax Bureau")
+		return own.Pending == 0 && want > 0 && heightOf(status(t, bank), "Tax Bureau") == want
+	})
+	bank.stop()
+	ev := forkEvidence(t, tax.home)
+	st, err := store.Open(config.Home(bank.home).DataDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveEvidence(ev); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	bank.start(t)
+
+	genesis := filepath.Join(bank.home, "genesis.json")
+	out, errOut, code := credmesh(t, "query", "payment", rec.OrderID, "--genesis", genesis)
+	if code != 6 || !strings.Contains(errOut, "equivocated") {
+		t.Fatalf("query payment of a forked issuer: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"FORKED", "fork of Tax Bureau", ev.A.Hash.String(), ev.B.Hash.String(), "height    1", "its issuer is FORKED", rec.Period} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("%q missing from:\n%s", want, out)
+		}
+	}
+	jsonOut, _, code := credmesh(t, "query", "payment", rec.OrderID, "--genesis", genesis, "--json")
+	var v api.PaymentLookup
+	if err := json.Unmarshal([]byte(jsonOut), &v); code != 6 || err != nil {
+		t.Fatalf("--json: exit %d, %v:\n%s", code, err, jsonOut)
+	}
+	if len(v.Records) != 1 || !v.Records[0].Forked || len(v.Forks) != 1 || v.Forks[0].Name != "Tax Bureau" ||
+		v.Forks[0].Height != 1 || len(v.Forks[0].Hashes) != 2 || len(v.Forks[0].ServedBy) == 0 {
+		t.Fatalf("--json of a fork:\n%s", jsonOut)
+	}
 }

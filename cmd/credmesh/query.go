@@ -77,7 +77,10 @@ Exit status:
   5  conflict: records of two or more issuers under the order ID; every record
      is shown and none is to be preferred
   6  an issuer is forked: it signed two different blocks at one height, or
-     two payments under one order ID`,
+     two payments under one order ID. The evidence (the issuer, the height
+     and the two header hashes) and every record are shown, the forked
+     issuer's marked. A member that holds evidence against an issuer serves
+     it with the issuer's records; the lookup checks both signatures.`,
 		Example: `  credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json
   credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json \
       --peer /ip4/10.0.0.6/tcp/7600/p2p/12D3KooW... --json`,
@@ -110,7 +113,7 @@ Exit status:
 	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err.Error()) })
 	c.Flags().StringVar(&genesisPath, "genesis", "", "the network's genesis.json")
 	c.Flags().StringArrayVar(&lf.peers, "peer", nil, "ask this peer (multiaddr ending in /p2p/<peer-id>) instead of finding peers; repeat for several")
-	c.Flags().BoolVar(&asJSON, "json", false, `print {"order_id", "records": [...], "conflict"} as JSON (exit 0 and 5)`)
+	c.Flags().BoolVar(&asJSON, "json", false, `print {"order_id", "records": [...], "conflict", "forks": [...]} as JSON (exit 0, 5 and 6)`)
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
 	c.Flags().DurationVar(&lf.peerTimeout, "peer-timeout", queryproto.DefaultPeerTimeout, "give each peer at most this long to answer")
 	c.Flags().IntVar(&lf.answers, "answers", queryproto.DefaultAnswers, "how many peers' verified answers to gather")
@@ -128,6 +131,23 @@ func showLookup(out io.Writer, g *config.Genesis, res *queryproto.LookupResult, 
 	case errors.Is(err, queryproto.ErrVerify):
 		return &exitError{code: exitVerify, msg: "an answer failed a check, so no record is shown:\n  " + strings.ReplaceAll(err.Error(), "\n", "\n  ")}
 	case errors.As(err, &forked):
+		v := lookupView(g, res)
+		if asJSON {
+			if err := printJSON(out, v); err != nil {
+				return err
+			}
+		} else {
+			printLookupForks(out, g, forked.Forks)
+			for i := range v.Records {
+				fmt.Fprintln(out)
+				what := "verified"
+				if v.Records[i].Forked {
+					what = "verified, but its issuer is FORKED: not to be relied on"
+				}
+				printPayment(out, &v.Records[i], fmt.Sprintf("record %d of %d — %s", i+1, len(v.Records), what))
+			}
+			printNotes(out, res)
+		}
 		return &exitError{code: exitForked, msg: fmt.Sprintf("%v\n  the issuer %s equivocated; its records cannot be relied on", err, issuerName(g, forked.Issuer))}
 	case errors.As(err, &conflict):
 		v := lookupView(g, res)
@@ -221,6 +241,7 @@ func lookupView(g *config.Genesis, res *queryproto.LookupResult) *api.PaymentLoo
 		issuer, _ := config.PeerIDFromIssuer(pay.Issuer)
 		pv := node.PaymentView(pay.Record, issuer.String(), members[issuer].Name, pay.Height, pay.Header.Hash.String())
 		pv.Peer = pay.Peer.String()
+		pv.Forked = pay.Forked
 		for _, p := range pay.Peers {
 			pv.Peers = append(pv.Peers, p.String())
 		}
@@ -228,7 +249,45 @@ func lookupView(g *config.Genesis, res *queryproto.LookupResult) *api.PaymentLoo
 		issuers[pay.Issuer] = true
 	}
 	v.Conflict = len(issuers) > 1
+	for _, f := range res.Forks {
+		if f.Evidence == nil {
+			continue // two blocks of one chain holding the order ID: in the message
+		}
+		issuer, _ := config.PeerIDFromIssuer(f.Issuer)
+		fs := api.ForkStatus{Issuer: issuer.String(), Name: members[issuer].Name, Height: f.Evidence.A.Height,
+			Hashes: []string{f.Evidence.A.Hash.String(), f.Evidence.B.Hash.String()}}
+		for _, p := range f.ServedBy {
+			fs.ServedBy = append(fs.ServedBy, p.String())
+		}
+		v.Forks = append(v.Forks, fs)
+	}
 	return v
+}
+
+// printLookupForks prints each fork's proof: the issuer, the height and the two
+// header hashes, and the peers that served the evidence.
+func printLookupForks(out io.Writer, g *config.Genesis, forks []queryproto.Fork) {
+	fmt.Fprintf(out, "FORKED: %d issuer(s) of these records signed two different blocks; their records are not to be relied on.\n", len(forks))
+	for _, f := range forks {
+		fmt.Fprintf(out, "\nfork of %s\n", issuerName(g, f.Issuer))
+		if f.Evidence == nil {
+			fmt.Fprintf(out, "  two payments under this order ID in one chain: block %d %s\n", f.A.Height, f.A.Hash)
+			fmt.Fprintf(out, "                                             and block %d %s\n", f.B.Height, f.B.Hash)
+			continue
+		}
+		fmt.Fprintf(out, "  height    %d\n", f.Evidence.A.Height)
+		fmt.Fprintf(out, "  header    %s\n", f.Evidence.A.Hash)
+		fmt.Fprintf(out, "  header    %s\n", f.Evidence.B.Hash)
+		if len(f.ServedBy) == 0 {
+			fmt.Fprintln(out, "  evidence  seen by this lookup in the peers' proofs and heads (both signatures checked)")
+			continue
+		}
+		ids := make([]string, len(f.ServedBy))
+		for i, p := range f.ServedBy {
+			ids[i] = p.String()
+		}
+		fmt.Fprintf(out, "  evidence  served by %s (not trusted: both signatures checked)\n", strings.Join(ids, ", "))
+	}
 }
 
 // printPayment prints one record in full.

@@ -80,6 +80,9 @@ func printReport(cmd *cobra.Command, r *api.ReportView) {
 		if m.Error != "" && m.Outcome != "answered" {
 			outcome += ": " + m.Error
 		}
+		if m.Forked {
+			outcome += " (FORKED: its chain records are not to be relied on)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d ms\t\n", m.Name, outcome, m.Records, m.PrivateRecords, m.LatencyMS)
 	}
 	tw.Flush()

@@ -562,10 +562,13 @@ func (x *Proof) GetHeader() *chainpb.SignedHeader {
 }
 
 // PaymentResponse holds one proof per chain that holds a payment under the
-// lookup hash (normally one), sorted by issuer key.
+// lookup hash (normally one), sorted by issuer key, and the equivocation
+// evidence the server holds against the issuers of those proofs: at most
+// one piece per issuer, none about any other issuer, sorted by issuer key.
 type PaymentResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Proofs        []*Proof               `protobuf:"bytes,1,rep,name=proofs,proto3" json:"proofs,omitempty"`
+	Evidence      []*chainpb.Evidence    `protobuf:"bytes,2,rep,name=evidence,proto3" json:"evidence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -603,6 +606,13 @@ func (*PaymentResponse) Descriptor() ([]byte, []int) {
 func (x *PaymentResponse) GetProofs() []*Proof {
 	if x != nil {
 		return x.Proofs
+	}
+	return nil
+}
+
+func (x *PaymentResponse) GetEvidence() []*chainpb.Evidence {
+	if x != nil {
+		return x.Evidence
 	}
 	return nil
 }
@@ -799,9 +809,10 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x05entry\x18\x01 \x01(\fR\x05entry\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\rR\x05index\x12\x12\n" +
 	"\x04path\x18\x03 \x03(\fR\x04path\x127\n" +
-	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"C\n" +
+	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"|\n" +
 	"\x0fPaymentResponse\x120\n" +
-	"\x06proofs\x18\x01 \x03(\v2\x18.credmesh.query.v1.ProofR\x06proofs\"\xbe\x02\n" +
+	"\x06proofs\x18\x01 \x03(\v2\x18.credmesh.query.v1.ProofR\x06proofs\x127\n" +
+	"\bevidence\x18\x02 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\"\xbe\x02\n" +
 	"\fCreditAnswer\x12\x1d\n" +
 	"\n" +
 	"network_id\x18\x01 \x01(\tR\tnetworkId\x12\x1c\n" +
@@ -854,6 +865,7 @@ var file_credmesh_query_v1_query_proto_goTypes = []any{
 	(*CreditAnswer)(nil),         // 9: credmesh.query.v1.CreditAnswer
 	(*SignedCreditAnswer)(nil),   // 10: credmesh.query.v1.SignedCreditAnswer
 	(*chainpb.SignedHeader)(nil), // 11: credmesh.chain.v1.SignedHeader
+	(*chainpb.Evidence)(nil),     // 12: credmesh.chain.v1.Evidence
 }
 var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	2,  // 0: credmesh.query.v1.Request.heads:type_name -> credmesh.query.v1.HeadsRequest
@@ -866,12 +878,13 @@ var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	11, // 7: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
 	11, // 8: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
 	7,  // 9: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
-	7,  // 10: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	12, // 10: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	7,  // 11: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }

@@ -13,6 +13,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/devnet"
 	"github.com/credmesh/credmesh/internal/openapicheck"
 	"github.com/credmesh/credmesh/node"
 	"github.com/credmesh/credmesh/p2p"
@@ -27,7 +28,22 @@ import (
 // client, which reports the fork; its credit report marks the bureau too.
 func TestForkedIssuerIsReportedEverywhere(t *testing.T) {
 	ctx := withTimeout(t, 60*time.Second)
-	net := startNet(t, 2)
+	// The bureau answers credit queries too here, so the report has its
+	// part to mark.
+	bureau := devnet.DefaultMembers[0]
+	bureau.Roles = []config.Role{config.RolePayments, config.RoleCredit, config.RoleQuery}
+	net, err := devnet.Create(devnet.Options{Dir: t.TempDir(), Network: "fork-test", Members: []devnet.Member{bureau, devnet.DefaultMembers[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := net.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := net.Stop(); err != nil {
+			t.Errorf("stopping: %v", err)
+		}
+	})
 	pay := records.SamplePayment("tax", 3, 10)
 	if r, err := api.NewClient(net.Node(0).APIAddr(), "").Submit(ctx, []records.Record{pay}); err != nil || r.Accepted != 1 {
 		t.Fatalf("submit: %+v %v", r, err)
@@ -110,7 +126,9 @@ func TestForkedIssuerIsReportedEverywhere(t *testing.T) {
 		t.Fatalf("a light client asking the bank: %v, want ErrForked with the bank's evidence", err)
 	}
 
-	// The bank's credit report marks the bureau's part.
+	// The bank's credit report marks the bureau's part: the report asks
+	// the members with the credit role only.
+	const credit = 2
 	subject := *records.SampleCreditEvents("bank-a", 0, 1)[0].Subject
 	status, body = doc.Do(t, "http://"+bank.APIAddr(), openapicheck.Request{Method: "POST", Path: "/v1/report", Valid: true,
 		Body: jsonBody(t, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "C-1"})})
@@ -118,12 +136,19 @@ func TestForkedIssuerIsReportedEverywhere(t *testing.T) {
 	if err := json.Unmarshal(body, &rep); err != nil || status != 200 {
 		t.Fatalf("report: %d %s %v", status, body, err)
 	}
-	if len(rep.Members) != 2 {
-		t.Fatalf("report of %d members", len(rep.Members))
+	if len(rep.Members) != credit {
+		t.Fatalf("report of %d members, want the %d with the credit role", len(rep.Members), credit)
 	}
+	marked := 0
 	for _, m := range rep.Members {
+		if m.Forked {
+			marked++
+		}
 		if m.Forked != (m.Name == o.Config.Name) {
 			t.Fatalf("report member %s marked forked: %v", m.Name, m.Forked)
 		}
+	}
+	if marked != 1 {
+		t.Fatalf("%d report members marked forked, want the bureau", marked)
 	}
 }

@@ -83,7 +83,7 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 		probes = nil
 	}
 	for _, e := range vb.Decoded {
-		if c := e.GetCorrection(); c != nil {
+		if c := e.GetCorrection(); c != nil { // nil for a pruned entry
 			probes = append(probes, keyIndexKey(iss, c.TargetKey))
 		}
 	}
@@ -104,6 +104,15 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 		added[string(key)] = struct{}{}
 		if err := b.Set(key, encodeLocation(height, uint32(i)), nil); err != nil {
 			return err
+		}
+		if e == nil {
+			// Pruned before it reached us (chain.ValidateSynced): its key
+			// stays taken, as on the peers that pruned it, and nothing
+			// else of it is indexed.
+			if err := b.Set(prunedKey(iss, height, uint32(i)), vb.Keys[i], nil); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := b.Set(entryKey(iss, height, uint32(i)), vb.Entries[i], nil); err != nil {
 			return err

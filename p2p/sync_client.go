@@ -238,7 +238,7 @@ func (s *syncer) request(ctx context.Context, p peer.ID, iss chain.IssuerID, fro
 	}
 	out := make([]*chain.Block, len(resp.Blocks))
 	for i, data := range resp.Blocks {
-		b, err := chain.DecodeBlock(data, s.n.cfg.Params)
+		b, err := decodeSyncBlock(data, s.n.cfg.Params)
 		if err != nil {
 			return nil, fmt.Errorf("p2p: synced block %d: %w", i, err)
 		}
@@ -268,7 +268,7 @@ func (s *syncer) validate(blocks []*chain.Block, head *chain.SignedHeader) ([]*c
 				if i > 0 {
 					prev = blocks[i-1].SignedHeader
 				}
-				vbs[i], errs[i] = chain.ValidateBlock(blocks[i], prev, s.n.cfg.Members, s.n.cfg.Params, now)
+				vbs[i], errs[i] = chain.ValidateSynced(blocks[i], prev, s.n.cfg.Members, s.n.cfg.Params, now)
 			}
 		}()
 	}

@@ -15,7 +15,8 @@ import (
 // newDHT starts the private DHT: our own protocol prefix, so it never
 // talks to the public IPFS DHT; server mode on members and client mode on
 // light clients; only members in the routing table; bootstrapped only from
-// the configured or genesis addresses.
+// the configured or genesis addresses; no values, and provider records from
+// members only (providers.go).
 func newDHT(n *Network) (*dht.IpfsDHT, error) {
 	mode := dht.ModeServer
 	if n.cfg.Store == nil {
@@ -30,6 +31,9 @@ func newDHT(n *Network) (*dht.IpfsDHT, error) {
 		dht.BootstrapPeers(n.cfg.Bootstrap...),
 		dht.RoutingTableFilter(func(_ any, p peer.ID) bool { return n.IsMember(p) }),
 		dht.QueryFilter(func(_ any, ai peer.AddrInfo) bool { return n.IsMember(ai.ID) }),
+		dht.DisableValues(),
+		dht.ProviderDatastore(n.providers),
+		dht.OnRequestHook(n.screenDHTRequests()),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: DHT: %w", err)

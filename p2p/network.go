@@ -21,14 +21,16 @@ import (
 // and sync. A member peer replicates every chain into its store; a light
 // client (nil Store) only finds peers and opens the query protocol.
 type Network struct {
-	cfg     Config
-	self    chain.IssuerID
-	host    host.Host
-	gater   *gater
-	dht     *dht.IpfsDHT
-	members map[peer.ID]chain.IssuerID
-	log     *slog.Logger
-	stats   counters
+	cfg   Config
+	self  chain.IssuerID
+	host  host.Host
+	gater *gater
+	dht   *dht.IpfsDHT
+	// providers holds the DHT's provider records (providers.go).
+	providers *providerDatastore
+	members   map[peer.ID]chain.IssuerID
+	log       *slog.Logger
+	stats     counters
 
 	// Member peers only.
 	ps       *pubsub.PubSub
@@ -60,6 +62,7 @@ func New(cfg Config) (*Network, error) {
 		forks:   newForks(),
 		own:     newOwnAlarms(),
 	}
+	n.providers = newProviderDatastore(n.IsMember, len(cfg.Members))
 	for iss := range cfg.Members {
 		id, err := config.PeerIDFromIssuer(iss)
 		if err != nil {

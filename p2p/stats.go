@@ -15,6 +15,11 @@ type Stats struct {
 	EvidenceSeen   uint64 // equivocations detected or received
 	// RecoveredBlocks are blocks of our own chain stored by recovery.
 	RecoveredBlocks uint64
+	// DHTRefused counts DHT writes refused (values, and provider records
+	// of non-members or for keys other than the rendezvous key);
+	// ProviderRecords is how many provider records the DHT holds now.
+	DHTRefused      uint64
+	ProviderRecords int
 }
 
 type counters struct {
@@ -23,6 +28,7 @@ type counters struct {
 	syncedBlocks, syncServed, syncFailures                      atomic.Uint64
 	evidenceSeen                                                atomic.Uint64
 	recoveredBlocks                                             atomic.Uint64
+	dhtRefused                                                  atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -40,5 +46,7 @@ func (n *Network) Stats() Stats {
 		EvidenceSeen:   c.evidenceSeen.Load(),
 
 		RecoveredBlocks: c.recoveredBlocks.Load(),
+		DHTRefused:      c.dhtRefused.Load(),
+		ProviderRecords: int(n.providers.count.Load()),
 	}
 }

@@ -58,6 +58,10 @@ type Config struct {
 	// BanDuration is how long a peer of another network stays banned
 	// (default 10 min).
 	BanDuration time.Duration
+	// KeepAlive is how often every connection to a member is pinged, and
+	// how long the answer may take: one that dies is closed within twice
+	// this (default 5 s; keepalive.go).
+	KeepAlive time.Duration
 
 	// OnStored, if set, is called after every block of another member is
 	// stored, from gossip or sync (simnet measures propagation with it).
@@ -96,6 +100,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.BanDuration <= 0 {
 		c.BanDuration = 10 * time.Minute
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = 5 * time.Second
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -9,7 +9,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
-	dutil "github.com/libp2p/go-libp2p/p2p/discovery/util"
 )
 
 // newDHT starts the private DHT: our own protocol prefix, so it never
@@ -28,9 +27,9 @@ func newDHT(n *Network) (*dht.IpfsDHT, error) {
 	kad, err := dht.New(n.host,
 		dht.Mode(mode),
 		dht.ProtocolPrefix(DHTPrefix(n.cfg.Params.NetworkID)),
-		dht.BootstrapPeers(n.cfg.Bootstrap...),
+		dht.BootstrapPeersFunc(n.dialableBootstrap),
 		dht.RoutingTableFilter(func(_ any, p peer.ID) bool { return n.IsMember(p) }),
-		dht.QueryFilter(func(_ any, ai peer.AddrInfo) bool { return n.IsMember(ai.ID) }),
+		dht.QueryFilter(func(_ any, ai peer.AddrInfo) bool { return n.IsMember(ai.ID) && n.mayDial(ai.ID) }),
 		dht.DisableValues(),
 		dht.ProviderDatastore(n.providers),
 		dht.OnRequestHook(n.screenDHTRequests()),
@@ -41,34 +40,27 @@ func newDHT(n *Network) (*dht.IpfsDHT, error) {
 	return kad, nil
 }
 
-// discoveryLoop dials the bootstrap peers, then (members) advertises the
-// rendezvous key and looks the other members up: after 2 s, then backing
-// off (doubling) to DiscoveryInterval while some member is missing, and
-// every DiscoveryInterval once all are connected. A member that is down for
-// good thus costs a lookup a minute, not one every 2 s. Advertise renews
-// the record before its TTL runs out.
+// discoveryLoop dials the bootstrap peers (by the start rule of
+// connections.go), then (members), once the start grace is over,
+// advertises the rendezvous key and looks the other members up: at once,
+// then backing off (doubling from 2 s) to DiscoveryInterval while some
+// member is missing, and every DiscoveryInterval once all are connected. A
+// member that is down for good thus costs a lookup a minute, not one every
+// 2 s.
 func (n *Network) discoveryLoop(ctx context.Context) {
-	for _, ai := range n.cfg.Bootstrap {
-		if ai.ID == n.host.ID() {
-			continue
-		}
-		go func() {
-			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if err := n.host.Connect(cctx, ai); err != nil {
-				n.log.Debug("bootstrap peer unreachable", "peer", ai.ID, "err", err)
-			}
-		}()
-	}
+	n.dialBootstrap(ctx)
 	if err := n.dht.Bootstrap(ctx); err != nil {
 		n.log.Warn("DHT bootstrap", "err", err)
 	}
 	if n.cfg.Store == nil {
 		return // light clients find peers on demand (FindMembers)
 	}
+	if !n.waitGrace(ctx) {
+		return
+	}
 	disc := drouting.NewRoutingDiscovery(n.dht)
 	ns := Rendezvous(n.cfg.Params.NetworkID)
-	dutil.Advertise(ctx, disc, ns)
+	n.goLoop(func(ctx context.Context) { n.advertiseLoop(ctx, disc, ns) })
 	wait, backoff := time.Duration(0), 2*time.Second
 	for {
 		select {
@@ -80,6 +72,31 @@ func (n *Network) discoveryLoop(ctx context.Context) {
 		wait = n.cfg.DiscoveryInterval
 		if len(n.ConnectedMembers()) < len(n.members)-1 {
 			wait, backoff = backoff, min(2*backoff, n.cfg.DiscoveryInterval)
+		}
+	}
+}
+
+// advertiseLoop provides the rendezvous key and renews the record before
+// its TTL runs out. A provide fails while the routing table is still empty
+// (identify not yet done): it is tried again after 1 s, doubling to
+// DiscoveryInterval.
+func (n *Network) advertiseLoop(ctx context.Context, disc *drouting.RoutingDiscovery, ns string) {
+	backoff := time.Second
+	for {
+		wait := backoff
+		ttl, err := disc.Advertise(ctx, ns)
+		if err == nil {
+			wait, backoff = 7*ttl/8, time.Second
+		} else {
+			n.log.Debug("advertising the rendezvous key", "err", err)
+			backoff = min(2*backoff, n.cfg.DiscoveryInterval)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
 		}
 	}
 }
@@ -101,12 +118,10 @@ func (n *Network) findMembers(ctx context.Context, disc *drouting.RoutingDiscove
 		if n.host.Network().Connectedness(ai.ID) == network.Connected {
 			continue
 		}
+		n.wg.Add(1)
 		go func() {
-			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if err := n.host.Connect(cctx, ai); err != nil {
-				n.log.Debug("member unreachable", "peer", ai.ID, "err", err)
-			}
+			defer n.wg.Done()
+			n.dial(n.ctx, ai, "member")
 		}()
 	}
 }

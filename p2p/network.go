@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
@@ -44,9 +45,10 @@ type Network struct {
 	// Close shuts it and waits for them.
 	gate gate.Gate
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	started time.Time // the start dial rule counts from here (connections.go)
 }
 
 // New starts the peer's networking. Close stops it.
@@ -55,6 +57,7 @@ func New(cfg Config) (*Network, error) {
 		return nil, err
 	}
 	n := &Network{
+		started: time.Now(),
 		cfg:     cfg,
 		self:    chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
 		gater:   newGater(cfg.Now),
@@ -118,6 +121,7 @@ func (n *Network) start() error {
 		n.goLoop(func(ctx context.Context) { n.statusLoop(ctx, identified, joins) })
 	}
 	n.goLoop(n.discoveryLoop)
+	n.goLoop(n.keepAliveLoop)
 	return nil
 }
 

@@ -20,6 +20,11 @@ type Stats struct {
 	// ProviderRecords is how many provider records the DHT holds now.
 	DHTRefused      uint64
 	ProviderRecords int
+	// DeadConnections are connections to members closed because they
+	// did not answer a ping; DuplicateConnections are second connections
+	// to a member closed (keepalive.go).
+	DeadConnections      uint64
+	DuplicateConnections uint64
 }
 
 type counters struct {
@@ -29,6 +34,7 @@ type counters struct {
 	evidenceSeen                                                atomic.Uint64
 	recoveredBlocks                                             atomic.Uint64
 	dhtRefused                                                  atomic.Uint64
+	deadConnections, duplicateConnections                       atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -48,5 +54,8 @@ func (n *Network) Stats() Stats {
 		RecoveredBlocks: c.recoveredBlocks.Load(),
 		DHTRefused:      c.dhtRefused.Load(),
 		ProviderRecords: int(n.providers.count.Load()),
+
+		DeadConnections:      c.deadConnections.Load(),
+		DuplicateConnections: c.duplicateConnections.Load(),
 	}
 }

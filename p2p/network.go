@@ -39,6 +39,7 @@ type Network struct {
 	evidence *pubsub.Topic
 	sync     *syncer
 	forks    *forks
+	orphans  *orphans // blocks waiting for their parent (orphans.go)
 	own      *ownAlarms
 	scores   scores
 	// gate admits stream handlers and validators, which use the store;
@@ -63,6 +64,7 @@ func New(cfg Config) (*Network, error) {
 		gater:   newGater(cfg.Now),
 		members: make(map[peer.ID]chain.IssuerID, len(cfg.Members)),
 		forks:   newForks(),
+		orphans: newOrphans(),
 		own:     newOwnAlarms(),
 	}
 	n.providers = newProviderDatastore(n.IsMember, len(cfg.Members))

@@ -25,6 +25,9 @@ type Stats struct {
 	// to a member closed (keepalive.go).
 	DeadConnections      uint64
 	DuplicateConnections uint64
+	// OutOfOrder are gossiped blocks that arrived before their parent and
+	// waited for it (orphans.go).
+	OutOfOrder uint64
 }
 
 type counters struct {
@@ -35,6 +38,7 @@ type counters struct {
 	recoveredBlocks                                             atomic.Uint64
 	dhtRefused                                                  atomic.Uint64
 	deadConnections, duplicateConnections                       atomic.Uint64
+	outOfOrder                                                  atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -57,5 +61,6 @@ func (n *Network) Stats() Stats {
 
 		DeadConnections:      c.deadConnections.Load(),
 		DuplicateConnections: c.duplicateConnections.Load(),
+		OutOfOrder:           c.outOfOrder.Load(),
 	}
 }

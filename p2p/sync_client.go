@@ -189,6 +189,7 @@ func (s *syncer) fetchRange(ctx context.Context, p peer.ID, iss chain.IssuerID, 
 			}
 			return 0, fmt.Errorf("storing synced blocks: %w", err)
 		}
+		s.n.orphans.grew(iss)
 		if s.n.cfg.OnStored != nil {
 			for _, vb := range vbs {
 				s.n.cfg.OnStored(vb.Block, true)

@@ -16,14 +16,16 @@ import (
 // the others dial it: bootstrap dials, and the DHT's own dials too
 // (dht.BootstrapPeersFunc, dht.QueryFilter). After the grace it dials a
 // member it is still not connected to, and from then on dials only a
-// member it holds no connection to. A duplicate that still arises (two
+// member it holds no connection to. A member joining a running network
+// whose bootstrap peers all sort below it thus waits the grace (1 s)
+// before it connects. A duplicate that still arises (two
 // members finding each other at one moment) is closed by the keep-alive
 // round (keepalive.go). Light clients dial whenever they need to: no
 // member dials them.
 
 // startDialGrace is how long a member leaves the dialling to the members
 // with lower peer IDs.
-const startDialGrace = 2 * time.Second
+const startDialGrace = time.Second
 
 // dialsFirst reports whether we dial p at start rather than wait for it.
 func (n *Network) dialsFirst(p peer.ID) bool {
@@ -89,17 +91,5 @@ func (n *Network) dial(ctx context.Context, ai peer.AddrInfo, what string) {
 	defer cancel()
 	if err := n.host.Connect(ctx, ai); err != nil {
 		n.log.Debug(what+" unreachable", "peer", ai.ID, "err", err)
-	}
-}
-
-// waitGrace waits until the start grace is over.
-func (n *Network) waitGrace(ctx context.Context) bool {
-	t := time.NewTimer(time.Until(n.started.Add(startDialGrace)))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

@@ -41,12 +41,11 @@ func newDHT(n *Network) (*dht.IpfsDHT, error) {
 }
 
 // discoveryLoop dials the bootstrap peers (by the start rule of
-// connections.go), then (members), once the start grace is over,
-// advertises the rendezvous key and looks the other members up: at once,
-// then backing off (doubling from 2 s) to DiscoveryInterval while some
-// member is missing, and every DiscoveryInterval once all are connected. A
-// member that is down for good thus costs a lookup a minute, not one every
-// 2 s.
+// connections.go), then (members) advertises the rendezvous key and looks
+// the other members up: at once, then backing off (doubling from the
+// start grace, 1 s) to DiscoveryInterval while some member is missing,
+// and every DiscoveryInterval once all are connected. A member that is
+// down for good thus costs a lookup a minute, not one every second.
 func (n *Network) discoveryLoop(ctx context.Context) {
 	n.dialBootstrap(ctx)
 	if err := n.dht.Bootstrap(ctx); err != nil {
@@ -55,13 +54,10 @@ func (n *Network) discoveryLoop(ctx context.Context) {
 	if n.cfg.Store == nil {
 		return // light clients find peers on demand (FindMembers)
 	}
-	if !n.waitGrace(ctx) {
-		return
-	}
 	disc := drouting.NewRoutingDiscovery(n.dht)
 	ns := Rendezvous(n.cfg.Params.NetworkID)
 	n.goLoop(func(ctx context.Context) { n.advertiseLoop(ctx, disc, ns) })
-	wait, backoff := time.Duration(0), 2*time.Second
+	wait, backoff := time.Duration(0), startDialGrace
 	for {
 		select {
 		case <-ctx.Done():
@@ -79,17 +75,22 @@ func (n *Network) discoveryLoop(ctx context.Context) {
 // advertiseLoop provides the rendezvous key and renews the record before
 // its TTL runs out. A provide fails while the routing table is still empty
 // (identify not yet done): it is tried again after 1 s, doubling to
-// DiscoveryInterval.
+// DiscoveryInterval. One made during the start grace, while the DHT does
+// not dial the members that dial us, is made again when the grace ends.
 func (n *Network) advertiseLoop(ctx context.Context, disc *drouting.RoutingDiscovery, ns string) {
 	backoff := time.Second
 	for {
-		wait := backoff
+		var wait time.Duration
+		began := time.Now()
 		ttl, err := disc.Advertise(ctx, ns)
-		if err == nil {
-			wait, backoff = 7*ttl/8, time.Second
-		} else {
+		switch {
+		case err != nil:
 			n.log.Debug("advertising the rendezvous key", "err", err)
-			backoff = min(2*backoff, n.cfg.DiscoveryInterval)
+			wait, backoff = backoff, min(2*backoff, n.cfg.DiscoveryInterval)
+		case began.Sub(n.started) < startDialGrace:
+			wait = time.Until(n.started.Add(startDialGrace))
+		default:
+			wait, backoff = 7*ttl/8, time.Second
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -115,8 +116,8 @@ func (n *Network) findMembers(ctx context.Context, disc *drouting.RoutingDiscove
 		if ai.ID == n.host.ID() || !n.IsMember(ai.ID) || len(ai.Addrs) == 0 {
 			continue
 		}
-		if n.host.Network().Connectedness(ai.ID) == network.Connected {
-			continue
+		if n.host.Network().Connectedness(ai.ID) == network.Connected || !n.mayDial(ai.ID) {
+			continue // connected, or it dials us (connections.go)
 		}
 		n.wg.Add(1)
 		go func() {

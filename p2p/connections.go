@@ -2,8 +2,10 @@ package p2p
 
 import (
 	"context"
+	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -91,5 +93,86 @@ func (n *Network) dial(ctx context.Context, ai peer.AddrInfo, what string) {
 	defer cancel()
 	if err := n.host.Connect(ctx, ai); err != nil {
 		n.log.Debug(what+" unreachable", "peer", ai.ID, "err", err)
+	}
+}
+
+// Members stay connected. When the last connection to a member closes (it
+// stopped, or the keep-alive found the connection dead), we dial it again:
+// at once if our peer ID sorts below its, else after the start grace (so
+// two members that lost each other do not dial each other at once), then
+// after 1 s, doubling to DiscoveryInterval, until a connection exists
+// again, from either side. Addresses come from the peerstore, else from
+// the DHT.
+
+// reconnectLoop starts a redial for every member whose last connection
+// closed.
+func (n *Network) reconnectLoop(ctx context.Context) {
+	sub, err := n.host.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
+	if err != nil {
+		n.log.Error("watching connections", "err", err)
+		return
+	}
+	defer sub.Close()
+	var mu sync.Mutex
+	redialing := make(map[peer.ID]bool)
+	for {
+		var ev event.EvtPeerConnectednessChanged
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-sub.Out():
+			ev = e.(event.EvtPeerConnectednessChanged)
+		}
+		if ev.Connectedness != network.NotConnected || !n.IsMember(ev.Peer) || ev.Peer == n.host.ID() {
+			continue
+		}
+		mu.Lock()
+		busy := redialing[ev.Peer]
+		redialing[ev.Peer] = true
+		mu.Unlock()
+		if busy {
+			continue
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.redial(ctx, ev.Peer)
+			mu.Lock()
+			delete(redialing, ev.Peer)
+			mu.Unlock()
+		}()
+	}
+}
+
+// redial dials p until a connection to it exists or ctx ends.
+func (n *Network) redial(ctx context.Context, p peer.ID) {
+	wait, backoff := time.Duration(0), time.Second
+	if !n.dialsFirst(p) {
+		wait = startDialGrace
+	}
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if n.host.Network().Connectedness(p) == network.Connected {
+			return
+		}
+		ai := peer.AddrInfo{ID: p, Addrs: n.host.Peerstore().Addrs(p)}
+		if len(ai.Addrs) == 0 {
+			fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			ai, _ = n.dht.FindPeer(fctx, p)
+			cancel()
+		}
+		if len(ai.Addrs) > 0 {
+			n.dial(ctx, ai, "member")
+		}
+		if n.host.Network().Connectedness(p) == network.Connected {
+			return
+		}
+		wait, backoff = backoff, min(2*backoff, n.cfg.DiscoveryInterval)
 	}
 }

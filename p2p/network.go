@@ -120,6 +120,7 @@ func (n *Network) start() error {
 		n.host.SetStreamHandler(StatusProtocol(n.cfg.Params.NetworkID), n.gatedStream(n.handleStatus))
 		n.host.SetStreamHandler(SyncProtocol(n.cfg.Params.NetworkID), n.gatedStream(n.handleSync))
 		n.goLoop(n.sync.run)
+		n.goLoop(n.reconnectLoop)
 		n.goLoop(func(ctx context.Context) { n.statusLoop(ctx, identified, joins) })
 	}
 	n.goLoop(n.discoveryLoop)

@@ -45,7 +45,17 @@
 // with a random member: both sides send genesis hash and heads. Sync (/credmesh/<network>/sync/1) serves up to 128
 // blocks and 16 MiB per request, with deadlines on both sides; the client
 // validates every block (spread over the cores), stores the valid prefix,
-// and moves to another peer when one fails.
+// and moves to another peer when one fails. A block from which expired
+// entries were pruned ships them as leaf hash and key (pruned.go) and is
+// checked with chain.ValidateSynced; gossip never carries that form.
+//
+// A gossiped block a few heights above our head waits in its validator
+// for its parent (orphans.go, bounded) instead of becoming a sync. The DHT
+// keeps nothing from outsiders: values off, provider records only from
+// members for the rendezvous key, bounded (providers.go). Members keep one
+// connection per pair: at start only the lower peer ID dials; dead
+// connections are found by a ping every KeepAlive and closed, duplicates
+// too, and a lost member is dialled again (connections.go, keepalive.go).
 //
 // Use:
 //

@@ -22,16 +22,14 @@ import (
 // and sync. A member peer replicates every chain into its store; a light
 // client (nil Store) only finds peers and opens the query protocol.
 type Network struct {
-	cfg   Config
-	self  chain.IssuerID
-	host  host.Host
-	gater *gater
-	dht   *dht.IpfsDHT
-	// providers holds the DHT's provider records (providers.go).
-	providers *providerDatastore
-	members   map[peer.ID]chain.IssuerID
-	log       *slog.Logger
-	stats     counters
+	cfg     Config
+	self    chain.IssuerID
+	host    host.Host
+	gater   *gater
+	dht     *dht.IpfsDHT
+	members map[peer.ID]chain.IssuerID
+	log     *slog.Logger
+	stats   counters
 
 	// Member peers only.
 	ps       *pubsub.PubSub
@@ -46,10 +44,12 @@ type Network struct {
 	// Close shuts it and waits for them.
 	gate gate.Gate
 
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	started time.Time // the start dial rule counts from here (connections.go)
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	providers *providerDatastore // the DHT's provider records (providers.go)
+	started   time.Time          // the start dial rule counts from here (connections.go)
 }
 
 // New starts the peer's networking. Close stops it.

@@ -11,6 +11,7 @@ import (
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/p2p/p2ppb"
+	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -251,4 +252,42 @@ func startPeerNoFatal(t *testing.T, key int, bootstrap []peer.AddrInfo, edit ...
 	p := &peerNode{t: t, key: key, st: st, net: n}
 	t.Cleanup(p.stop)
 	return p
+}
+
+// Of two live connections to one member, the keep-alive round closes the
+// one dialled by the higher peer ID. (The second connection comes from a
+// twin host with member 1's key: the only way to hold two at will.)
+func TestSecondConnectionIsClosed(t *testing.T) {
+	fast := func(c *p2p.Config) { c.KeepAlive = time.Second }
+	b := startPeer(t, 1, "", nil, fast)
+	a := startPeer(t, 0, "", []peer.AddrInfo{b.info()}, fast)
+	bID := b.info().ID
+	eventually(t, 10*time.Second, "member 0 dialled member 1", func() bool {
+		cs := a.net.Host().Network().ConnsToPeer(bID)
+		return len(cs) == 1 && cs[0].Stat().Direction == network.DirOutbound
+	})
+	sk, err := crypto.UnmarshalEd25519PrivateKey(chaintest.Key(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, err := libp2p.New(libp2p.Identity(sk), libp2p.ListenAddrs(loopback(t)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer twin.Close()
+	if err := twin.Connect(t.Context(), a.info()); err != nil {
+		t.Fatal(err)
+	}
+	// Member 0's peer ID sorts below member 1's: the connection member 0
+	// dialled stays, the twin's goes.
+	if a.info().ID >= bID {
+		t.Fatal("the test keys no longer sort as this test assumes")
+	}
+	eventually(t, 15*time.Second, "member 0 holds only the connection it dialled", func() bool {
+		cs := a.net.Host().Network().ConnsToPeer(bID)
+		return len(cs) == 1 && cs[0].Stat().Direction == network.DirOutbound
+	})
+	if a.net.Stats().DuplicateConnections != 1 {
+		t.Fatalf("duplicates closed: %d, want 1", a.net.Stats().DuplicateConnections)
+	}
 }

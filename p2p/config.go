@@ -62,6 +62,9 @@ type Config struct {
 	// how long the answer may take: one that dies is closed within twice
 	// this (default 5 s; keepalive.go).
 	KeepAlive time.Duration
+	// OrphanWait is how long a gossiped block ahead of our head waits for
+	// its parent before it becomes a sync (default 250 ms; orphans.go).
+	OrphanWait time.Duration
 
 	// OnStored, if set, is called after every block of another member is
 	// stored, from gossip or sync (simnet measures propagation with it).
@@ -103,6 +106,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.KeepAlive <= 0 {
 		c.KeepAlive = 5 * time.Second
+	}
+	if c.OrphanWait <= 0 {
+		c.OrphanWait = 250 * time.Millisecond
 	}
 	if c.Now == nil {
 		c.Now = time.Now

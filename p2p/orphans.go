@@ -16,14 +16,15 @@ import (
 // the parent is stored, by gossip or sync, and is then judged like any
 // other (stored and accepted, so forwarded), instead of being ignored and
 // fetched by sync. Waiting is bounded: maxOrphans blocks per chain,
-// maxOrphanBytes in all, orphanWait each; a block that does not fit, or
-// whose parent does not come in time, is ignored and its gap becomes a
-// sync from the peer that sent it, as before.
+// maxOrphanBytes in all, Config.OrphanWait each (default 250 ms: gossip
+// paths differ by a hop or two; a parent that has not come by then was
+// missed, and waiting longer only delays its sync); a block that does not
+// fit, or whose parent does not come in time, is ignored and its gap
+// becomes a sync from the peer that sent it, as before.
 const (
 	maxOrphanGap   = 4        // heights above our head a block may wait at
 	maxOrphans     = 4        // blocks waiting per chain
 	maxOrphanBytes = 16 << 20 // entry bytes of all waiting blocks
-	orphanWait     = time.Second
 )
 
 // orphans are the blocks waiting for their parent, by chain, and what
@@ -97,7 +98,7 @@ func (o *orphans) grew(iss chain.IssuerID) {
 // awaitParent is the validator's answer for b, which is above head+1 of
 // its chain: it waits for the blocks between, then judges b again; or, if
 // b is too far ahead or no room is left, or the parent does not come in
-// orphanWait, ignores it and asks sync for the gap.
+// OrphanWait, ignores it and asks sync for the gap.
 func (n *Network) awaitParent(b *chain.Block, from peer.ID) (pubsub.ValidationResult, *chain.VerifiedBlock) {
 	give := func() (pubsub.ValidationResult, *chain.VerifiedBlock) {
 		n.sync.want(b.Issuer, b.Height, from)
@@ -114,7 +115,7 @@ func (n *Network) awaitParent(b *chain.Block, from peer.ID) (pubsub.ValidationRe
 	if !ok {
 		return give()
 	}
-	timeout := time.NewTimer(orphanWait)
+	timeout := time.NewTimer(n.cfg.OrphanWait)
 	defer timeout.Stop()
 	for n.headHeight(b.Issuer)+1 < b.Height {
 		select {

@@ -5,13 +5,15 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain/chaintest"
+	"github.com/credmesh/credmesh/p2p"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Block 3 of a chain gossiped before block 2 waits for it and is stored
-// as soon as block 2 is: both by gossip, none by sync.
+// as soon as block 2 is: both by gossip, none by sync. (The wait is long
+// here, so that a slow machine does not turn it into a sync.)
 func TestBlockBeforeItsParentWaitsForIt(t *testing.T) {
-	a := startPeer(t, 0, "", nil)
+	a := startPeer(t, 0, "", nil, func(c *p2p.Config) { c.OrphanWait = time.Minute })
 	blocks := chaintest.BulkChain(5, nil, 0, 30, 10)
 	r := newRogue(t, chaintest.Key(5), a)
 	r.waitForTopicPeers(t, 1)

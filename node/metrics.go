@@ -41,7 +41,10 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		gauge("sealing_halted", "1 once there is evidence against our own key: sealing stopped for good.", func() float64 { return b2f(n.own.state() == OwnHalted) }),
 		counter("recovered_blocks_total", "Blocks of our own chain recovered from members.", func() uint64 { return stats().RecoveredBlocks }),
 		counter("blocks_out_of_order_total", "Gossiped blocks that arrived before their parent and waited for it.", func() uint64 { return stats().OutOfOrder }),
-		counter("dead_connections_total", "Connections to members closed because they did not answer a ping.", func() uint64 { return stats().DeadConnections }),
+		counter("duplicate_connections_total", "Second connections to a member closed (dead ones included).", func() uint64 {
+			s := stats()
+			return s.DuplicateConnections + s.DeadConnections
+		}),
 		counter("dht_refused_total", "DHT writes refused: values, provider records of non-members or for other keys.", func() uint64 { return stats().DHTRefused }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
 		n.queryLatency.hist,

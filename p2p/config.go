@@ -58,9 +58,9 @@ type Config struct {
 	// BanDuration is how long a peer of another network stays banned
 	// (default 10 min).
 	BanDuration time.Duration
-	// KeepAlive is how often every connection to a member is pinged, and
-	// how long the answer may take: one that dies is closed within twice
-	// this (default 5 s; keepalive.go).
+	// KeepAlive is how long a connection may stay silent before it is
+	// pinged; a ping unanswered for twice this closes it (default 5 s:
+	// a dead TCP connection is closed within 15 s; keepalive.go).
 	KeepAlive time.Duration
 	// OrphanWait is how long a gossiped block ahead of our head waits for
 	// its parent before it becomes a sync (default 250 ms; orphans.go).

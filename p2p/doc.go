@@ -53,9 +53,10 @@
 // for its parent (orphans.go, bounded) instead of becoming a sync. The DHT
 // keeps nothing from outsiders: values off, provider records only from
 // members for the rendezvous key, bounded (providers.go). Members keep one
-// connection per pair: at start only the lower peer ID dials; dead
-// connections are found by a ping every KeepAlive and closed, duplicates
-// too, and a lost member is dialled again (connections.go, keepalive.go).
+// connection per pair: at start only the lower peer ID dials, duplicates
+// are closed, a silent connection is pinged after KeepAlive and closed if
+// the ping goes unanswered, and a lost member is dialled again
+// (connections.go, keepalive.go).
 //
 // Use:
 //

@@ -20,9 +20,9 @@ type Stats struct {
 	// ProviderRecords is how many provider records the DHT holds now.
 	DHTRefused      uint64
 	ProviderRecords int
-	// DeadConnections are connections to members closed because they
-	// did not answer a ping; DuplicateConnections are second connections
-	// to a member closed (keepalive.go).
+	// DuplicateConnections are second connections to a member closed;
+	// DeadConnections are those of them closed because they did not
+	// answer a ping (keepalive.go; yamux's keep-alive closes the others).
 	DeadConnections      uint64
 	DuplicateConnections uint64
 	// OutOfOrder are gossiped blocks that arrived before their parent and

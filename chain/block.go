@@ -11,9 +11,13 @@ import (
 )
 
 // Block is a decoded block: its signed header and its entries as shipped.
+// An entry pruned after its expiry is empty in Entries and stands in
+// Pruned, sorted by index (blocks read from a store or received through
+// sync only; see PrunedEntry).
 type Block struct {
 	*SignedHeader
 	Entries [][]byte
+	Pruned  []PrunedEntry
 }
 
 // DecodeBlock decodes an encoded chainpb.Block no larger than the
@@ -36,7 +40,9 @@ func DecodeBlock(data []byte, p Params) (*Block, error) {
 	return &Block{SignedHeader: sh, Entries: pb.Entries}, nil
 }
 
-// Marshal returns the encoded chainpb.Block.
+// Marshal returns the encoded chainpb.Block, the form gossip carries. It
+// has no room for pruned entries (they come out empty): sync ships those
+// in a form of its own.
 func (b *Block) Marshal() []byte {
 	data, err := proto.Marshal(&chainpb.Block{Header: b.Proto(), Entries: b.Entries})
 	if err != nil {

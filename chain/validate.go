@@ -9,7 +9,9 @@ import (
 )
 
 // VerifiedBlock is a block that passed ValidateBlock, with what validation
-// computed: decoded entries, their keys and the Merkle tree over them.
+// computed: decoded entries, their keys and the Merkle tree over them. A
+// pruned entry (ValidateSynced) has a nil Decoded element, and the key and
+// leaf its PrunedEntry shipped.
 type VerifiedBlock struct {
 	*Block
 	Decoded []*chainpb.Entry
@@ -28,7 +30,17 @@ type VerifiedBlock struct {
 // cannot be judged yet: a time ahead of now, and a height that is not head+1.
 // A block that does follow head must link to it by hash and not go back in
 // time.
+//
+// A block standing for pruned entries (Block.Pruned) is refused here:
+// only sync may ship those (ValidateSynced), never gossip.
 func ValidateBlock(b *Block, head *SignedHeader, members Members, p Params, now time.Time) (*VerifiedBlock, error) {
+	return validateBlock(b, head, members, p, now, false)
+}
+
+func validateBlock(b *Block, head *SignedHeader, members Members, p Params, now time.Time, synced bool) (*VerifiedBlock, error) {
+	if len(b.Pruned) > 0 && !synced {
+		return nil, fmt.Errorf("%w: a block with pruned entries is accepted only through sync", ErrMalformed)
+	}
 	vb, err := validateContent(b, members, p)
 	if err != nil {
 		return nil, err
@@ -67,25 +79,45 @@ func validateContent(b *Block, members Members, p Params) (*VerifiedBlock, error
 	if int(h.EntryCount) != len(b.Entries) {
 		return nil, fmt.Errorf("%w: header says %d, block has %d", ErrBadEntryCount, h.EntryCount, len(b.Entries))
 	}
+	pruned, err := checkPruned(b, p)
+	if err != nil {
+		return nil, err
+	}
+	leaves := LeafHashes(b.Entries)
+	for i, pe := range pruned {
+		if pe != nil {
+			leaves[i] = pe.Leaf
+		}
+	}
 	vb := &VerifiedBlock{
 		Block:   b,
 		Decoded: make([]*chainpb.Entry, len(b.Entries)),
 		Keys:    make([][]byte, len(b.Entries)),
-		Tree:    merkle.NewTree(LeafHashes(b.Entries)),
+		Tree:    merkle.NewTree(leaves),
 	}
 	if vb.Tree.Root() != h.EntriesRoot {
 		return nil, ErrBadRoot
 	}
 	seen := make(map[string]struct{}, len(b.Entries))
 	for i, data := range b.Entries {
-		e, err := DecodeEntry(data, p.MaxEntryBytes)
-		if err != nil {
-			return nil, fmt.Errorf("entry %d: %w", i, err)
+		var e *chainpb.Entry
+		var k []byte
+		if pruned != nil && pruned[i] != nil {
+			k = pruned[i].Key // not decoded: its bytes are gone
+			// Only expiring credit events are pruned, and only credit
+			// members write them.
+			if !members.Has(h.Issuer, RoleCredit) {
+				return nil, fmt.Errorf("entry %d: %w: a pruned credit record on the chain of a member without the credit role (%s)", i, ErrNoRole, members[h.Issuer])
+			}
+		} else {
+			if e, err = DecodeEntry(data, p.MaxEntryBytes); err != nil {
+				return nil, fmt.Errorf("entry %d: %w", i, err)
+			}
+			if err := CheckEntry(e, h.Issuer, members, p, h.Time); err != nil {
+				return nil, fmt.Errorf("entry %d: %w", i, err)
+			}
+			k = EntryKey(e)
 		}
-		if err := CheckEntry(e, h.Issuer, members, p, h.Time); err != nil {
-			return nil, fmt.Errorf("entry %d: %w", i, err)
-		}
-		k := EntryKey(e)
 		if _, dup := seen[string(k)]; dup {
 			return nil, fmt.Errorf("%w: entry %d repeats an earlier key of this block", ErrDuplicateKey, i)
 		}

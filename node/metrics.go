@@ -41,6 +41,12 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		gauge("own_chain_recovering", "1 while the peer recovers its own chain from the network and signs nothing.", func() float64 { return b2f(n.own.state() == OwnRecovering) }),
 		gauge("sealing_halted", "1 once there is evidence against our own key: sealing stopped for good.", func() float64 { return b2f(n.own.state() == OwnHalted) }),
 		counter("recovered_blocks_total", "Blocks of our own chain recovered from members.", func() uint64 { return stats().RecoveredBlocks }),
+		counter("blocks_out_of_order_total", "Gossiped blocks that arrived before their parent and waited for it.", func() uint64 { return stats().OutOfOrder }),
+		counter("duplicate_connections_total", "Second connections to a member closed (dead ones included).", func() uint64 {
+			s := stats()
+			return s.DuplicateConnections + s.DeadConnections
+		}),
+		counter("dht_refused_total", "DHT writes refused: values, provider records of non-members or for other keys.", func() uint64 { return stats().DHTRefused }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
 		n.queryLatency.hist,
 		gauge("pending_lost_records", "Acknowledged records lost to damaged pending logs that were set aside.", func() float64 {

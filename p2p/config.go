@@ -58,6 +58,13 @@ type Config struct {
 	// BanDuration is how long a peer of another network stays banned
 	// (default 10 min).
 	BanDuration time.Duration
+	// KeepAlive is how long a connection may stay silent before it is
+	// pinged; a ping unanswered for twice this closes it (default 5 s:
+	// a dead TCP connection is closed within 15 s; keepalive.go).
+	KeepAlive time.Duration
+	// OrphanWait is how long a gossiped block ahead of our head waits for
+	// its parent before it becomes a sync (default 250 ms; orphans.go).
+	OrphanWait time.Duration
 
 	// OnStored, if set, is called after every block of another member is
 	// stored, from gossip or sync (simnet measures propagation with it).
@@ -96,6 +103,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.BanDuration <= 0 {
 		c.BanDuration = 10 * time.Minute
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = 5 * time.Second
+	}
+	if c.OrphanWait <= 0 {
+		c.OrphanWait = 250 * time.Millisecond
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -9,13 +9,13 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
-	dutil "github.com/libp2p/go-libp2p/p2p/discovery/util"
 )
 
 // newDHT starts the private DHT: our own protocol prefix, so it never
 // talks to the public IPFS DHT; server mode on members and client mode on
 // light clients; only members in the routing table; bootstrapped only from
-// the configured or genesis addresses.
+// the configured or genesis addresses; no values, and provider records from
+// members only (providers.go).
 func newDHT(n *Network) (*dht.IpfsDHT, error) {
 	mode := dht.ModeServer
 	if n.cfg.Store == nil {
@@ -27,9 +27,12 @@ func newDHT(n *Network) (*dht.IpfsDHT, error) {
 	kad, err := dht.New(n.host,
 		dht.Mode(mode),
 		dht.ProtocolPrefix(DHTPrefix(n.cfg.Params.NetworkID)),
-		dht.BootstrapPeers(n.cfg.Bootstrap...),
+		dht.BootstrapPeersFunc(n.dialableBootstrap),
 		dht.RoutingTableFilter(func(_ any, p peer.ID) bool { return n.IsMember(p) }),
-		dht.QueryFilter(func(_ any, ai peer.AddrInfo) bool { return n.IsMember(ai.ID) }),
+		dht.QueryFilter(func(_ any, ai peer.AddrInfo) bool { return n.IsMember(ai.ID) && n.mayDial(ai.ID) }),
+		dht.DisableValues(),
+		dht.ProviderDatastore(n.providers),
+		dht.OnRequestHook(n.screenDHTRequests()),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: DHT: %w", err)
@@ -37,25 +40,14 @@ func newDHT(n *Network) (*dht.IpfsDHT, error) {
 	return kad, nil
 }
 
-// discoveryLoop dials the bootstrap peers, then (members) advertises the
-// rendezvous key and looks the other members up: after 2 s, then backing
-// off (doubling) to DiscoveryInterval while some member is missing, and
-// every DiscoveryInterval once all are connected. A member that is down for
-// good thus costs a lookup a minute, not one every 2 s. Advertise renews
-// the record before its TTL runs out.
+// discoveryLoop dials the bootstrap peers (by the start rule of
+// connections.go), then (members) advertises the rendezvous key and looks
+// the other members up: at once, then backing off (doubling from the
+// start grace, 1 s) to DiscoveryInterval while some member is missing,
+// and every DiscoveryInterval once all are connected. A member that is
+// down for good thus costs a lookup a minute, not one every second.
 func (n *Network) discoveryLoop(ctx context.Context) {
-	for _, ai := range n.cfg.Bootstrap {
-		if ai.ID == n.host.ID() {
-			continue
-		}
-		go func() {
-			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if err := n.host.Connect(cctx, ai); err != nil {
-				n.log.Debug("bootstrap peer unreachable", "peer", ai.ID, "err", err)
-			}
-		}()
-	}
+	n.dialBootstrap(ctx)
 	if err := n.dht.Bootstrap(ctx); err != nil {
 		n.log.Warn("DHT bootstrap", "err", err)
 	}
@@ -64,8 +56,8 @@ func (n *Network) discoveryLoop(ctx context.Context) {
 	}
 	disc := drouting.NewRoutingDiscovery(n.dht)
 	ns := Rendezvous(n.cfg.Params.NetworkID)
-	dutil.Advertise(ctx, disc, ns)
-	wait, backoff := time.Duration(0), 2*time.Second
+	n.goLoop(func(ctx context.Context) { n.advertiseLoop(ctx, disc, ns) })
+	wait, backoff := time.Duration(0), startDialGrace
 	for {
 		select {
 		case <-ctx.Done():
@@ -76,6 +68,36 @@ func (n *Network) discoveryLoop(ctx context.Context) {
 		wait = n.cfg.DiscoveryInterval
 		if len(n.ConnectedMembers()) < len(n.members)-1 {
 			wait, backoff = backoff, min(2*backoff, n.cfg.DiscoveryInterval)
+		}
+	}
+}
+
+// advertiseLoop provides the rendezvous key and renews the record before
+// its TTL runs out. A provide fails while the routing table is still empty
+// (identify not yet done): it is tried again after 1 s, doubling to
+// DiscoveryInterval. One made during the start grace, while the DHT does
+// not dial the members that dial us, is made again when the grace ends.
+func (n *Network) advertiseLoop(ctx context.Context, disc *drouting.RoutingDiscovery, ns string) {
+	backoff := time.Second
+	for {
+		var wait time.Duration
+		began := time.Now()
+		ttl, err := disc.Advertise(ctx, ns)
+		switch {
+		case err != nil:
+			n.log.Debug("advertising the rendezvous key", "err", err)
+			wait, backoff = backoff, min(2*backoff, n.cfg.DiscoveryInterval)
+		case began.Sub(n.started) < startDialGrace:
+			wait = time.Until(n.started.Add(startDialGrace))
+		default:
+			wait, backoff = 7*ttl/8, time.Second
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
 		}
 	}
 }
@@ -94,15 +116,13 @@ func (n *Network) findMembers(ctx context.Context, disc *drouting.RoutingDiscove
 		if ai.ID == n.host.ID() || !n.IsMember(ai.ID) || len(ai.Addrs) == 0 {
 			continue
 		}
-		if n.host.Network().Connectedness(ai.ID) == network.Connected {
-			continue
+		if n.host.Network().Connectedness(ai.ID) == network.Connected || !n.mayDial(ai.ID) {
+			continue // connected, or it dials us (connections.go)
 		}
+		n.wg.Add(1)
 		go func() {
-			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if err := n.host.Connect(cctx, ai); err != nil {
-				n.log.Debug("member unreachable", "peer", ai.ID, "err", err)
-			}
+			defer n.wg.Done()
+			n.dial(n.ctx, ai, "member")
 		}()
 	}
 }

@@ -70,6 +70,18 @@
 // 16 MiB per request, with deadlines on both sides; the client validates
 // every block (spread over the cores), stores the valid prefix, and moves to
 // another peer when one fails.
+// A block from which expired entries were pruned ships them as leaf hash
+// and key (pruned.go) and is checked with chain.ValidateSynced; gossip
+// never carries that form.
+//
+// A gossiped block a few heights above our head waits in its validator
+// for its parent (orphans.go, bounded) instead of becoming a sync. The DHT
+// keeps nothing from outsiders: values off, provider records only from
+// members for the rendezvous key, bounded (providers.go). Members keep one
+// connection per pair: at start only the lower peer ID dials, duplicates
+// are closed, a silent connection is pinged after KeepAlive and closed if
+// the ping goes unanswered, and a lost member is dialled again
+// (connections.go, keepalive.go).
 //
 // Use:
 //

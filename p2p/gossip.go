@@ -165,6 +165,7 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 	case err == nil:
 		n.stats.blocksStored.Add(1)
 		n.sync.stored(b.Issuer, b.Height)
+		n.orphans.grew(b.Issuer)
 		if n.cfg.OnStored != nil {
 			n.cfg.OnStored(b, false)
 		}
@@ -178,8 +179,7 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 		n.probeFork(b.SignedHeader, from)
 		return pubsub.ValidationIgnore, nil
 	case errors.Is(err, chain.ErrHeightAhead), errors.Is(err, chain.ErrUnknownParent):
-		n.sync.want(b.Issuer, b.Height, from)
-		return pubsub.ValidationIgnore, nil
+		return n.awaitParent(b, from) // orphans.go
 	case chain.IsProvable(err):
 		n.log.Warn("rejected block", "from", from, "issuer", b.Issuer.Short(), "height", b.Height, "err", err)
 		return pubsub.ValidationReject, nil

@@ -47,7 +47,7 @@ func newHost(cfg *Config, g *gater, cm *connmgr.BasicConnMgr) (host.Host, error)
 	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.Security(noise.ID, noise.New),
-		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
+		libp2p.Muxer(yamux.ID, keepAliveMuxer(cfg.KeepAlive)),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
 		libp2p.ConnectionGater(g),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
@@ -36,6 +37,7 @@ type Network struct {
 	evidence *pubsub.Topic
 	sync     *syncer
 	forks    *forks
+	orphans  *orphans // blocks waiting for their parent (orphans.go)
 	own      *ownAlarms
 	scores   scores
 	// gate admits stream handlers and validators, which use the store;
@@ -45,6 +47,9 @@ type Network struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	providers *providerDatastore // the DHT's provider records (providers.go)
+	started   time.Time          // the start dial rule counts from here (connections.go)
 }
 
 // New starts the peer's networking. Close stops it.
@@ -53,13 +58,16 @@ func New(cfg Config) (*Network, error) {
 		return nil, err
 	}
 	n := &Network{
+		started: time.Now(),
 		cfg:     cfg,
 		self:    chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
 		gater:   newGater(cfg.Now),
 		members: make(map[peer.ID]chain.IssuerID, len(cfg.Members)),
 		forks:   newForks(),
+		orphans: newOrphans(),
 		own:     newOwnAlarms(),
 	}
+	n.providers = newProviderDatastore(n.IsMember, len(cfg.Members))
 	for iss := range cfg.Members {
 		id, err := config.PeerIDFromIssuer(iss)
 		if err != nil {
@@ -112,9 +120,11 @@ func (n *Network) start() error {
 		n.host.SetStreamHandler(StatusProtocol(n.cfg.Params.NetworkID), n.gatedStream(n.handleStatus))
 		n.host.SetStreamHandler(SyncProtocol(n.cfg.Params.NetworkID), n.gatedStream(n.handleSync))
 		n.goLoop(n.sync.run)
+		n.goLoop(n.reconnectLoop)
 		n.goLoop(func(ctx context.Context) { n.statusLoop(ctx, identified, joins) })
 	}
 	n.goLoop(n.discoveryLoop)
+	n.goLoop(n.keepAliveLoop)
 	return nil
 }
 

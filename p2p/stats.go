@@ -18,6 +18,19 @@ type Stats struct {
 	Misbehaved uint64
 	// RecoveredBlocks are blocks of our own chain stored by recovery.
 	RecoveredBlocks uint64
+	// DHTRefused counts DHT writes refused (values, and provider records
+	// of non-members or for keys other than the rendezvous key);
+	// ProviderRecords is how many provider records the DHT holds now.
+	DHTRefused      uint64
+	ProviderRecords int
+	// DuplicateConnections are second connections to a member closed;
+	// DeadConnections are those of them closed because they did not
+	// answer a ping (keepalive.go; yamux's keep-alive closes the others).
+	DeadConnections      uint64
+	DuplicateConnections uint64
+	// OutOfOrder are gossiped blocks that arrived before their parent and
+	// waited for it (orphans.go).
+	OutOfOrder uint64
 }
 
 type counters struct {
@@ -26,6 +39,9 @@ type counters struct {
 	syncedBlocks, syncServed, syncFailures                      atomic.Uint64
 	evidenceSeen, misbehaved                                    atomic.Uint64
 	recoveredBlocks                                             atomic.Uint64
+	dhtRefused                                                  atomic.Uint64
+	deadConnections, duplicateConnections                       atomic.Uint64
+	outOfOrder                                                  atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -44,5 +60,11 @@ func (n *Network) Stats() Stats {
 		Misbehaved:     c.misbehaved.Load(),
 
 		RecoveredBlocks: c.recoveredBlocks.Load(),
+		DHTRefused:      c.dhtRefused.Load(),
+		ProviderRecords: int(n.providers.count.Load()),
+
+		DeadConnections:      c.deadConnections.Load(),
+		DuplicateConnections: c.duplicateConnections.Load(),
+		OutOfOrder:           c.outOfOrder.Load(),
 	}
 }

@@ -226,6 +226,7 @@ func (s *syncer) fetchRange(ctx context.Context, p peer.ID, iss chain.IssuerID, 
 			}
 			return 0, fmt.Errorf("storing synced blocks: %w", err)
 		}
+		s.n.orphans.grew(iss)
 		if s.n.cfg.OnStored != nil {
 			for _, vb := range vbs {
 				s.n.cfg.OnStored(vb.Block, true)
@@ -275,7 +276,7 @@ func (s *syncer) request(ctx context.Context, p peer.ID, iss chain.IssuerID, fro
 	}
 	out := make([]*chain.Block, len(resp.Blocks))
 	for i, data := range resp.Blocks {
-		b, err := chain.DecodeBlock(data, s.n.cfg.Params)
+		b, err := decodeSyncBlock(data, s.n.cfg.Params)
 		if err != nil {
 			return nil, fmt.Errorf("p2p: synced block %d: %w", i, err)
 		}
@@ -305,7 +306,7 @@ func (s *syncer) validate(blocks []*chain.Block, head *chain.SignedHeader) ([]*c
 				if i > 0 {
 					prev = blocks[i-1].SignedHeader
 				}
-				vbs[i], errs[i] = chain.ValidateBlock(blocks[i], prev, s.n.cfg.Members, s.n.cfg.Params, now)
+				vbs[i], errs[i] = chain.ValidateSynced(blocks[i], prev, s.n.cfg.Members, s.n.cfg.Params, now)
 			}
 		}()
 	}

@@ -45,9 +45,9 @@ func (n *Network) handleSync(s network.Stream) {
 	respond(n.syncBlocks(chain.IssuerID(req.Issuer), req.FromHeight, int(req.Count)))
 }
 
-// syncBlocks reads the requested range, stopping at the byte cap, the end
-// of the chain, or a block whose expired entries were pruned (it can no
-// longer be shipped whole).
+// syncBlocks reads the requested range, stopping at the byte cap or the
+// end of the chain. A block whose expired entries were pruned ships them as
+// their leaf hash and key (pruned.go).
 func (n *Network) syncBlocks(iss chain.IssuerID, from uint64, count int) *p2ppb.SyncResponse {
 	resp := &p2ppb.SyncResponse{Status: p2ppb.SyncStatus_SYNC_STATUS_OK}
 	size := 0
@@ -65,16 +65,7 @@ func (n *Network) syncBlocks(iss chain.IssuerID, from uint64, count int) *p2ppb.
 			}
 			break
 		}
-		if hasPruned(b) {
-			if len(resp.Blocks) == 0 {
-				// Not NOT_FOUND: we hold the block, and a member
-				// recovering its own chain must not take this for
-				// "nothing further".
-				return &p2ppb.SyncResponse{Status: p2ppb.SyncStatus_SYNC_STATUS_INTERNAL, Error: "block has pruned entries and cannot be shipped whole"}
-			}
-			break
-		}
-		data := b.Marshal()
+		data := encodeSyncBlock(b)
 		if size+len(data) > MaxSyncBytes-1024 {
 			break
 		}
@@ -85,13 +76,4 @@ func (n *Network) syncBlocks(iss chain.IssuerID, from uint64, count int) *p2ppb.
 		return &p2ppb.SyncResponse{Status: p2ppb.SyncStatus_SYNC_STATUS_NOT_FOUND, Error: "no such block"}
 	}
 	return resp
-}
-
-func hasPruned(b *chain.Block) bool {
-	for _, e := range b.Entries {
-		if e == nil {
-			return true
-		}
-	}
-	return false
 }

@@ -23,6 +23,11 @@ var (
 	ErrQueryIDUsed = errors.New("builder: query ID already used: this chain holds a receipt of another query of this querier under it")
 	ErrPoolFull    = errors.New("builder: pending pool is full, retry later")
 	ErrClosed      = errors.New("builder: closed")
+	// ErrExpired refuses a negative credit event (or a correction that
+	// replaces with one) whose expiry is not after now: it would be pruned
+	// at once. Blocks already on a chain keep their expired entries; only
+	// new submissions are refused.
+	ErrExpired = errors.New("builder: the entry's expiry has already passed")
 )
 
 // Config configures a Builder.
@@ -196,7 +201,8 @@ func (b *Builder) Sealed() <-chan *chain.Block { return b.sealed }
 
 // Submit validates entries — their fields, and chain.CheckEntry: the
 // issuer's roles, a receipt's signed query and fee — and waits until each
-// is durable in the pending pool or refused. errs[i] is nil when entry i
+// is durable in the pending pool or refused. A negative credit event
+// whose expiry is not after now is refused with ErrExpired. errs[i] is nil when entry i
 // was accepted; err is set only when nothing could be judged (ctx ended,
 // builder closed). When ctx ends after the loop took the entries, Submit
 // returns ctx's error at once and the entries may still be accepted:
@@ -209,6 +215,10 @@ func (b *Builder) Submit(ctx context.Context, entries []*chainpb.Entry) (errs []
 		data, err := chain.EncodeEntry(e)
 		if err == nil && len(data) > b.cfg.Params.MaxEntryBytes {
 			err = fmt.Errorf("%w: entry of %d bytes, limit %d", chain.ErrOversized, len(data), b.cfg.Params.MaxEntryBytes)
+		}
+		if exp, ok := chain.ExpiresAt(e); ok && err == nil && !exp.After(now) {
+			err = fmt.Errorf("%w: expires_at %s is not after now (%s); the entry would be pruned at once",
+				ErrExpired, exp.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		}
 		if err == nil {
 			req.entries[i], err = b.newPooled(e, data, now)

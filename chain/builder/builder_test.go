@@ -3,6 +3,7 @@ package builder_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -233,5 +234,46 @@ func TestConcurrentSubmittersShareCommits(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatalf("sealed %d of %d entries", got, workers*each)
+	}
+}
+
+// A negative credit event whose expiry has passed (or is now) is refused
+// at submission, naming the expiry; one expiring later, and an event that
+// does not expire, are accepted in the same submission.
+func TestRefusesAnExpiryInThePast(t *testing.T) {
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := chaintest.Epoch.AddDate(5, 0, 0).Add(time.Hour) // after CreditEvent(3)'s expiry
+	b, err := builder.New(builder.Config{Params: params(), Key: chaintest.Key(0), Store: st, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.Run(ctx)
+	expired := events(3, 1)[0] // overdue, expires five years after the epoch
+	atNow := events(7, 1)[0]
+	atNow.GetCreditEvent().ExpiresAtMs = now.UnixMilli()
+	later := events(11, 1)[0]
+	later.GetCreditEvent().OccurredAtMs = now.UnixMilli()
+	later.GetCreditEvent().ExpiresAtMs = now.AddDate(1, 0, 0).UnixMilli()
+	replace := &chainpb.Entry{Body: &chainpb.Entry_Correction{Correction: &chainpb.Correction{
+		CorrectionId: "FIX-1", TargetKey: chain.EntryKey(expired), Action: chainpb.CorrectionAction_CORRECTION_ACTION_REPLACE,
+		Reason: "days overdue corrected", Replacement: events(3, 1)[0],
+	}}}
+	errs, err := b.Submit(ctx, []*chainpb.Entry{expired, atNow, later, events(0, 1)[0], replace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, true, false, false, true} {
+		if got := errors.Is(errs[i], builder.ErrExpired); got != want {
+			t.Fatalf("entry %d: %v, want refused as expired: %v", i, errs[i], want)
+		}
+	}
+	if !strings.Contains(errs[0].Error(), "2031-11-01T08:03:00Z") {
+		t.Fatalf("the refusal does not name the expiry: %v", errs[0])
 	}
 }

@@ -97,7 +97,7 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 	}
 	nOwn := len(probes)
 	for _, e := range vb.Decoded {
-		if c := e.GetCorrection(); c != nil {
+		if c := e.GetCorrection(); c != nil { // nil for a pruned entry
 			probes = append(probes, keyIndexKey(iss, c.TargetKey))
 		}
 	}
@@ -121,6 +121,15 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 		added[string(key)] = struct{}{}
 		if err := b.Set(key, encodeLocation(height, uint32(i)), nil); err != nil {
 			return err
+		}
+		if e == nil {
+			// Pruned before it reached us (chain.ValidateSynced): its key
+			// stays taken, as on the peers that pruned it, and nothing
+			// else of it is indexed.
+			if err := b.Set(prunedKey(iss, height, uint32(i)), vb.Keys[i], nil); err != nil {
+				return err
+			}
+			continue
 		}
 		if id := ids[i]; id != nil {
 			if _, dup := added[string(id)]; dup || taken[string(id)] {

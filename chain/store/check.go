@@ -33,7 +33,8 @@ import (
 //     the index keys Append wrote for it;
 //  3. indexes: every index key ('x', 'k', 's', 'q', 'w', 'p') is one that
 //     some stored entry produces, or points at an entry pruned after its
-//     expiry whose key is kept ('x', 'k', 'w', 'q').
+//     expiry whose key is kept ('x', 'k', 'w', 'q'); every 'r' key points
+//     at a pruned entry.
 //
 // A read that meets corruption in pass 2 or 3 ends the walk of that chain
 // or index only; the others are still checked. Check does not read the

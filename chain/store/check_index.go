@@ -11,9 +11,9 @@ import (
 )
 
 // indexPrefixes are the index keys the index pass reads; pruned entries
-// keep those of the first four (their key is never reused), not the last
-// two.
-var indexPrefixes = []byte{prefixLookup, prefixKey, prefixQuerier, prefixFix, prefixSubject, prefixExpiry}
+// keep those of the first four (their key is never reused), not the next
+// two; the last is kept only for pruned entries.
+var indexPrefixes = []byte{prefixLookup, prefixKey, prefixQuerier, prefixFix, prefixSubject, prefixExpiry, prefixPruned}
 
 func keptWhenPruned(prefix byte) bool {
 	return prefix != prefixSubject && prefix != prefixExpiry
@@ -49,6 +49,8 @@ func indexName(p byte) string {
 		return "payment index"
 	case prefixKey:
 		return "entry-key index"
+	case prefixPruned:
+		return "pruned-entry keys"
 	}
 	return postingName(p) + " index"
 }
@@ -100,6 +102,8 @@ func (c *checker) indexKey(p byte, k, v []byte) {
 			problem.Kind, problem.Detail = ProblemRead, err.Error()
 		case !ok && keptWhenPruned(p):
 			return // the entry was pruned; its keys stay
+		case p == prefixPruned:
+			problem.Detail = "records the key of a pruned entry, but the entry is there"
 		case !ok:
 			problem.Detail = "points at an entry that was pruned"
 		default:
@@ -113,7 +117,7 @@ func (c *checker) indexKey(p byte, k, v []byte) {
 var knownPrefixes = map[byte]bool{
 	prefixHead: true, prefixHeader: true, prefixEntries: true, prefixTree: true, prefixLookup: true,
 	prefixKey: true, prefixSubject: true, prefixQuerier: true, prefixExpiry: true, prefixFix: true,
-	prefixMeta: true, prefixForked: true, prefixAck: true, prefixPrivate: true,
+	prefixMeta: true, prefixForked: true, prefixAck: true, prefixPrivate: true, prefixPruned: true,
 }
 
 // keys checks what the other passes do not: the schema version, the

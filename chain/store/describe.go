@@ -34,6 +34,10 @@ func DescribeKey(k []byte) string {
 		if len(body) == 44 {
 			return describeLocation(locationFromSuffix(k))
 		}
+	case prefixPruned:
+		if len(body) == 44 {
+			return "key of pruned " + describeLocation(locationFromSuffix(k))
+		}
 	case prefixLookup:
 		if len(body) == 64 {
 			return fmt.Sprintf("payment index %s… of %s", hex.EncodeToString(body[:4]), iss(body[32:]))

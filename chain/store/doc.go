@@ -6,6 +6,7 @@
 //	'c' issuer                        → head: height(8)
 //	'h' issuer height                 → encoded chainpb.SignedHeader
 //	'e' issuer height index           → encoded entry as shipped; deleted when pruned
+//	'r' issuer height index           → entry key of a pruned entry (pruned.go)
 //	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned
 //	'x' lookup issuer                 → location of a payment: height(8) index(4)
 //	'k' issuer entry-key              → location of any other entry (keys are unique per issuer),

@@ -17,7 +17,8 @@ const pruneBatch = 256
 
 // Prune drops the bytes of every negative entry that expired at or before
 // now, keeping its leaf hash (so the block still proves its other entries)
-// and its key (so the key is never reused). It returns how many entries it
+// and its key (so the key is never reused, and sync can ship the block with
+// the entry as its leaf hash and key). It returns how many entries it
 // dropped, and stops early, with ctx's error, when ctx ends.
 //
 // It works in batches of pruneBatch entries, each one atomic (an entry,
@@ -83,7 +84,8 @@ func (s *Store) pruneBatch(upper []byte) (keys, pruned int, err error) {
 }
 
 // pruneEntry adds to b the removal of the entry at loc and of its subject
-// posting, and reports whether there was an entry to remove.
+// posting, and the record of its key by location (so the block can still
+// be shipped, pruned.go), and reports whether there was an entry to remove.
 func (s *Store) pruneEntry(b *pebble.Batch, loc Location) (bool, error) {
 	key := entryKey(loc.Issuer, loc.Height, loc.Index)
 	e, err := s.get(key)
@@ -101,6 +103,9 @@ func (s *Store) pruneEntry(b *pebble.Batch, loc Location) (bool, error) {
 		if err := b.Delete(postingKey(prefixSubject, subj, loc), nil); err != nil {
 			return false, err
 		}
+	}
+	if err := b.Set(prunedKey(loc.Issuer, loc.Height, loc.Index), chain.EntryKey(decoded), nil); err != nil {
+		return false, err
 	}
 	return true, b.Delete(key, nil)
 }

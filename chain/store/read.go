@@ -22,7 +22,9 @@ func (s *Store) Header(iss chain.IssuerID, height uint64) (*chain.SignedHeader, 
 }
 
 // Block returns issuer's block at height. Entries pruned after their expiry
-// come back as nil; the leaf hashes still prove the rest.
+// come back as nil, and stand in Block.Pruned as their leaf hash and key
+// (chain.PrunedEntry): the leaf hashes still prove the rest, and the block
+// validates with chain.ValidateSynced.
 func (s *Store) Block(iss chain.IssuerID, height uint64) (*chain.Block, error) {
 	h, err := s.Header(iss, height)
 	if err != nil {
@@ -32,7 +34,11 @@ func (s *Store) Block(iss chain.IssuerID, height uint64) (*chain.Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &chain.Block{SignedHeader: h, Entries: entries}, nil
+	pruned, err := s.prunedEntries(h, entries)
+	if err != nil {
+		return nil, err
+	}
+	return &chain.Block{SignedHeader: h, Entries: entries, Pruned: pruned}, nil
 }
 
 // entries reads the entries of a block; pruned ones come back nil.

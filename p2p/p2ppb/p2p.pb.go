@@ -221,7 +221,7 @@ type SyncResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Status        SyncStatus             `protobuf:"varint,1,opt,name=status,proto3,enum=credmesh.p2p.v1.SyncStatus" json:"status,omitempty"`
 	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`   // human-readable, for non-OK statuses
-	Blocks        [][]byte               `protobuf:"bytes,3,rep,name=blocks,proto3" json:"blocks,omitempty"` // encoded chain.v1.Block, consecutive heights from from_height
+	Blocks        [][]byte               `protobuf:"bytes,3,rep,name=blocks,proto3" json:"blocks,omitempty"` // encoded SyncBlock, consecutive heights from from_height
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -277,6 +277,133 @@ func (x *SyncResponse) GetBlocks() [][]byte {
 	return nil
 }
 
+// SyncBlock is a block as sync ships it: a chain.v1.Block (same fields 1
+// and 2, so a whole block encodes to the same bytes) in which an entry
+// pruned after its expiry is empty and stands in `pruned`. Gossip never
+// carries this form.
+type SyncBlock struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Header        *chainpb.SignedHeader  `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
+	Entries       [][]byte               `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"` // entries[i] is empty where pruned
+	Pruned        []*PrunedEntry         `protobuf:"bytes,3,rep,name=pruned,proto3" json:"pruned,omitempty"`   // ascending index
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyncBlock) Reset() {
+	*x = SyncBlock{}
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyncBlock) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyncBlock) ProtoMessage() {}
+
+func (x *SyncBlock) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyncBlock.ProtoReflect.Descriptor instead.
+func (*SyncBlock) Descriptor() ([]byte, []int) {
+	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SyncBlock) GetHeader() *chainpb.SignedHeader {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+func (x *SyncBlock) GetEntries() [][]byte {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *SyncBlock) GetPruned() []*PrunedEntry {
+	if x != nil {
+		return x.Pruned
+	}
+	return nil
+}
+
+// PrunedEntry stands for entries[index] of its block: the Merkle leaf hash
+// the header's root was built over, and the entry's key (a credit-event or
+// correction key), which stays taken on its issuer's chain.
+type PrunedEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint32                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	LeafHash      []byte                 `protobuf:"bytes,2,opt,name=leaf_hash,json=leafHash,proto3" json:"leaf_hash,omitempty"` // 32 bytes: SHA-256(0x00 || entry)
+	Key           []byte                 `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`                           // not covered by the root: the server vouches for it
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PrunedEntry) Reset() {
+	*x = PrunedEntry{}
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PrunedEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PrunedEntry) ProtoMessage() {}
+
+func (x *PrunedEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_p2p_v1_p2p_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PrunedEntry.ProtoReflect.Descriptor instead.
+func (*PrunedEntry) Descriptor() ([]byte, []int) {
+	return file_credmesh_p2p_v1_p2p_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PrunedEntry) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *PrunedEntry) GetLeafHash() []byte {
+	if x != nil {
+		return x.LeafHash
+	}
+	return nil
+}
+
+func (x *PrunedEntry) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
 var File_credmesh_p2p_v1_p2p_proto protoreflect.FileDescriptor
 
 const file_credmesh_p2p_v1_p2p_proto_rawDesc = "" +
@@ -294,7 +421,15 @@ const file_credmesh_p2p_v1_p2p_proto_rawDesc = "" +
 	"\fSyncResponse\x123\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1b.credmesh.p2p.v1.SyncStatusR\x06status\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x16\n" +
-	"\x06blocks\x18\x03 \x03(\fR\x06blocks*\xcb\x01\n" +
+	"\x06blocks\x18\x03 \x03(\fR\x06blocks\"\x94\x01\n" +
+	"\tSyncBlock\x127\n" +
+	"\x06header\x18\x01 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\x12\x18\n" +
+	"\aentries\x18\x02 \x03(\fR\aentries\x124\n" +
+	"\x06pruned\x18\x03 \x03(\v2\x1c.credmesh.p2p.v1.PrunedEntryR\x06pruned\"R\n" +
+	"\vPrunedEntry\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\rR\x05index\x12\x1b\n" +
+	"\tleaf_hash\x18\x02 \x01(\fR\bleafHash\x12\x10\n" +
+	"\x03key\x18\x03 \x01(\fR\x03key*\xcb\x01\n" +
 	"\n" +
 	"SyncStatus\x12\x1b\n" +
 	"\x17SYNC_STATUS_UNSPECIFIED\x10\x00\x12\x12\n" +
@@ -318,24 +453,28 @@ func file_credmesh_p2p_v1_p2p_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_p2p_v1_p2p_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_credmesh_p2p_v1_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_credmesh_p2p_v1_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_credmesh_p2p_v1_p2p_proto_goTypes = []any{
 	(SyncStatus)(0),              // 0: credmesh.p2p.v1.SyncStatus
 	(*Status)(nil),               // 1: credmesh.p2p.v1.Status
 	(*SyncRequest)(nil),          // 2: credmesh.p2p.v1.SyncRequest
 	(*SyncResponse)(nil),         // 3: credmesh.p2p.v1.SyncResponse
-	(*chainpb.SignedHeader)(nil), // 4: credmesh.chain.v1.SignedHeader
-	(*chainpb.Evidence)(nil),     // 5: credmesh.chain.v1.Evidence
+	(*SyncBlock)(nil),            // 4: credmesh.p2p.v1.SyncBlock
+	(*PrunedEntry)(nil),          // 5: credmesh.p2p.v1.PrunedEntry
+	(*chainpb.SignedHeader)(nil), // 6: credmesh.chain.v1.SignedHeader
+	(*chainpb.Evidence)(nil),     // 7: credmesh.chain.v1.Evidence
 }
 var file_credmesh_p2p_v1_p2p_proto_depIdxs = []int32{
-	4, // 0: credmesh.p2p.v1.Status.heads:type_name -> credmesh.chain.v1.SignedHeader
-	5, // 1: credmesh.p2p.v1.Status.evidence:type_name -> credmesh.chain.v1.Evidence
+	6, // 0: credmesh.p2p.v1.Status.heads:type_name -> credmesh.chain.v1.SignedHeader
+	7, // 1: credmesh.p2p.v1.Status.evidence:type_name -> credmesh.chain.v1.Evidence
 	0, // 2: credmesh.p2p.v1.SyncResponse.status:type_name -> credmesh.p2p.v1.SyncStatus
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 3: credmesh.p2p.v1.SyncBlock.header:type_name -> credmesh.chain.v1.SignedHeader
+	5, // 4: credmesh.p2p.v1.SyncBlock.pruned:type_name -> credmesh.p2p.v1.PrunedEntry
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_p2p_v1_p2p_proto_init() }
@@ -349,7 +488,7 @@ func file_credmesh_p2p_v1_p2p_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_p2p_v1_p2p_proto_rawDesc), len(file_credmesh_p2p_v1_p2p_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -247,7 +247,7 @@ func TestRefusesAnExpiryInThePast(t *testing.T) {
 	}
 	defer st.Close()
 	now := chaintest.Epoch.AddDate(5, 0, 0).Add(time.Hour) // after CreditEvent(3)'s expiry
-	b, err := builder.New(builder.Config{Params: params(), Key: chaintest.Key(0), Store: st, Now: func() time.Time { return now }})
+	b, err := builder.New(builder.Config{Params: params(), Members: chaintest.Members(1), Key: chaintest.Key(0), Store: st, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

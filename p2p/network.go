@@ -129,10 +129,19 @@ func (n *Network) start() error {
 }
 
 func (n *Network) goLoop(f func(context.Context)) {
+	n.goTracked(func() { f(n.ctx) })
+}
+
+// goTracked runs f on a goroutine that Close waits for. Every goroutine of
+// the network is started here, by New or by one of these goroutines (or,
+// for fork probes, by a validator, which Close waits for first), so the
+// count cannot rise from zero while Close waits; f must return once n.ctx
+// is done. (The goroutine leak test knows this function's name.)
+func (n *Network) goTracked(f func()) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		f(n.ctx)
+		f()
 	}()
 }
 

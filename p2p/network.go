@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
-	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/internal/gate"
+	"github.com/credmesh/credmesh/internal/peerid"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/event"
@@ -69,7 +69,7 @@ func New(cfg Config) (*Network, error) {
 	}
 	n.providers = newProviderDatastore(n.IsMember, len(cfg.Members))
 	for iss := range cfg.Members {
-		id, err := config.PeerIDFromIssuer(iss)
+		id, err := peerid.FromIssuer(iss)
 		if err != nil {
 			return nil, fmt.Errorf("p2p: member %s: %w", iss.Short(), err)
 		}

@@ -48,9 +48,9 @@
 // # Identity
 //
 // An institution is an Ed25519 key. Its libp2p peer ID embeds the public
-// key, which is also its chain.IssuerID; IssuerFromPeerID and
-// PeerIDFromIssuer convert between the two, and members of a genesis must
-// have peer IDs of Ed25519 keys. The SHA-256 of the genesis file's exact
+// key, which is also its chain.IssuerID; package internal/peerid converts
+// between the two (p2p and queryproto use it too), and members of a
+// genesis must have peer IDs of Ed25519 keys. The SHA-256 of the genesis file's exact
 // bytes (Genesis.Hash) is the network's identity: reformatting the file
 // makes another network.
 //

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -197,7 +198,7 @@ func (g *Genesis) ChainParams() chain.Params {
 func (g *Genesis) Members() chain.Members {
 	m := make(chain.Members, len(g.members))
 	for _, mb := range g.members {
-		if iss, err := IssuerFromPeerID(mb.ID); err == nil {
+		if iss, err := peerid.Issuer(mb.ID); err == nil {
 			m[iss] = mb.ChainRoles()
 		}
 	}

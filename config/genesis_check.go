@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -43,7 +44,7 @@ func parseGenesis(file string, w *genesisJSON, ix *jsonIndex) (*Genesis, error) 
 		m := Member{Name: mj.Name}
 		if id, err := peer.Decode(mj.ID); err != nil {
 			bad(at+".id", err, "%q is not a peer ID: %v", mj.ID, err)
-		} else if _, err := IssuerFromPeerID(id); err != nil {
+		} else if _, err := peerid.Issuer(id); err != nil {
 			bad(at+".id", err, "%s", strings.TrimPrefix(err.Error(), "config: "))
 		} else if id.String() != mj.ID {
 			bad(at+".id", nil, "%q is not written in base58btc: write %s", mj.ID, id)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/devnet"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
@@ -89,7 +90,7 @@ func TestGenesisSchemaAcceptsWhatMarshalWrites(t *testing.T) {
 		return k
 	}
 	member := func(name string, roles []config.Role, addrs ...string) config.Member {
-		m := config.Member{ID: config.PeerIDOf(key()), Name: name, Roles: roles}
+		m := config.Member{ID: peerid.OfKey(key()), Name: name, Roles: roles}
 		for _, a := range addrs {
 			m.Addrs = append(m.Addrs, ma.StringCast(a))
 		}

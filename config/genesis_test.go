@@ -15,6 +15,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
@@ -43,7 +44,7 @@ func newTestNet(t *testing.T) *testNet {
 			t.Fatal(err)
 		}
 		members = append(members, config.Member{
-			ID:    config.PeerIDOf(key),
+			ID:    peerid.OfKey(key),
 			Name:  names[i],
 			Roles: roles[i],
 			Addrs: []ma.Multiaddr{ma.StringCast("/ip4/10.0.0.1/tcp/7600"), ma.StringCast("/dns4/peer.example/udp/7600/quic-v1")}[:2-i%2],
@@ -142,15 +143,15 @@ func TestGenesisChainParamsAndMembers(t *testing.T) {
 		t.Fatalf("got %d members, %d peers, want 3", len(members), len(peers))
 	}
 	for _, m := range n.members {
-		iss, err := config.IssuerFromPeerID(m.ID)
+		iss, err := peerid.Issuer(m.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if members[iss] != m.ChainRoles() || members[iss] == 0 {
 			t.Errorf("member %s has roles %s in Members, %v in the genesis", m.Name, members[iss], m.Roles)
 		}
-		if back, err := config.PeerIDFromIssuer(iss); err != nil || back != m.ID {
-			t.Errorf("PeerIDFromIssuer(IssuerFromPeerID(%s)) = %s, %v", m.ID, back, err)
+		if back, err := peerid.FromIssuer(iss); err != nil || back != m.ID {
+			t.Errorf("peerid.FromIssuer(peerid.Issuer(%s)) = %s, %v", m.ID, back, err)
 		}
 		if got := peers[m.ID]; got.Name != m.Name || !reflect.DeepEqual(got.AddrInfo(), m.AddrInfo()) {
 			t.Errorf("MemberPeers[%s] = %+v", m.ID, got)
@@ -183,27 +184,6 @@ func TestGenesisParamDefaults(t *testing.T) {
 	}
 	if g.Params().QueryFeeMinor != 1 || g.Params().FeeCurrency != "USD" {
 		t.Errorf("fee %d %s", g.Params().QueryFeeMinor, g.Params().FeeCurrency)
-	}
-}
-
-func TestIssuerFromPeerIDRefusesOtherKeys(t *testing.T) {
-	_, pub, err := crypto.GenerateSecp256k1Key(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := peer.IDFromPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := config.IssuerFromPeerID(id); err == nil || !strings.Contains(err.Error(), "Secp256k1") {
-		t.Errorf("secp256k1 peer ID: got %v", err)
-	}
-	rsaID, err := peer.Decode("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := config.IssuerFromPeerID(rsaID); err == nil || !strings.Contains(err.Error(), "does not embed its public key") {
-		t.Errorf("hashed peer ID: got %v", err)
 	}
 }
 
@@ -301,7 +281,7 @@ func TestGenesisErrors(t *testing.T) {
 
 func TestNewGenesisValidate(t *testing.T) {
 	key, _ := config.GenerateKey()
-	m := config.Member{ID: config.PeerIDOf(key), Name: "A", Roles: []config.Role{config.RoleCredit}}
+	m := config.Member{ID: peerid.OfKey(key), Name: "A", Roles: []config.Role{config.RoleCredit}}
 	now := time.Now()
 
 	fp := config.GenesisParams{SubjectSecretFingerprint: config.SecretFingerprint("net", testSecret)}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -104,7 +105,7 @@ func (h Home) init(name string, before func(file string) error) (id peer.ID, err
 		return "", err
 	}
 	created = append(created, h.ConfigPath())
-	return PeerIDOf(key), nil
+	return peerid.OfKey(key), nil
 }
 
 // missingDirs returns dir and those of its parents that do not exist yet,

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 )
 
 func TestHomeInit(t *testing.T) {
@@ -32,8 +33,8 @@ func TestHomeInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if config.PeerIDOf(key) != id {
-		t.Errorf("Init returned %s, the key is %s", id, config.PeerIDOf(key))
+	if peerid.OfKey(key) != id {
+		t.Errorf("Init returned %s, the key is %s", id, peerid.OfKey(key))
 	}
 	if _, err := os.Stat(h.SecretPath()); !errors.Is(err, fs.ErrNotExist) {
 		t.Error("Init wrote a subject secret; it comes with the genesis")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -59,13 +60,13 @@ func TestKeyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := config.PeerIDOf(got)
+	id := peerid.OfKey(got)
 	if id != want {
-		t.Fatalf("PeerIDOf = %s, want %s", id, want)
+		t.Fatalf("peerid.OfKey = %s, want %s", id, want)
 	}
-	iss, err := config.IssuerFromPeerID(id)
+	iss, err := peerid.Issuer(id)
 	if err != nil || iss != chain.IssuerOf(key.Public().(ed25519.PublicKey)) {
-		t.Fatalf("IssuerFromPeerID = %s, %v; want the public key", iss, err)
+		t.Fatalf("peerid.Issuer = %s, %v; want the public key", iss, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/credmesh/credmesh/internal/peerid"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
@@ -24,7 +25,7 @@ func MemberFromHome(h Home, roles []Role, advertise string) (Member, error) {
 	if err != nil {
 		return Member{}, err
 	}
-	m := Member{ID: PeerIDOf(key), Name: cfg.Name, Roles: roles}
+	m := Member{ID: peerid.OfKey(key), Name: cfg.Name, Roles: roles}
 	for _, s := range cfg.P2P.Listen {
 		s = strings.Replace(s, "/ip4/0.0.0.0/", "/ip4/"+advertise+"/", 1)
 		s = strings.Replace(s, "/ip6/::/", "/ip6/"+advertise+"/", 1)

@@ -9,7 +9,7 @@ import (
 	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
-	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -76,7 +76,7 @@ func (n *Node) chains() []api.ChainStatus {
 }
 
 func peerString(iss chain.IssuerID) string {
-	id, err := config.PeerIDFromIssuer(iss)
+	id, err := peerid.FromIssuer(iss)
 	if err != nil {
 		return iss.String()
 	}
@@ -89,7 +89,7 @@ func (n *Node) Block(issuer string, height uint64) (*api.BlockView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q is not a peer ID", api.ErrBadRequest, issuer)
 	}
-	iss, err := config.IssuerFromPeerID(id)
+	iss, err := peerid.Issuer(id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
-	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -67,7 +67,7 @@ func (n *Node) AckFork(issuer, note string) (*api.ForkStatus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q is not a peer ID", api.ErrBadRequest, issuer)
 	}
-	iss, err := config.IssuerFromPeerID(id)
+	iss, err := peerid.Issuer(id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/credmesh/credmesh/chain/builder"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/queryproto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -66,7 +67,7 @@ func New(o Options) (n *Node, err error) {
 	n = &Node{opts: o, log: o.Logger, params: o.Genesis.ChainParams(), names: make(map[chain.IssuerID]string), queryLatency: newQueryLatency()}
 	n.self = chain.IssuerOf(o.Key.Public().(ed25519.PublicKey))
 	for id, m := range o.Genesis.MemberPeers() {
-		iss, err := config.IssuerFromPeerID(id)
+		iss, err := peerid.Issuer(id)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +131,7 @@ func (n *Node) p2pConfig() (p2p.Config, error) {
 		}
 		c.ListenAddrs = append(c.ListenAddrs, a)
 	}
-	self := config.PeerIDOf(n.opts.Key)
+	self := peerid.OfKey(n.opts.Key)
 	if len(n.opts.Config.P2P.Bootstrap) > 0 {
 		for _, s := range n.opts.Config.P2P.Bootstrap {
 			ai, err := peer.AddrInfoFromString(s)

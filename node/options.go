@@ -11,6 +11,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p"
 )
 
@@ -62,8 +63,8 @@ func LoadOptions(home config.Home) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	if _, ok := g.MemberPeers()[config.PeerIDOf(key)]; !ok {
-		return Options{}, fmt.Errorf("%s: this peer (%s) is not a member of the genesis", home.GenesisPath(), config.PeerIDOf(key))
+	if _, ok := g.MemberPeers()[peerid.OfKey(key)]; !ok {
+		return Options{}, fmt.Errorf("%s: this peer (%s) is not a member of the genesis", home.GenesisPath(), peerid.OfKey(key))
 	}
 	return Options{Home: home, Config: cfg, Genesis: g, Key: key, Secret: secret}, nil
 }

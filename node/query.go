@@ -14,12 +14,17 @@ import (
 	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/billing"
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/builder"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/queryproto"
 	"github.com/credmesh/credmesh/records"
 )
+
+// The builder is the query server's receipt sink: it refuses with the
+// chain errors queryproto.ReceiptSink names.
+var _ queryproto.ReceiptSink = (*builder.Builder)(nil)
 
 // startQuery serves the query protocol (payments to anyone, credit queries
 // to members, receipts through our builder) and prepares the reporter.

@@ -67,9 +67,7 @@ func (n *Network) dialBootstrap(ctx context.Context) {
 		if !n.dialsFirst(ai.ID) {
 			wait = time.Until(n.started.Add(startDialGrace))
 		}
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
+		n.goTracked(func() {
 			if wait > 0 {
 				t := time.NewTimer(wait)
 				defer t.Stop()
@@ -80,7 +78,7 @@ func (n *Network) dialBootstrap(ctx context.Context) {
 				}
 			}
 			n.dial(ctx, ai, "bootstrap peer")
-		}()
+		})
 	}
 }
 
@@ -133,14 +131,12 @@ func (n *Network) reconnectLoop(ctx context.Context) {
 		if busy {
 			continue
 		}
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
+		n.goTracked(func() {
 			n.redial(ctx, ev.Peer)
 			mu.Lock()
 			delete(redialing, ev.Peer)
 			mu.Unlock()
-		}()
+		})
 	}
 }
 

@@ -119,11 +119,9 @@ func (n *Network) findMembers(ctx context.Context, disc *drouting.RoutingDiscove
 		if n.host.Network().Connectedness(ai.ID) == network.Connected || !n.mayDial(ai.ID) {
 			continue // connected, or it dials us (connections.go)
 		}
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
+		n.goTracked(func() {
 			n.dial(n.ctx, ai, "member")
-		}()
+		})
 	}
 }
 

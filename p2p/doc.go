@@ -83,6 +83,25 @@
 // the ping goes unanswered, and a lost member is dialled again
 // (connections.go, keepalive.go).
 //
+// State and goroutines. The network's mutable state is split between
+// structures that each guard themselves with one lock, held for map work
+// and never across network I/O or a store write: forks (evidence.go:
+// evidence held and fork probes under way, an RWMutex), scores (score.go:
+// application scores and penalties), the syncer's wants (sync_client.go:
+// claims per chain, and which chains a worker fetches), the gater
+// (gater.go: bans), orphans (orphans.go: blocks waiting for their parent)
+// and the provider records (providers.go). The nestings are the syncer's
+// lock around forks.has and Store.Head (a read), and the provider records'
+// around the in-memory datastore they count; no other lock is taken while
+// one is held. Counters (stats.go) and our chain's alarms (own.go) are
+// atomics. Every goroutine is started by goTracked (network.go), from New,
+// from another tracked goroutine or from a gated validator, and ends once
+// the network's context is done; Close cancels it, shuts the gate (waiting
+// for stream handlers and validators under way), closes the DHT and host,
+// then waits for every tracked goroutine, so nothing of the network runs,
+// or uses the store, once Close returns. RecoverOwnChain, run by its
+// caller, ends with ErrClosed.
+//
 // Use:
 //
 //	n, err := p2p.New(p2p.Config{Params: params, GenesisHash: gh, Members: members,

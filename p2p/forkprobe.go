@@ -53,9 +53,7 @@ func (n *Network) probeFork(h *chain.SignedHeader, p peer.ID) {
 	if h.Height < 2 || !n.forks.startProbe(h.Issuer) {
 		return
 	}
-	n.wg.Add(1) // inside a validator: Close waits for those before n.wg
-	go func() {
-		defer n.wg.Done()
+	n.goTracked(func() { // inside a validator: Close waits for those before n.wg
 		defer n.forks.endProbe(h.Issuer)
 		ctx, cancel := context.WithTimeout(n.ctx, StatusTimeout)
 		defer cancel()
@@ -63,7 +61,7 @@ func (n *Network) probeFork(h *chain.SignedHeader, p peer.ID) {
 			n.log.Debug("a block that does not follow our head, from a peer that did not prove the fork",
 				"peer", p, "issuer", h.Issuer.Short(), "height", h.Height, "err", err)
 		}
-	}()
+	})
 }
 
 // syncFork handles a synced range from p whose first block, validly signed,

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
-	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/internal/gate"
+	"github.com/credmesh/credmesh/internal/peerid"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/event"
@@ -69,7 +69,7 @@ func New(cfg Config) (*Network, error) {
 	}
 	n.providers = newProviderDatastore(n.IsMember, len(cfg.Members))
 	for iss := range cfg.Members {
-		id, err := config.PeerIDFromIssuer(iss)
+		id, err := peerid.FromIssuer(iss)
 		if err != nil {
 			return nil, fmt.Errorf("p2p: member %s: %w", iss.Short(), err)
 		}
@@ -129,10 +129,19 @@ func (n *Network) start() error {
 }
 
 func (n *Network) goLoop(f func(context.Context)) {
+	n.goTracked(func() { f(n.ctx) })
+}
+
+// goTracked runs f on a goroutine that Close waits for. Every goroutine of
+// the network is started here, by New or by one of these goroutines (or,
+// for fork probes, by a validator, which Close waits for first), so the
+// count cannot rise from zero while Close waits; f must return once n.ctx
+// is done. (The goroutine leak test knows this function's name.)
+func (n *Network) goTracked(f func()) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		f(n.ctx)
+		f()
 	}()
 }
 

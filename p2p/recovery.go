@@ -19,6 +19,9 @@ import (
 // ErrRecoveryNeed is a recovery asked of nobody.
 var ErrRecoveryNeed = errors.New("p2p: recovery needs at least one member to answer")
 
+// ErrClosed is returned by RecoverOwnChain when Close ends it.
+var ErrClosed = errors.New("p2p: the network was closed")
+
 // Recovery timing: members that connect are noticed within
 // recoveryRescan; a member that failed is asked again after a backoff that
 // doubles from recoveryBackoffMin to recoveryBackoffMax.
@@ -47,7 +50,8 @@ type RecoveryProgress struct {
 // member that fails, stalls or sends a block that does not follow our head
 // has not answered and is asked again after a backoff, and members that
 // connect later are asked too. It returns when enough members have
-// answered, or with ctx's error; either way nothing it started still runs.
+// answered, with ctx's error, or with ErrClosed once Close is called;
+// either way nothing it started still runs.
 // progress, if set, is called after every answer or failure.
 func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(RecoveryProgress)) (RecoveryProgress, error) {
 	if n.sync == nil {
@@ -60,6 +64,7 @@ func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(R
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
+	defer context.AfterFunc(n.ctx, cancel)() // Close ends recovery too
 
 	type result struct {
 		p   peer.ID
@@ -101,8 +106,11 @@ func (n *Network) RecoverOwnChain(ctx context.Context, need int, progress func(R
 			}()
 		}
 		select {
-		case <-ctx.Done():
-			return state(), ctx.Err()
+		case <-rctx.Done():
+			if err := ctx.Err(); err != nil {
+				return state(), err
+			}
+			return state(), ErrClosed
 		case <-rescan.C:
 			continue
 		case r := <-results:

@@ -141,7 +141,7 @@ func (n *Network) statusLoop(ctx context.Context, sub event.Subscription, joins 
 	defer sub.Close()
 	defer joins.Cancel()
 	joined := make(chan peer.ID)
-	go func() {
+	n.goTracked(func() {
 		for {
 			ev, err := joins.NextPeerEvent(ctx)
 			if err != nil {
@@ -155,7 +155,7 @@ func (n *Network) statusLoop(ctx context.Context, sub event.Subscription, joins 
 				}
 			}
 		}
-	}()
+	})
 	tick := time.NewTicker(n.cfg.StatusInterval)
 	defer tick.Stop()
 	proto := StatusProtocol(n.cfg.Params.NetworkID)
@@ -168,14 +168,15 @@ func (n *Network) statusLoop(ctx context.Context, sub event.Subscription, joins 
 			if !n.IsMember(ev.Peer) || !supports(ev.Protocols, proto) {
 				continue
 			}
-			go n.exchangeStatus(ctx, ev.Peer)
+			n.goTracked(func() { n.exchangeStatus(ctx, ev.Peer) })
 		case p := <-joined:
 			if n.IsMember(p) {
-				go n.exchangeStatus(ctx, p)
+				n.goTracked(func() { n.exchangeStatus(ctx, p) })
 			}
 		case <-tick.C:
 			if ps := n.ConnectedMembers(); len(ps) > 0 {
-				go n.exchangeStatus(ctx, ps[rand.IntN(len(ps))])
+				p := ps[rand.IntN(len(ps))]
+				n.goTracked(func() { n.exchangeStatus(ctx, p) })
 			}
 		}
 	}

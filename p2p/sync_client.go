@@ -152,11 +152,9 @@ func (s *syncer) startWorkers(ctx context.Context) {
 		}
 		w.running = true
 		running++
-		s.n.wg.Add(1)
-		go func() {
-			defer s.n.wg.Done()
+		s.n.goTracked(func() {
 			s.fetch(ctx, iss)
-		}()
+		})
 	}
 }
 

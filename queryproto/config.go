@@ -5,14 +5,13 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"github.com/credmesh/credmesh/queryproto/querypb"
 	"log/slog"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
-	"github.com/credmesh/credmesh/chain/builder"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/libp2p/go-libp2p/core/host"
 )
 
@@ -20,16 +19,15 @@ import (
 // each is durable or refused: errs[i] is entry i's refusal, err is set when
 // nothing could be judged. chain/builder.Builder implements it. A receipt
 // the sink already holds (the same signed query: the querier asked again)
-// is refused with an error wrapping builder.ErrDuplicate, and the server
-// answers without charging a second time; a receipt of another query under
-// a query ID the querier used before is refused with one wrapping
-// builder.ErrQueryIDUsed, and the server answers BAD_REQUEST. The sink
-// checks every receipt as the chain's validation does (chain.CheckEntry).
+// is refused with an error wrapping chain.ErrAlreadyAccepted, and the
+// server answers without charging a second time; a receipt of another
+// query under a query ID the querier used before is refused with one
+// wrapping chain.ErrQueryIDUsed, and the server answers BAD_REQUEST; one
+// wrapping chain.ErrPoolFull is answered UNAVAILABLE. The sink checks every
+// receipt as the chain's validation does (chain.CheckEntry).
 type ReceiptSink interface {
 	Submit(ctx context.Context, entries []*chainpb.Entry) (errs []error, err error)
 }
-
-var _ ReceiptSink = (*builder.Builder)(nil)
 
 // Config configures a Server.
 type Config struct {

@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/credmesh/credmesh/chain"
-	"github.com/credmesh/credmesh/chain/builder"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/queryproto/querypb"
@@ -105,11 +104,11 @@ func (s *Server) recordReceipt(ctx context.Context, receipt *chainpb.Entry) erro
 		return fmt.Errorf("%w: recording the receipt: %w", ErrUnavailable, err)
 	}
 	switch err := errs[0]; {
-	case err == nil, errors.Is(err, builder.ErrDuplicate):
+	case err == nil, errors.Is(err, chain.ErrAlreadyAccepted):
 		return nil
-	case errors.Is(err, builder.ErrQueryIDUsed):
+	case errors.Is(err, chain.ErrQueryIDUsed):
 		return fmt.Errorf("%w: query ID already used: this member holds a receipt of another query of yours under it; use a new query ID for every query", ErrBadRequest)
-	case errors.Is(err, builder.ErrPoolFull):
+	case errors.Is(err, chain.ErrPoolFull):
 		return fmt.Errorf("%w: recording the receipt: %w", ErrUnavailable, err)
 	case errors.Is(err, chain.ErrBadEntry), errors.Is(err, chain.ErrOversized), errors.Is(err, chain.ErrNoRole):
 		return fmt.Errorf("%w: the query makes no valid receipt: %w", ErrBadRequest, err)

@@ -74,9 +74,9 @@
 // fee is the genesis's (Config.FeeMinor, FeeCurrency), except on a member's
 // query of itself, which is not billed: its answer and receipt carry 0 and
 // no currency. The same signed query sent again is answered again under
-// its receipt (builder.ErrDuplicate), charged once; another query under a
+// its receipt (chain.ErrAlreadyAccepted), charged once; another query under a
 // query ID the querier already used with this responder is refused
-// BAD_REQUEST "query ID already used" (builder.ErrQueryIDUsed: a chain
+// BAD_REQUEST "query ID already used" (chain.ErrQueryIDUsed: a chain
 // holds one receipt per querier and query ID, checked against the pending
 // pool and the chain), before any record is sent. A querier therefore
 // uses a new query ID for every query; Reporter signs a new query, with

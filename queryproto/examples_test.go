@@ -8,12 +8,14 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"github.com/credmesh/credmesh/config"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
@@ -65,7 +67,7 @@ func examples(t *testing.T) map[string]string {
 	issuer := chain.IssuerOf(key.Public().(ed25519.PublicKey))
 	put("seed", seed)
 	put("issuer", issuer[:])
-	pid, err := config.PeerIDFromIssuer(issuer)
+	pid, err := peerid.FromIssuer(issuer)
 	if err != nil {
 		t.Fatal(err)
 	}

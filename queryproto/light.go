@@ -9,7 +9,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
-	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -108,7 +108,7 @@ func NewLightClient(h host.Host, g Genesis, opts ...LightOption) (*LightClient, 
 	}
 	lc := &LightClient{host: h, genesis: g, client: NewClient(h, g.NetworkID), members: make(map[peer.ID]bool), set: set}
 	for iss := range g.Members {
-		id, err := config.PeerIDFromIssuer(iss)
+		id, err := peerid.FromIssuer(iss)
 		if err != nil {
 			return nil, fmt.Errorf("%w: member %s: %v", ErrConfig, iss.Short(), err)
 		}

@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"github.com/credmesh/credmesh/config"
 	"slices"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -88,7 +88,7 @@ func NewReporter(cfg ReporterConfig) (*Reporter, error) {
 		if roles&chain.RoleCredit == 0 {
 			continue // answers no credit queries
 		}
-		id, err := config.PeerIDFromIssuer(iss)
+		id, err := peerid.FromIssuer(iss)
 		if err != nil {
 			return nil, fmt.Errorf("%w: member %s: %v", ErrConfig, iss.Short(), err)
 		}

@@ -5,11 +5,11 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"github.com/credmesh/credmesh/config"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/internal/gate"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -51,7 +51,7 @@ func NewServer(cfg Config) (*Server, error) {
 		memberPeers: make(map[peer.ID]bool, len(cfg.Members)),
 	}
 	for iss := range cfg.Members {
-		if id, err := config.PeerIDFromIssuer(iss); err == nil {
+		if id, err := peerid.FromIssuer(iss); err == nil {
 			s.memberPeers[id] = true
 		}
 	}
@@ -170,7 +170,7 @@ func failure(status querypb.Status, msg string) *querypb.Response {
 // member returns the issuer of a member peer, or an error wrapping
 // ErrUnauthorized.
 func (s *Server) member(p peer.ID) (chain.IssuerID, error) {
-	iss, err := config.IssuerFromPeerID(p)
+	iss, err := peerid.Issuer(p)
 	if err != nil || !s.cfg.Members.Contains(iss) {
 		return chain.IssuerID{}, fmt.Errorf("%w: credit queries are for members", ErrUnauthorized)
 	}

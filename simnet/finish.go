@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 )
 
 // watch samples memory every second and, when asked, reports progress,
@@ -172,7 +172,7 @@ func (env *Env) lowestScore(faulty []int) float64 {
 		}
 		scores := p.Network().PeerScores()
 		for _, i := range faulty {
-			if sc, ok := scores[config.PeerIDOf(env.Net.peers[i].Key)]; ok && sc < lowest {
+			if sc, ok := scores[peerid.OfKey(env.Net.peers[i].Key)]; ok && sc < lowest {
 				lowest = sc
 			}
 		}

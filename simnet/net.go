@@ -11,6 +11,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -86,7 +87,7 @@ func NewNet(cfg NetConfig) (*Net, error) {
 		p := &Peer{Index: i, Spec: spec, Key: key, Issuer: chain.IssuerOf(key.Public().(ed25519.PublicKey)), bytes: NewByteCounter(), net: n}
 		n.peers = append(n.peers, p)
 		issuers[p.Issuer] = i
-		members[i] = config.Member{ID: config.PeerIDOf(key), Name: spec.Name, Roles: spec.Roles, Addrs: []ma.Multiaddr{Addr(i)}}
+		members[i] = config.Member{ID: peerid.OfKey(key), Name: spec.Name, Roles: spec.Roles, Addrs: []ma.Multiaddr{Addr(i)}}
 	}
 	params := cfg.Params
 	params.SubjectSecretFingerprint = config.SecretFingerprint(cfg.NetworkID, n.secret)
@@ -158,7 +159,7 @@ func (n *Net) Secret() []byte { return n.secret }
 
 // AddrInfo returns peer i's ID and simulated address.
 func (n *Net) AddrInfo(i int) peer.AddrInfo {
-	return peer.AddrInfo{ID: config.PeerIDOf(n.peers[i].Key), Addrs: []ma.Multiaddr{Addr(i)}}
+	return peer.AddrInfo{ID: peerid.OfKey(n.peers[i].Key), Addrs: []ma.Multiaddr{Addr(i)}}
 }
 
 // Running returns the peers whose node runs.

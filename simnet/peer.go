@@ -14,6 +14,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/node"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/records"
@@ -120,7 +121,7 @@ func (p *Peer) options() (node.Options, *signal, error) {
 	cfg.P2P.Listen = []string{Addr(p.Index).String()}
 	for _, b := range p.Spec.Bootstrap {
 		q := n.peers[b]
-		cfg.P2P.Bootstrap = append(cfg.P2P.Bootstrap, fmt.Sprintf("%s/p2p/%s", Addr(b), config.PeerIDOf(q.Key)))
+		cfg.P2P.Bootstrap = append(cfg.P2P.Bootstrap, fmt.Sprintf("%s/p2p/%s", Addr(b), peerid.OfKey(q.Key)))
 	}
 	home := p.home()
 	if err := os.MkdirAll(string(home), 0o700); err != nil {

@@ -16,12 +16,12 @@ import (
 
 // Errors a submission can get per entry.
 var (
-	ErrDuplicate = errors.New("builder: an entry with this key was already accepted")
-	// ErrQueryIDUsed refuses a receipt of a query whose querier used its
-	// query ID for another query this chain already holds (or pools) a
-	// receipt of: a chain holds one receipt per querier and query ID.
-	ErrQueryIDUsed = errors.New("builder: query ID already used: this chain holds a receipt of another query of this querier under it")
-	ErrPoolFull    = errors.New("builder: pending pool is full, retry later")
+	// ErrDuplicate, ErrQueryIDUsed and ErrPoolFull are chain's (see
+	// chain.ErrAlreadyAccepted), so that users of a sink of entries need
+	// not import the builder to tell them apart.
+	ErrDuplicate   = chain.ErrAlreadyAccepted
+	ErrQueryIDUsed = chain.ErrQueryIDUsed
+	ErrPoolFull    = chain.ErrPoolFull
 	ErrClosed      = errors.New("builder: closed")
 	// ErrExpired refuses a negative credit event (or a correction that
 	// replaces with one) whose expiry is not after now: it would be pruned

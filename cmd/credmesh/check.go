@@ -9,6 +9,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/spf13/cobra"
 )
 
@@ -77,7 +78,7 @@ func chainNames(h config.Home) map[string]string {
 		return names
 	}
 	for id, m := range g.MemberPeers() {
-		if iss, err := config.IssuerFromPeerID(id); err == nil {
+		if iss, err := peerid.Issuer(id); err == nil {
 			names[iss.String()] = m.Name
 		}
 	}

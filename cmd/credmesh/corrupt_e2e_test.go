@@ -18,6 +18,7 @@ import (
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/chain/store/storetest"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/records"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -105,7 +106,7 @@ func TestCorruptTableIsAnErrorNotAPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := config.IssuerFromPeerID(id)
+	iss, err := peerid.Issuer(id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/devnet"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/node"
 	"github.com/credmesh/credmesh/queryproto"
 	"github.com/credmesh/credmesh/records"
@@ -170,7 +171,7 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 
-	issuer, _ := config.PeerIDFromIssuer(pay.Issuer)
+	issuer, _ := peerid.FromIssuer(pay.Issuer)
 	sum := demoSummary{Dir: dir, Network: "demo", Submitted: submitted, InSync: inSync, Timings: timings,
 		Payment: node.PaymentView(pay.Record, issuer.String(), net.Opts.Members[0].Name, pay.Height, pay.Header.Hash.String()),
 		Report:  report, Billing: statement}

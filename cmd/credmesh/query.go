@@ -12,6 +12,7 @@ import (
 	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/node"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/queryproto"
@@ -222,7 +223,7 @@ func lookupPayment(ctx context.Context, g *config.Genesis, orderID string, lf lo
 
 // issuerName is the genesis name of a member, or its peer ID.
 func issuerName(g *config.Genesis, iss chain.IssuerID) string {
-	id, err := config.PeerIDFromIssuer(iss)
+	id, err := peerid.FromIssuer(iss)
 	if err != nil {
 		return fmt.Sprintf("%x", iss[:4])
 	}
@@ -238,7 +239,7 @@ func lookupView(g *config.Genesis, res *queryproto.LookupResult) *api.PaymentLoo
 	v := &api.PaymentLookup{OrderID: res.OrderID, Records: make([]api.PaymentView, 0, len(res.Payments))}
 	issuers := make(map[chain.IssuerID]bool)
 	for _, pay := range res.Payments {
-		issuer, _ := config.PeerIDFromIssuer(pay.Issuer)
+		issuer, _ := peerid.FromIssuer(pay.Issuer)
 		pv := node.PaymentView(pay.Record, issuer.String(), members[issuer].Name, pay.Height, pay.Header.Hash.String())
 		pv.Peer = pay.Peer.String()
 		pv.Forked = pay.Forked
@@ -253,7 +254,7 @@ func lookupView(g *config.Genesis, res *queryproto.LookupResult) *api.PaymentLoo
 		if f.Evidence == nil {
 			continue // two blocks of one chain holding the order ID: in the message
 		}
-		issuer, _ := config.PeerIDFromIssuer(f.Issuer)
+		issuer, _ := peerid.FromIssuer(f.Issuer)
 		fs := api.ForkStatus{Issuer: issuer.String(), Name: members[issuer].Name, Height: f.Evidence.A.Height,
 			Hashes: []string{f.Evidence.A.Hash.String(), f.Evidence.B.Hash.String()}}
 		for _, p := range f.ServedBy {

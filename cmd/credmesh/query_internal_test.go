@@ -14,6 +14,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/queryproto"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -25,7 +26,7 @@ func TestQueryPaymentExitCodes(t *testing.T) {
 	var members []config.Member
 	var pays []queryproto.Payment
 	for i, name := range []string{"Tax Bureau", "Lender"} {
-		id, err := config.PeerIDFromIssuer(chaintest.Issuer(i))
+		id, err := peerid.FromIssuer(chaintest.Issuer(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +94,7 @@ func TestQueryPaymentExitCodes(t *testing.T) {
 // With --json a fork prints the records, the forked one marked, and the
 // evidence, and still exits 6.
 func TestQueryPaymentForkJSON(t *testing.T) {
-	id, err := config.PeerIDFromIssuer(chaintest.Issuer(0))
+	id, err := peerid.FromIssuer(chaintest.Issuer(0))
 	if err != nil {
 		t.Fatal(err)
 	}

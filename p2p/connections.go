@@ -8,6 +8,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 )
 
 // One connection per pair of members (PROTOCOL.md §2). Members that start
@@ -140,6 +141,17 @@ func (n *Network) reconnectLoop(ctx context.Context) {
 	}
 }
 
+// clearDialBackoff forgets the swarm's dial backoff of p. The swarm backs
+// off an address after each failed dial (5 s plus 1 s × failures², up to
+// 5 min) and then refuses to dial it at all; a member that was down for a
+// few of our redials would be refused for minutes after it came back.
+// redial paces itself, so the swarm's backoff only adds delay.
+func (n *Network) clearDialBackoff(p peer.ID) {
+	if sw, ok := n.host.Network().(*swarm.Swarm); ok {
+		sw.Backoff().Clear(p)
+	}
+}
+
 // redial dials p until a connection to it exists or ctx ends.
 func (n *Network) redial(ctx context.Context, p peer.ID) {
 	wait, backoff := time.Duration(0), time.Second
@@ -164,6 +176,7 @@ func (n *Network) redial(ctx context.Context, p peer.ID) {
 			cancel()
 		}
 		if len(ai.Addrs) > 0 {
+			n.clearDialBackoff(p)
 			n.dial(ctx, ai, "member")
 		}
 		if n.host.Network().Connectedness(p) == network.Connected {

@@ -147,3 +147,37 @@ func describe(ps []*peerNode) string {
 	}
 	return s
 }
+
+// gossipOnly makes a block stored arrive by gossip or not at all: status is
+// exchanged only on connection and on joining the topic (before anything is
+// sealed), never on a tick that would start a sync, and a block that
+// arrives before its parent waits for the parent by gossip instead of
+// turning into a sync after the default 250 ms.
+func gossipOnly(c *p2p.Config) {
+	c.StatusInterval = time.Hour
+	c.OrphanWait = 30 * time.Second
+}
+
+// awaitMeshes waits until every peer's blocks mesh holds size peers, so a
+// block published from then on goes out at once instead of being lost to
+// an empty mesh (gossipsub grafts on its heartbeat, once a second).
+func awaitMeshes(t *testing.T, timeout time.Duration, size int, ps ...*peerNode) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for _, p := range ps {
+		if err := p.net.AwaitBlocksMesh(ctx, size); err != nil {
+			t.Fatalf("member %d's blocks mesh did not reach %d peers within %s: %v", p.key, size, timeout, err)
+		}
+	}
+}
+
+// viaGossipOnly fails the test if a peer stored any block through sync.
+func viaGossipOnly(t *testing.T, ps ...*peerNode) {
+	t.Helper()
+	for _, p := range ps {
+		if s := p.net.Stats(); s.SyncedBlocks != 0 {
+			t.Errorf("member %d stored %d blocks through sync; gossip must have delivered them", p.key, s.SyncedBlocks)
+		}
+	}
+}

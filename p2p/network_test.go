@@ -11,7 +11,8 @@ import (
 
 // Five members, each given one bootstrap address (the previous member's):
 // every member finds every other through the DHT, and a block sealed by one
-// is stored by all.
+// is stored by all, by gossip: no status tick can start a sync, and no
+// member stores a block through sync.
 func TestFiveMembersDiscoverAndReplicate(t *testing.T) {
 	ctx := context.Background()
 	var peers []*peerNode
@@ -21,7 +22,7 @@ func TestFiveMembersDiscoverAndReplicate(t *testing.T) {
 		if i > 0 {
 			boot = []peer.AddrInfo{peers[i-1].info()}
 		}
-		peers = append(peers, startPeer(t, i, "", boot))
+		peers = append(peers, startPeer(t, i, "", boot, gossipOnly))
 	}
 	eventually(t, 30*time.Second, "every member is connected to the four others", func() bool {
 		for _, p := range peers {
@@ -41,7 +42,7 @@ func TestFiveMembersDiscoverAndReplicate(t *testing.T) {
 		return err == nil && len(ai.Addrs) > 0
 	})
 
-	time.Sleep(1500 * time.Millisecond) // one gossipsub heartbeat to form the mesh
+	awaitMeshes(t, 20*time.Second, 4, peers...)
 	peers[2].seal(ctx, 3, 50)
 	eventually(t, 20*time.Second, "every member stores member 2's three blocks", func() bool {
 		for _, p := range peers {
@@ -51,9 +52,10 @@ func TestFiveMembersDiscoverAndReplicate(t *testing.T) {
 		}
 		return true
 	})
+	viaGossipOnly(t, peers...)
 	for _, p := range peers {
-		if p.key != 2 && p.net.Stats().BlocksStored == 0 {
-			t.Errorf("member %d stored nothing by itself", p.key)
+		if s := p.net.Stats(); p.key != 2 && s.BlocksStored != 3 {
+			t.Errorf("member %d stored %d blocks from the network, want 3", p.key, s.BlocksStored)
 		}
 	}
 	b, err := peers[4].st.Block(chaintest.Issuer(2), 2)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/p2p"
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Block 3 of a chain gossiped before block 2 waits for it and is stored
@@ -16,12 +15,9 @@ func TestBlockBeforeItsParentWaitsForIt(t *testing.T) {
 	a := startPeer(t, 0, "", nil, func(c *p2p.Config) { c.OrphanWait = time.Minute })
 	blocks := chaintest.BulkChain(5, nil, 0, 30, 10)
 	r := newRogue(t, chaintest.Key(5), a)
-	r.waitForTopicPeers(t, 1)
-	// Block 1 until member 0 takes the rogue's gossip in; each copy
-	// differs by an unknown field, so none is a repeat.
-	publishUntil(t, r.topic, "member 0 stores block 1", func(i int) []byte {
-		return protowire.AppendVarint(protowire.AppendTag(blocks[0].Marshal(), 15, protowire.VarintType), uint64(i))
-	}, func() bool { return heightOf(a, 5) == 1 })
+	r.waitForMesh(t, a)
+	r.publish(t, blocks[0])
+	eventually(t, 10*time.Second, "member 0 stores block 1", func() bool { return heightOf(a, 5) == 1 })
 
 	received := a.net.Stats().BlocksReceived
 	r.publish(t, blocks[2])

@@ -11,9 +11,7 @@ import (
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/libp2p/go-libp2p"
-	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -259,33 +257,21 @@ func TestRecoveryIsNotHeldUpByAStalledMember(t *testing.T) {
 	}
 }
 
-// rogueTopic joins topic with a plain gossipsub host of key, connected to
-// the given peers.
-func rogueTopic(t *testing.T, key ed25519.PrivateKey, topic string, connect ...*peerNode) (host.Host, *pubsub.Topic) {
+// rogueOn joins topic with a plain gossipsub host of key, connected to
+// the given peers, and returns once its mesh holds them: from then on what
+// it publishes goes straight to them.
+func rogueOn(t *testing.T, key ed25519.PrivateKey, topic string, connect ...*peerNode) *rogue {
 	t.Helper()
 	r := newRogueOn(t, key, topic, connect...)
-	eventually(t, 10*time.Second, "the rogue has topic peers", func() bool { return len(r.topic.ListPeers()) >= len(connect) })
-	return r.h, r.topic
+	r.waitForMesh(t, connect...)
+	return r
 }
 
-// publishUntil publishes msg(0), msg(1), ... (distinct messages: pubsub
-// drops a repeat) until cond holds: a message published before the
-// receiver's gossip took the rogue in is lost.
-func publishUntil(t *testing.T, tp *pubsub.Topic, what string, msg func(i int) []byte, cond func() bool) {
+func (r *rogue) publishBytes(t *testing.T, data []byte) {
 	t.Helper()
-	for i := range 40 {
-		if err := tp.Publish(context.Background(), msg(i)); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(500 * time.Millisecond)
-		for time.Now().Before(deadline) {
-			if cond() {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+	if err := r.topic.Publish(context.Background(), data); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("timed out waiting until %s", what)
 }
 
 func alarmed(ch <-chan struct{}) func() bool {
@@ -323,14 +309,12 @@ func TestStatusShowingOwnBlocksAboveHeadRaisesTheAlarm(t *testing.T) {
 func TestGossipOfOwnBlocksRaisesTheAlarm(t *testing.T) {
 	chain5 := ownChain(t)
 	a := holding(t, 0, chain5[:2], nil)
-	_, blocks := rogueTopic(t, chaintest.Key(3), p2p.BlocksTopic(chaintest.NetworkID), a)
-	// Blocks 3, 4 and 5, each above our head, then variants of block 3.
-	publishUntil(t, blocks, "member 0 notices a block of its own above its head by gossip", func(i int) []byte {
-		if i < 3 {
-			return chain5[2+i].Marshal()
-		}
-		return chaintest.BulkChain(0, chain5[1].SignedHeader, 1000+i, 20, 20)[0].Marshal()
-	}, func() bool { return a.net.OwnAheadHeight() >= 3 })
+	r := rogueOn(t, chaintest.Key(3), p2p.BlocksTopic(chaintest.NetworkID), a)
+	// Block 3, above our head.
+	r.publishBytes(t, chain5[2].Marshal())
+	eventually(t, 10*time.Second, "member 0 notices a block of its own above its head by gossip", func() bool {
+		return a.net.OwnAheadHeight() >= 3
+	})
 	if heightOf(a, 0) != 2 {
 		t.Fatalf("a gossiped block of our own chain was stored: height %d", heightOf(a, 0))
 	}
@@ -338,10 +322,9 @@ func TestGossipOfOwnBlocksRaisesTheAlarm(t *testing.T) {
 		t.Fatal("evidence against us without a second block at one height")
 	}
 
-	// Other blocks 2, each signed with our key.
-	publishUntil(t, blocks, "member 0 holds evidence against its own key", func(i int) []byte {
-		return chaintest.BulkChain(0, chain5[0].SignedHeader, 500+20*i, 20, 20)[0].Marshal()
-	}, alarmed(a.net.EvidenceAgainstUs()))
+	// Another block 2, signed with our key.
+	r.publish(t, chaintest.BulkChain(0, chain5[0].SignedHeader, 500, 20, 20)[0])
+	eventually(t, 10*time.Second, "member 0 holds evidence against its own key", alarmed(a.net.EvidenceAgainstUs()))
 	if _, ok := a.net.Forked()[chaintest.Issuer(0)]; !ok {
 		t.Fatal("evidence against us is not among the forks")
 	}
@@ -352,11 +335,10 @@ func TestGossipOfOwnBlocksRaisesTheAlarm(t *testing.T) {
 func TestEvidenceAgainstOurKeyIsSignalled(t *testing.T) {
 	chain5 := ownChain(t)
 	a := startPeer(t, 0, "", nil)
-	_, topic := rogueTopic(t, chaintest.Key(3), p2p.EvidenceTopic(chaintest.NetworkID), a)
-	publishUntil(t, topic, "member 0 holds evidence against its own key", func(i int) []byte {
-		twin := chaintest.BulkChain(0, nil, 500+20*i, 20, 20)[0]
-		return chain.NewEvidence(chain5[0].SignedHeader, twin.SignedHeader).Marshal()
-	}, alarmed(a.net.EvidenceAgainstUs()))
+	r := rogueOn(t, chaintest.Key(3), p2p.EvidenceTopic(chaintest.NetworkID), a)
+	twin := chaintest.BulkChain(0, nil, 500, 20, 20)[0]
+	r.publishBytes(t, chain.NewEvidence(chain5[0].SignedHeader, twin.SignedHeader).Marshal())
+	eventually(t, 10*time.Second, "member 0 holds evidence against its own key", alarmed(a.net.EvidenceAgainstUs()))
 	dir := a.dir
 	a.stop()
 	a = startPeer(t, 0, dir, nil)

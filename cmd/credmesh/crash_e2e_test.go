@@ -44,11 +44,23 @@ func TestKilledDuringSubmitLosesNothingAccepted(t *testing.T) {
 			acked <- ok
 		}
 	}()
-	time.Sleep(700 * time.Millisecond)
+	// Kill it once submissions are under way: records of a batch
+	// accepted, the next batch in flight.
+	var orders []string
+	timeout := time.After(30 * time.Second)
+	for len(orders) == 0 {
+		select {
+		case ok := <-acked:
+			orders = append(orders, ok...)
+		case <-stopped:
+			t.Fatal("the submitter stopped before a record was accepted")
+		case <-timeout:
+			t.Fatal("no record was accepted within 30 s")
+		}
+	}
 	tax.kill()
 	<-stopped
 	close(acked)
-	var orders []string
 	for ok := range acked {
 		orders = append(orders, ok...)
 	}

@@ -125,6 +125,10 @@ type DiskStatus struct {
 	// Low: submissions are refused. ReplicasPaused: others' blocks too.
 	Low            bool `json:"low"`
 	ReplicasPaused bool `json:"replicas_paused"`
+	// ReadOnly: the peer started on a disk with no room for its database,
+	// which is open read-only: everything is refused (Low and
+	// ReplicasPaused are set) until space is freed and the peer restarted.
+	ReadOnly bool `json:"read_only"`
 	// Error is set when the free space could not be read.
 	Error string `json:"error,omitempty"`
 }

@@ -63,6 +63,10 @@ func (n *Node) checkDisk() error {
 }
 
 func (n *Node) diskFull(st diskspace.State) error {
+	if st.ReadOnly {
+		return fmt.Errorf("%w: the peer started on a disk too full to write its database (%.1f MiB free now), which is open read-only: no records are accepted and other members' blocks are not stored until space is freed and the peer restarted; lookups go on (see docs/OPERATIONS.md, Disk space)",
+			api.ErrInsufficientStorage, float64(st.FreeBytes)/(1<<20))
+	}
 	return fmt.Errorf("%w: the peer's disk is nearly full (%.1f MiB free, %d MiB kept free by store.min_free_mb), so no records are accepted until space is freed; lookups and replication go on (see docs/OPERATIONS.md, Disk space)",
 		api.ErrInsufficientStorage, float64(st.FreeBytes)/(1<<20), n.opts.Config.Store.MinFreeMB)
 }
@@ -93,6 +97,7 @@ func (n *Node) diskStatus() *api.DiskStatus {
 		FreeBytes: st.FreeBytes, TotalBytes: st.TotalBytes, ReserveBytes: st.ReserveBytes,
 		ReplicaFloorBytes: st.FloorBytes, BallastBytes: st.BallastBytes,
 		Low: st.Level >= diskspace.Low, ReplicasPaused: st.Level >= diskspace.Critical,
+		ReadOnly: st.ReadOnly,
 	}
 	if st.Err != nil {
 		d.Error = st.Err.Error()
@@ -124,6 +129,7 @@ func (n *Node) diskMetrics(gauge func(name, help string, f func() float64) prome
 		gauge("disk_ballast_bytes", "Size of the ballast file in place (0: deleted or none).", disk(func(s diskspace.State) float64 { return float64(s.BallastBytes) })),
 		gauge("disk_low", "1 while submissions are refused for lack of disk space.", disk(func(s diskspace.State) float64 { return flag(s.Level >= diskspace.Low) })),
 		gauge("disk_replicas_paused", "1 while other members' blocks are not stored for lack of disk space.", disk(func(s diskspace.State) float64 { return flag(s.Level >= diskspace.Critical) })),
+		gauge("disk_read_only", "1 while the database is open read-only: the peer started on a disk with no room for it, and takes writes again only once restarted.", disk(func(s diskspace.State) float64 { return flag(s.ReadOnly) })),
 		counter("store_background_errors_total", "Background errors (failed flushes and compactions) the database reported.", n.store.BackgroundErrors),
 	}
 }

@@ -65,4 +65,26 @@
 // that would not fit once flushed. Pebble's WAL preallocation is bounded
 // and a write that meets ENOSPC anyway deletes the ballast and is retried
 // (diskfs.go); Pebble's errors are logged rate-limited (pebblelog.go).
+//
+// Pebble cannot survive a failed write of its WAL or MANIFEST (Fatalf, a
+// panic), but retries a failed flush or compaction. So dbReserve (1 MiB
+// and 256 bytes per table) is kept for the WAL and the MANIFEST: every
+// write of ours leaves it free once flushed, and table writes that would
+// take it fail as ENOSPC before the disk is full (diskfs.go). Opening
+// read-write writes at once: Pebble flushes the WAL it replays and waits
+// for that flush (retrying it for ever), and the first change after
+// opening writes a new MANIFEST, a snapshot of every table. A peer stopped
+// with writes in its WAL and restarted on a disk that something else
+// filled, with the ballast already gone, would hang or panic there. So
+// Open, with the disk watched, opens read-write only if the free space
+// holds the reserve and the flush: at once if the WAL files alone leave
+// that room, else after a read-only open, whose memtables bound what the
+// flush writes. With less the database stays open read-only (ReadOnly,
+// Disk().ReadOnly): the WAL is replayed into memory only, reads are
+// served, every write fails with ErrReadOnly (an ErrDiskFull, so it is
+// answered 507 and other issuers' blocks are synced later), a torn tail of
+// the pending log is left for the next read-write open to cut, and a
+// restart once space is freed opens it read-write. It is not reopened
+// read-write while running: every read in flight would have to be
+// stopped around the swap of the database.
 package store

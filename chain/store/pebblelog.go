@@ -18,7 +18,9 @@ import (
 // Pebble calls Fatalf where it cannot go on (a WAL or MANIFEST write that
 // failed, an invariant): it is logged and then panics, as Pebble expects.
 // Nothing acknowledged is lost by that (acknowledgement follows the
-// fsync), and the disk watch's reserve exists so that it never happens for
+// fsync), and the disk watch's reserve, the room kept for the WAL and the
+// MANIFEST (dbReserve, diskfs.go) and the read-only open on a disk with no
+// room for a read-write one (openDB) exist so that it never happens for
 // lack of space.
 const pebbleLogEvery = time.Minute
 

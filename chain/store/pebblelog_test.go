@@ -44,7 +44,7 @@ func TestPebbleLogIsRateLimited(t *testing.T) {
 func TestNoSpaceBackgroundErrorPacesTheRetry(t *testing.T) {
 	p := newPebbleLogger(slog.New(slog.DiscardHandler), time.Now)
 	s := &Store{}
-	fs := diskFS(vfs.NewMem(), nil, s.waitAfterNoSpace)
+	fs := diskFS(vfs.NewMem(), nil, s.waitAfterNoSpace, nil)
 	start := time.Now()
 	if f, err := fs.Create("000001.sst", vfs.WriteCategoryUnspecified); err != nil {
 		t.Fatal(err)

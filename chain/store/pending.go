@@ -71,6 +71,10 @@ type pool struct {
 	size int64    // bytes in cur
 	// maxSize is the size beyond which a new segment is started.
 	maxSize int64
+	// readOnly: the database is open read-only, so nothing is appended and
+	// a torn tail is left for the next read-write open to cut off (cutting
+	// copies the segment, which a full disk has no room for).
+	readOnly bool
 }
 
 func openPool(fs vfs.FS, dir string) (*pool, error) {
@@ -113,7 +117,7 @@ func (p *pool) load(mark, known uint64) (*logScan, error) {
 	if ls.damage != nil {
 		return nil, ls.damage
 	}
-	if ls.cutAt >= 0 {
+	if ls.cutAt >= 0 && !p.readOnly {
 		// A torn tail of the last segment: cut it off. Its batch was never
 		// acknowledged, because acknowledgement follows the fsync.
 		if err := p.truncate(p.segs[len(p.segs)-1], ls.cutAt); err != nil {
@@ -320,7 +324,11 @@ func (s *Store) LoadPending() (entries []Pending, next uint64, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if ls.dropped > 0 {
+	switch {
+	case ls.dropped > 0 && s.readOnly:
+		s.log.Warn("the pending log ends in a torn batch that was never acknowledged; it is ignored, and cut off once the database can be written",
+			"readable_frames_dropped", ls.dropped)
+	case ls.dropped > 0:
 		s.log.Warn("cut off the torn tail of the pending log: a batch that was never acknowledged",
 			"readable_frames_dropped", ls.dropped)
 	}

@@ -74,6 +74,9 @@ func SetAsidePending(dir string, o Options, now time.Time) (*SetAside, error) {
 }
 
 func (s *Store) setAsidePending(dir string, now time.Time) (*SetAside, error) {
+	if s.readOnly {
+		return nil, ErrReadOnly // nothing is moved that could not be recorded
+	}
 	mark, known, err := s.pendingMarks()
 	if err != nil {
 		return nil, err

@@ -106,14 +106,19 @@ func (s *Store) HasPrivate(subject []byte, id string) (bool, error) {
 
 // DeletePrivate removes the private record id about subject, if any; the
 // write is fsynced. Negative records must go once they expire, as on the
-// chain.
+// chain. It fails with ErrDiskFull only if the disk has no room at all
+// (or the database is open read-only).
 func (s *Store) DeletePrivate(subject []byte, id string) error {
 	if len(subject) != chain.RefSize {
 		return fmt.Errorf("%w: subject has %d bytes, want %d", ErrBadPrivate, len(subject), chain.RefSize)
 	}
+	key := privateKey(subject, id)
+	if err := s.room(onlyIfNoRoom, len(key)); err != nil {
+		return err
+	}
 	s.privateMu.Lock()
 	defer s.privateMu.Unlock()
-	return s.db.Delete(privateKey(subject, id), pebble.Sync)
+	return s.db.Delete(key, pebble.Sync)
 }
 
 // Private returns the encoded entries of every private record about

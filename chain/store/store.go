@@ -53,7 +53,9 @@ type Options struct {
 	Statfs func(dir string) (diskspace.Usage, error)
 	// FS is the file system of the database and the pending log (default
 	// the operating system's). Tests give vfs.NewCrashableMem() to
-	// simulate crashes that lose unsynced writes.
+	// simulate crashes that lose unsynced writes. With FS set the disk is
+	// watched only if Statfs is set too (a test's fake disk); the ballast
+	// is then still made through the operating system, in dir.
 	FS vfs.FS
 }
 
@@ -64,6 +66,12 @@ type Store struct {
 	// disk watches the free space of the database's file system (nil:
 	// not watched).
 	disk *diskspace.Watch
+	// readOnly is set by Open when the disk had no room for the database
+	// to open for writing (openDB in space.go); it never changes after.
+	readOnly bool
+	// tables is how many tables the database has, for dbReserve: counted
+	// at Open, updated by MaintainDisk.
+	tables atomic.Int64
 	// bgErrors counts Pebble's background errors; noSpaceAt is when the
 	// last one for lack of space happened (unix ns, 0: never).
 	bgErrors  atomic.Uint64
@@ -99,7 +107,7 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	s := &Store{}
+	s := &Store{log: o.Logger}
 	cache := pebble.NewCache(o.CacheBytes)
 	defer cache.Unref()
 	h := &health{log: o.Logger}
@@ -113,21 +121,22 @@ func Open(dir string, o Options) (*Store, error) {
 		return nil, err
 	}
 	opts.Lock = lock
-	if o.FS == nil && !o.InMemory && o.MinFreeBytes > 0 {
+	if (o.FS == nil || o.Statfs != nil) && !o.InMemory && o.MinFreeBytes > 0 {
 		// Watched from before Pebble opens: on a full disk the ballast has
-		// to go first, or replaying the WAL may find no room.
+		// to go first, or replaying the WAL may find no room; with no room
+		// even then, the database opens read-only (openDB).
 		if err := s.watchDisk(dir, o); err != nil {
 			lock.Close()
 			return nil, err
 		}
-		opts.FS = diskFS(opts.FS, s.disk, s.waitAfterNoSpace)
+		opts.FS = diskFS(opts.FS, s.disk, s.waitAfterNoSpace, s.dbReserve)
 	}
-	db, err := pebble.Open(dir, opts)
+	db, err := s.openDB(dir, opts)
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
 	}
-	s.db, s.health, s.log, s.lock = db, h, o.Logger, lock
+	s.db, s.health, s.lock = db, h, lock
 	if err := s.checkSchema(); err != nil {
 		s.closeDB()
 		return nil, err
@@ -140,6 +149,7 @@ func Open(dir string, o Options) (*Store, error) {
 		s.closeDB()
 		return nil, fmt.Errorf("store: opening the pending log: %w", err)
 	}
+	s.pool.readOnly = s.readOnly
 	return s, nil
 }
 
@@ -200,6 +210,9 @@ func (s *Store) checkSchema() error {
 	key := []byte{prefixMeta, 'v'}
 	v, err := s.get(key)
 	if errors.Is(err, ErrNotFound) {
+		if err := s.room(onlyIfNoRoom, 8); err != nil {
+			return err // read-only: a database never written to
+		}
 		return s.db.Set(key, binary.BigEndian.AppendUint32(nil, schemaVersion), pebble.Sync)
 	}
 	if err != nil {

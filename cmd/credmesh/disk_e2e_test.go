@@ -51,6 +51,11 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	tax, bank := peers[0], peers[1]
 	moveHomeToTmpfs(t, tax)
 	taxLog := new(syncBuffer)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the full-disk peer's log:\n%s", tail(taxLog.String()))
+		}
+	})
 	tax.startWith(t, taxLog)
 	bank.start(t)
 	waitSealing(t, tax, bank)
@@ -187,19 +192,37 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	}
 
 	// Something else fills the disk to the last byte while the peer is
-	// stopped: it starts all the same (replaying its WAL may free some
-	// space), answers status, 507 or accepts, and obeys SIGTERM.
+	// stopped: it starts all the same, answers status, 507 or accepts, and
+	// obeys SIGTERM. Whether its database opens read-write depends on the
+	// room the ballast (if it is still there) gives for flushing the WAL
+	// it replays; with no room it opens read-only, and then refuses every
+	// submission with 507 saying that a restart is needed.
 	filler := filepath.Join(tax.home, "filler")
 	fillUp(t, filler)
+	logStart := taxLog.Len()
 	tax.startWith(t, taxLog)
 	waitSealing(t, tax)
 	logBefore, cpuBefore = taxLog.Len(), cpuTime(t, tax)
 	st = status(t, tax)
-	t.Logf("restarted on a disk filled to the last byte: %+v", st.Disk)
+	readOnly := st.Disk != nil && st.Disk.ReadOnly
+	t.Logf("restarted on a disk filled to the last byte (read-only: %v): %+v", readOnly, st.Disk)
+	if readOnly {
+		if !strings.Contains(taxLog.String()[logStart:], "open read-only") || !st.Disk.Low || !st.Disk.ReplicasPaused {
+			t.Fatalf("read-only without saying so: %+v\n%s", st.Disk, tail(taxLog.String()))
+		}
+		out, errOut, code := credmesh(t, "submit", "--home", tax.home, file)
+		if code == 0 || !strings.Contains(errOut, "507 insufficient_storage") || !strings.Contains(errOut, "read-only") {
+			t.Fatalf("submit to a read-only peer: exit %d\n%s%s", code, out, errOut)
+		}
+	}
 	deadline = time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) {
-		if _, err := submit(c); err != nil {
+		ok, err := submit(c)
+		if err != nil {
 			t.Fatalf("submission on a disk filled to the last byte: %v", err)
+		}
+		if ok && readOnly {
+			t.Fatal("a read-only peer accepted a submission")
 		}
 		if st := status(t, tax); st.Disk == nil {
 			t.Fatal("no disk in status")
@@ -220,6 +243,9 @@ func TestFullDiskRefusesWith507AndRecovers(t *testing.T) {
 	}
 	tax.startWith(t, taxLog)
 	waitSealing(t, tax)
+	if st := status(t, tax); st.Disk == nil || st.Disk.ReadOnly {
+		t.Fatalf("restarted once the filler was removed: read-only %+v\n%s", st.Disk, tail(taxLog.String()))
+	}
 
 	t.Logf("%s since the start", time.Since(began).Round(time.Second))
 

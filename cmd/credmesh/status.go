@@ -103,6 +103,8 @@ func diskLine(d *api.DiskStatus) string {
 	switch {
 	case d.Error != "":
 		line += " (cannot read: " + d.Error + ")"
+	case d.ReadOnly:
+		line += ", DATABASE READ-ONLY (the peer started on a full disk): REFUSING SUBMISSIONS AND NOT STORING OTHER MEMBERS' BLOCKS; free space, then restart the peer"
 	case d.ReplicasPaused:
 		line += fmt.Sprintf(", below %.0f MiB: REFUSING SUBMISSIONS AND NOT STORING OTHER MEMBERS' BLOCKS", mib(d.ReplicaFloorBytes))
 	case d.Low:

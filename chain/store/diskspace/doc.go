@@ -20,7 +20,11 @@
 // BallastBytes it keeps in the data directory (CockroachDB's emergency
 // ballast), so that a peer on a disk that something else filled still has
 // room to open, replay, seal and shut down cleanly; it is made again once
-// the free space after it would still be above Reserve.
+// the free space after it would still be above Reserve. Should even that
+// not leave room for the database to open for writing, the store opens it
+// read-only and calls SetReadOnly: the level is Critical from then on,
+// whatever the free space, until the peer is restarted, and the log says
+// so.
 //
 // A check is one statfs (0.6 µs measured, BenchmarkCheck) and, within
 // 1 GiB of the reserve, one read of the database's metrics (7 µs in all,

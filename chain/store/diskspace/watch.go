@@ -68,6 +68,9 @@ type State struct {
 	FloorBytes   int64
 	BallastBytes int64 // size of the ballast file in place (0: none)
 	Level        Level
+	// ReadOnly is set once SetReadOnly was called: the database is open
+	// read-only and the level is Critical whatever the free space.
+	ReadOnly bool
 	// Err is set when the file system could not be read; the level is
 	// then that of the last good reading.
 	Err error
@@ -84,6 +87,18 @@ type Watch struct {
 		loggedAt   time.Time // when it was written
 		suppressed int       // changes of level not logged since
 	}
+}
+
+// SetReadOnly records that the database could not be opened for writing
+// (the disk had no room for it) and is open read-only: from now on the
+// level is Critical whatever the free space, since nothing can be
+// written, and the log says that the peer must be restarted once space is
+// freed. It cannot be undone; a restart makes a new Watch.
+func (w *Watch) SetReadOnly() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.mu.st.ReadOnly = true
+	w.mu.st.Level = Critical
 }
 
 // New checks the file system once and settles the ballast: deleted if the
@@ -136,6 +151,9 @@ func (w *Watch) Check() State {
 		if st.Level == Critical && st.BallastBytes > 0 {
 			w.releaseBallastLocked("the disk is nearly full")
 		}
+		if st.ReadOnly {
+			st.Level = Critical
+		}
 	}
 	w.logLocked(prev)
 	return *st
@@ -154,9 +172,13 @@ func (w *Watch) level(free int64) Level {
 // Room reports whether n more bytes can be taken from the file system and
 // leave it above the reserve. It reads statfs only, never the database
 // (Unflushed), so it is safe to call from inside a database write.
-func (w *Watch) Room(n int64) bool {
+func (w *Watch) Room(n int64) bool { return w.Fits(n, w.cfg.ReserveBytes) }
+
+// Fits reports whether n more bytes can be taken from the file system and
+// leave at least keep bytes free. Like Room it reads statfs only.
+func (w *Watch) Fits(n, keep int64) bool {
 	u, err := w.cfg.Statfs(w.cfg.Dir)
-	return err == nil && int64(u.AvailBytes)-n >= w.cfg.ReserveBytes
+	return err == nil && int64(u.AvailBytes)-n >= keep
 }
 
 // State returns the result of the last check without reading the file
@@ -207,7 +229,9 @@ func (w *Watch) releaseBallastLocked(why string) {
 		"path", w.cfg.BallastPath, "freed_bytes", w.mu.st.BallastBytes)
 	w.mu.st.FreeBytes += w.mu.st.BallastBytes
 	w.mu.st.BallastBytes = 0
-	w.mu.st.Level = w.level(w.mu.st.FreeBytes)
+	if !w.mu.st.ReadOnly {
+		w.mu.st.Level = w.level(w.mu.st.FreeBytes)
+	}
 }
 
 // logLocked writes the state when it changed from the one last logged or,
@@ -228,12 +252,16 @@ func (w *Watch) logLocked(prev Level) {
 	if w.mu.suppressed > 0 {
 		args = append(args, "changes_not_logged", w.mu.suppressed)
 	}
-	switch st.Level {
-	case OK:
+	switch {
+	case st.ReadOnly && st.FreeBytes >= st.ReserveBytes:
+		w.cfg.Logger.Warn("disk space ok, but the database is open read-only since the peer started on a full disk: restart the peer to accept submissions and store other members' blocks again", args...)
+	case st.ReadOnly:
+		w.cfg.Logger.Error("disk full: the database is open read-only since the peer started, so submissions are refused (HTTP 507) and other members' blocks not stored; free space, then restart the peer", args...)
+	case st.Level == OK:
 		w.cfg.Logger.Info("disk space ok: accepting submissions again", args...)
-	case Low:
+	case st.Level == Low:
 		w.cfg.Logger.Warn("disk space low: submissions are refused (HTTP 507) until space is freed", args...)
-	case Critical:
+	default:
 		w.cfg.Logger.Error("disk space critical: submissions refused and other members' blocks not stored until space is freed", args...)
 	}
 	w.mu.logged, w.mu.loggedAt, w.mu.suppressed = st.Level, now, 0

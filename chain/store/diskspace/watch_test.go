@@ -189,3 +189,36 @@ func BenchmarkCheck(b *testing.B) {
 		w.Check()
 	}
 }
+
+// A database opened read-only takes no write whatever the free space: the
+// level stays Critical, the log says a restart is needed (and, once there
+// is room, that a restart now suffices), and the ballast is neither
+// deleted nor made over and over.
+func TestReadOnlyStaysCritical(t *testing.T) {
+	w, d, c, log := newTestWatch(t, 50<<20)
+	w.SetReadOnly()
+	st := w.Check()
+	if !st.ReadOnly || st.Level != Critical || st.BallastBytes != 2<<20 || ballastSize(d.ballast) != 2<<20 {
+		t.Fatalf("read-only with room: %+v", st)
+	}
+	c.t = c.t.Add(time.Minute)
+	w.Maintain()
+	if !strings.Contains(log.String(), "open read-only") || !strings.Contains(log.String(), "restart the peer to accept") {
+		t.Fatalf("read-only with room not logged:\n%s", log)
+	}
+	d.set(3 << 20) // critical: the ballast goes, as always
+	c.t = c.t.Add(time.Minute)
+	if st := w.Maintain(); st.Level != Critical || st.BallastBytes != 0 {
+		t.Fatalf("read-only on a full disk: %+v", st)
+	}
+	if !strings.Contains(log.String(), "free space, then restart the peer") {
+		t.Fatalf("read-only on a full disk not logged:\n%s", log)
+	}
+	d.set(50 << 20)
+	for range 3 {
+		w.Maintain()
+	}
+	if st := w.State(); st.Level != Critical || st.BallastBytes != 2<<20 {
+		t.Fatalf("read-only once space returned: %+v", st)
+	}
+}

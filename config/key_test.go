@@ -3,7 +3,6 @@ package config_test
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
@@ -16,11 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/config"
-	"github.com/credmesh/credmesh/internal/peerid"
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 func TestKeyRoundTrip(t *testing.T) {
@@ -49,24 +44,6 @@ func TestKeyRoundTrip(t *testing.T) {
 	}
 	if !key.Equal(got) {
 		t.Fatal("loaded key differs")
-	}
-
-	// The peer ID is that of libp2p's own conversion of the key.
-	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := peer.IDFromPrivateKey(sk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := peerid.OfKey(got)
-	if id != want {
-		t.Fatalf("peerid.OfKey = %s, want %s", id, want)
-	}
-	iss, err := peerid.Issuer(id)
-	if err != nil || iss != chain.IssuerOf(key.Public().(ed25519.PublicKey)) {
-		t.Fatalf("peerid.Issuer = %s, %v; want the public key", iss, err)
 	}
 }
 

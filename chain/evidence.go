@@ -57,9 +57,14 @@ func (ev *Evidence) Verify(members Members, networkID string) error {
 // MaxEvidenceBytes bounds encoded evidence: two headers and signatures.
 const MaxEvidenceBytes = 2048
 
+// Proto returns the wire form of the evidence.
+func (ev *Evidence) Proto() *chainpb.Evidence {
+	return &chainpb.Evidence{A: ev.A.Proto(), B: ev.B.Proto()}
+}
+
 // Marshal returns the encoded chainpb.Evidence.
 func (ev *Evidence) Marshal() []byte {
-	b, err := proto.Marshal(&chainpb.Evidence{A: ev.A.Proto(), B: ev.B.Proto()})
+	b, err := proto.Marshal(ev.Proto())
 	if err != nil {
 		panic(err)
 	}
@@ -75,6 +80,21 @@ func DecodeEvidence(data []byte) (*Evidence, error) {
 	if err := proto.Unmarshal(data, &pb); err != nil {
 		return nil, fmt.Errorf("%w: evidence: %v", ErrMalformed, err)
 	}
+	return evidenceOf(&pb)
+}
+
+// EvidenceFromProto is DecodeEvidence of evidence that arrived decoded
+// inside another message (a status, a payment answer): the same size cap,
+// two headers that decode. It verifies nothing.
+func EvidenceFromProto(pb *chainpb.Evidence) (*Evidence, error) {
+	if n := proto.Size(pb); n > MaxEvidenceBytes {
+		return nil, fmt.Errorf("%w: evidence of %d bytes, limit %d", ErrOversized, n, MaxEvidenceBytes)
+	}
+	return evidenceOf(pb)
+}
+
+// evidenceOf decodes the two signed headers of pb.
+func evidenceOf(pb *chainpb.Evidence) (*Evidence, error) {
 	if pb.A == nil || pb.B == nil {
 		return nil, fmt.Errorf("%w: evidence needs two headers", ErrMalformed)
 	}

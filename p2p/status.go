@@ -40,7 +40,7 @@ func (n *Network) ourStatus() *p2ppb.Status {
 		evs = evs[:MaxStatusEvidence]
 	}
 	for _, ev := range evs {
-		st.Evidence = append(st.Evidence, &chainpb.Evidence{A: ev.A.Proto(), B: ev.B.Proto()})
+		st.Evidence = append(st.Evidence, ev.Proto())
 	}
 	return st
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/p2p/p2ppb"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"google.golang.org/protobuf/proto"
 )
 
 // Nothing a peer claims in its status is believed unless it is signed by
@@ -42,11 +41,7 @@ func (n *Network) verifyStatus(st *p2ppb.Status) ([]*chain.SignedHeader, []*chai
 	}
 	evs := make([]*chain.Evidence, 0, len(st.Evidence))
 	for i, pe := range st.Evidence {
-		data, err := proto.Marshal(pe)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: evidence %d: %w", errBadStatus, i, err)
-		}
-		ev, err := chain.DecodeEvidence(data)
+		ev, err := chain.EvidenceFromProto(pe)
 		if err == nil {
 			err = ev.Verify(n.cfg.Members, n.cfg.Params.NetworkID)
 		}

@@ -72,7 +72,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		f.Fatal("the seed's evidence does not verify")
 	}
 	f.Add(mustMarshal(f, &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{
-		Payment: &querypb.PaymentResponse{Proofs: []*querypb.Proof{proofToPB(proofs[1])}, Evidence: []*chainpb.Evidence{evidenceToPB(fork)}}}}))
+		Payment: &querypb.PaymentResponse{Proofs: []*querypb.Proof{proofToPB(proofs[1])}, Evidence: []*chainpb.Evidence{fork.Proto()}}}}))
 	f.Add(mustMarshal(f, &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_CreditAnswer{CreditAnswer: a.Proto()}}))
 	f.Add(mustMarshal(f, failure(querypb.Status_STATUS_NOT_FOUND, "none")))
 	members := chaintest.Members(2)

@@ -7,7 +7,6 @@ import (
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/merkle"
 	"github.com/credmesh/credmesh/queryproto/querypb"
-	"google.golang.org/protobuf/proto"
 )
 
 // proofToPB returns the wire form of an inclusion proof.
@@ -49,19 +48,10 @@ func proofFromPB(p *querypb.Proof) (*chain.Proof, error) {
 	return &chain.Proof{Entry: p.Entry, Index: p.Index, Path: path, Header: h}, nil
 }
 
-// evidenceToPB returns the wire form of equivocation evidence.
-func evidenceToPB(ev *chain.Evidence) *chainpb.Evidence {
-	return &chainpb.Evidence{A: ev.A.Proto(), B: ev.B.Proto()}
-}
-
 // evidenceFromPB decodes evidence as chain.DecodeEvidence does (its size
 // cap, two headers that decode); it verifies nothing.
 func evidenceFromPB(pb *chainpb.Evidence) (*chain.Evidence, error) {
-	data, err := proto.Marshal(pb)
-	if err != nil {
-		return nil, fmt.Errorf("%w: evidence: %v", ErrMalformed, err)
-	}
-	ev, err := chain.DecodeEvidence(data)
+	ev, err := chain.EvidenceFromProto(pb)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}

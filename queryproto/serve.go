@@ -59,7 +59,7 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 		// One lookup per issuer: the proofs are in issuer order.
 		if s.cfg.Evidence != nil && (len(out.Proofs) == 1 || loc.Issuer != served) {
 			if ev := s.cfg.Evidence(loc.Issuer); ev != nil {
-				out.Evidence = append(out.Evidence, evidenceToPB(ev))
+				out.Evidence = append(out.Evidence, ev.Proto())
 			}
 		}
 		served = loc.Issuer

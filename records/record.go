@@ -58,6 +58,9 @@ type Context struct {
 	NetworkID string
 	Issuer    chain.IssuerID
 	Secret    []byte // the members' subject secret
+	// Now is the clock that plausibility checks compare times with
+	// (MaxAhead); zero means time.Now().
+	Now time.Time
 }
 
 // ErrInvalid is wrapped by every conversion error; the message names the
@@ -70,6 +73,13 @@ func invalid(field, format string, args ...any) error {
 
 // Entry converts the record into the chain entry it becomes.
 func (r *Record) Entry(c Context) (*chainpb.Entry, error) {
+	now := c.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if err := r.check(now); err != nil {
+		return nil, err
+	}
 	switch r.Type {
 	case TypePayment:
 		return r.payment(c)
@@ -78,7 +88,7 @@ func (r *Record) Entry(c Context) (*chainpb.Entry, error) {
 	case "":
 		return nil, invalid("type", "required (payment or credit_event)")
 	default:
-		return nil, invalid("type", "%q is not payment or credit_event", r.Type)
+		return nil, invalid("type", "%q is not a record type; allowed: payment, credit_event", r.Type)
 	}
 }
 

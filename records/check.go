@@ -150,7 +150,7 @@ func checkPast(field, s string, now time.Time) error {
 		return err
 	}
 	if t.After(now.Add(MaxAhead)) {
-		return invalid(field, "%s is in the future (more than a day after this peer's clock, %s); a record is submitted after the fact", s, now.UTC().Format("2006-01-02 15:04 UTC"))
+		return invalid(field, "%s is in the future (more than a day after the clock, %s); a record is submitted after the fact", s, now.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	return nil
 }

@@ -163,7 +163,7 @@ func TestPlausibilityInTheUsersWords(t *testing.T) {
 		edit func(*records.Record)
 		says []string
 	}{
-		"paid in 2099":      {func(r *records.Record) { r.PaidAt = "2099-10-15T09:30:00Z" }, []string{"paid_at", "2099-10-15T09:30:00Z", "future", "2026-12-02 10:00 UTC"}},
+		"paid in 2099":      {func(r *records.Record) { r.PaidAt = "2099-10-15T09:30:00Z" }, []string{"paid_at", "2099-10-15T09:30:00Z", "future", "the clock, 2026-12-02 10:00 UTC"}},
 		"paid in two days":  {func(r *records.Record) { r.PaidAt = "2026-12-04T10:00:00Z" }, []string{"paid_at", "future"}},
 		"a space":           {func(r *records.Record) { r.OrderID = "PA Y-2026-000000001" }, []string{"order_id contains a space at position 3", "allowed: letters, digits"}},
 		"a full-width char": {func(r *records.Record) { r.OrderID = "PAY－2026-000000001" }, []string{"order_id", "position 4"}},

@@ -314,3 +314,36 @@ func TestSubmitProgressBarOnATerminal(t *testing.T) {
 		t.Fatalf("stdout: %s", out.String())
 	}
 }
+
+// The header examples in submit --help and in docs/OPERATIONS.md are valid
+// files, and the help lists the exit codes.
+func TestSubmitDocumentedExamplesAreValid(t *testing.T) {
+	help := mustRun(t, "submit", "--help")
+	for _, w := range []string{records.HeaderExample, "Exit codes:", "3  some lines refused", "4  the peer failed mid-file", "--dry-run"} {
+		if !strings.Contains(help, w) {
+			t.Fatalf("submit --help does not show %q", w)
+		}
+	}
+	var example []string
+	for _, l := range strings.Split(help, "\n") {
+		if strings.HasPrefix(l, "  type,") || strings.HasPrefix(l, "  payment,") {
+			example = append(example, strings.TrimSpace(l))
+		}
+	}
+	files := map[string]string{"help.csv": strings.Join(example, "\n") + "\n"}
+	ops, err := os.ReadFile("../../docs/OPERATIONS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(ops[bytes.Index(ops, []byte("## Records")):])
+	blocks := strings.Split(section, "```")
+	files["ops-payments.csv"], files["ops-events.csv"] = strings.TrimPrefix(blocks[1], "\n"), strings.TrimPrefix(blocks[3], "\n")
+	for name, text := range files {
+		path := filepath.Join(t.TempDir(), name)
+		os.WriteFile(path, []byte(text), 0o600)
+		want := strings.Count(strings.TrimSpace(text), "\n")
+		if out := mustRun(t, "submit", "--dry-run", path); want == 0 || !strings.Contains(out, fmt.Sprintf("dry run: %d valid, 0 refused", want)) {
+			t.Fatalf("%s:\n%s\n%s", name, text, out)
+		}
+	}
+}

@@ -58,8 +58,9 @@ type Context struct {
 	NetworkID string
 	Issuer    chain.IssuerID
 	Secret    []byte // the members' subject secret
-	// Now is the clock that plausibility checks compare times with
-	// (MaxAhead); zero means time.Now().
+	// Now is the clock that paid_at and occurred_at may lie at most
+	// MaxAhead after; zero skips that rule (a peer whose clock is not the
+	// records' own, as in a simulation, leaves it to the submitter's Check).
 	Now time.Time
 }
 
@@ -73,11 +74,7 @@ func invalid(field, format string, args ...any) error {
 
 // Entry converts the record into the chain entry it becomes.
 func (r *Record) Entry(c Context) (*chainpb.Entry, error) {
-	now := c.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	if err := r.check(now); err != nil {
+	if err := r.Check(c.Now); err != nil {
 		return nil, err
 	}
 	switch r.Type {

@@ -136,6 +136,10 @@ func (ff *fileFlags) run(cmd *cobra.Command, path string, newSender func(*api.Cl
 			return err
 		}
 		f.send = newSender(client)
+		// The peer checks every record again; this gives the rules its
+		// own clock cannot (paid_at in the future) and saves sending what
+		// it would refuse.
+		f.check = func(r *records.Record) error { return r.Check(time.Now()) }
 	}
 	out := newResultPrinter(cmd.OutOrStdout(), path, ff.asJSON, ff.verbose, prog)
 	f.emit = out.line
@@ -171,7 +175,7 @@ func notSentMessage(t *tally) string {
 func dryRunCheck() func(*records.Record) error {
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	c := records.Context{NetworkID: "dry-run", Secret: secret}
+	c := records.Context{NetworkID: "dry-run", Secret: secret, Now: time.Now()}
 	return func(r *records.Record) error {
 		_, err := r.Entry(c)
 		return err

@@ -132,6 +132,9 @@ func (c *csvReader) record() (int, []byte, error) {
 // line, which starts inside one when open is set. Only a quote that begins
 // a field opens one; a stray quote elsewhere is splitCSV's to refuse.
 func quoteOpen(line []byte, open bool) bool {
+	if bytes.IndexByte(line, '"') < 0 {
+		return open
+	}
 	start := !open
 	for i := 0; i < len(line); i++ {
 		c := line[i]
@@ -156,7 +159,7 @@ type fieldError struct {
 
 // splitCSV splits one record into its fields.
 func splitCSV(text []byte) ([]string, *fieldError) {
-	var out []string
+	out := make([]string, 0, 1+bytes.Count(text, []byte{','}))
 	i := 0
 	for {
 		n := len(out)

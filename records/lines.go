@@ -43,6 +43,9 @@ func (lr *lineReader) next() (physLine, error) {
 		lr.off += int64(len(frag))
 		size += len(frag)
 		if size <= MaxLineBytes+2 { // room for "\r\n"
+			if buf == nil {
+				buf = make([]byte, 0, len(frag))
+			}
 			buf = append(buf, frag...)
 		} else {
 			buf = nil

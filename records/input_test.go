@@ -227,3 +227,40 @@ func TestScannerStreams(t *testing.T) {
 		t.Fatalf("%d lines, offset %d of %d, %v", n, last, b.Len(), s.Err())
 	}
 }
+
+// Any bytes: no panic, lines in increasing order, every refusal an
+// ErrInvalid in words without Go types.
+func FuzzScanner(f *testing.F) {
+	f.Add([]byte(header + row("PAY-2026-000000001", "1") + "payment,\"x\n\"\"\n"), true)
+	f.Add([]byte(jsonRow("PAY-2026-000000001")+"{}{}\nnull\n{\"amount_minor\":\"x\"}\n"), false)
+	f.Fuzz(func(t *testing.T, data []byte, asCSV bool) {
+		name := "f.jsonl"
+		if asCSV {
+			name = "f.csv"
+		}
+		s, err := records.NewScanner(name, strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		prev := 0
+		for s.Scan() {
+			l := s.Line()
+			if l.Num <= prev {
+				t.Fatalf("line %d after %d", l.Num, prev)
+			}
+			prev = l.Num
+			if l.Err != nil {
+				if !errors.Is(l.Err, records.ErrInvalid) {
+					t.Fatalf("line %d: %v", l.Num, l.Err)
+				}
+				// Values are quoted, so only Go's own phrases are looked for.
+				if msg := l.Err.Error(); strings.Contains(msg, "Go struct field") || strings.Contains(msg, "Go value of type") {
+					t.Fatalf("line %d speaks Go: %s", l.Num, msg)
+				}
+			}
+		}
+		if s.Err() != nil {
+			t.Fatal(s.Err())
+		}
+	})
+}

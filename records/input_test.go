@@ -231,7 +231,7 @@ func TestScannerStreams(t *testing.T) {
 // Any bytes: no panic, lines in increasing order, every refusal an
 // ErrInvalid in words without Go types.
 func FuzzScanner(f *testing.F) {
-	f.Add([]byte(header + row("PAY-2026-000000001", "1") + "payment,\"x\n\"\"\n"), true)
+	f.Add([]byte(header+row("PAY-2026-000000001", "1")+"payment,\"x\n\"\"\n"), true)
 	f.Add([]byte(jsonRow("PAY-2026-000000001")+"{}{}\nnull\n{\"amount_minor\":\"x\"}\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, asCSV bool) {
 		name := "f.jsonl"

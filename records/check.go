@@ -73,7 +73,47 @@ func (r *Record) Check(now time.Time) error {
 		if r.OutstandingMinor > chain.MaxAmountMinor {
 			return invalid("outstanding_minor", "%d is over the limit of %d", r.OutstandingMinor, uint64(chain.MaxAmountMinor))
 		}
-		return checkPast("occurred_at", r.OccurredAt, now)
+		if err := checkPast("occurred_at", r.OccurredAt, now); err != nil {
+			return err
+		}
+		return r.checkNegative()
+	}
+	return nil
+}
+
+// checkNegative applies the rules of overdue and defaulted events: days
+// overdue and an expiry at most five years after the event; other kinds
+// carry neither.
+func (r *Record) checkNegative() error {
+	negative := r.Kind == "overdue" || r.Kind == "defaulted"
+	if !negative {
+		if r.DaysOverdue != 0 {
+			return invalid("days_overdue", "%d on an %s event; only overdue and defaulted events carry days overdue", r.DaysOverdue, r.Kind)
+		}
+		if r.ExpiresAt != "" {
+			return invalid("expires_at", "set on an %s event, which does not expire; only overdue and defaulted events do", r.Kind)
+		}
+		return nil
+	}
+	if r.DaysOverdue == 0 {
+		return invalid("days_overdue", "required on an %s event: a whole number of days, 1 or more", r.Kind)
+	}
+	if r.DaysOverdue > 100*366 {
+		return invalid("days_overdue", "%d days is not plausible", r.DaysOverdue)
+	}
+	if r.ExpiresAt == "" {
+		return invalid("expires_at", "required on an %s event: when the record is dropped, at most five years after it occurred (e.g. 2031-10-01T00:00:00+08:00)", r.Kind)
+	}
+	exp, err := parseUserTime("expires_at", r.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	at, _ := time.Parse(time.RFC3339, r.OccurredAt) // checkPast read it
+	switch {
+	case !exp.After(at):
+		return invalid("expires_at", "%s is not after occurred_at %s", r.ExpiresAt, r.OccurredAt)
+	case exp.Sub(at) > chain.NegativeRetention:
+		return invalid("expires_at", "%s is more than five years after occurred_at %s", r.ExpiresAt, r.OccurredAt)
 	}
 	return nil
 }

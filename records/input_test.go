@@ -205,6 +205,32 @@ func TestPlausibilityInTheUsersWords(t *testing.T) {
 	}
 }
 
+func TestNegativeEventRulesInTheUsersWords(t *testing.T) {
+	base := records.Record{Type: records.TypeCreditEvent, EventID: "EV-1", Subject: &records.Subject{ID: rid},
+		AccountID: "LN-1", Kind: "overdue", AmountMinor: 5000, OutstandingMinor: 5000, Currency: "CNY",
+		OccurredAt: "2026-10-01T00:00:00Z", DaysOverdue: 31, ExpiresAt: "2031-10-01T00:00:00Z"}
+	cases := map[string]struct {
+		edit func(*records.Record)
+		says string
+	}{
+		"no days":       {func(r *records.Record) { r.DaysOverdue = 0 }, "days_overdue: required on an overdue event"},
+		"no expiry":     {func(r *records.Record) { r.ExpiresAt = "" }, "expires_at: required on an overdue event"},
+		"expiry before": {func(r *records.Record) { r.ExpiresAt = "2026-09-01T00:00:00Z" }, "is not after occurred_at"},
+		"six years":     {func(r *records.Record) { r.ExpiresAt = "2032-10-02T00:00:00Z" }, "more than five years after occurred_at"},
+		"opened, days":  {func(r *records.Record) { r.Kind, r.ExpiresAt = "opened", "" }, "days_overdue: 31 on an opened event"},
+	}
+	for name, tc := range cases {
+		r := base
+		tc.edit(&r)
+		_, err := r.Entry(ctx)
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v", name, err)
+		} else if strings.Contains(err.Error(), "CREDIT_EVENT") || strings.Contains(err.Error(), "_ms") {
+			t.Errorf("%s speaks the wire format: %v", name, err)
+		}
+	}
+}
+
 func TestScannerStreams(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(header)

@@ -36,9 +36,14 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s (%d %s)", e.Message, e.Status, e.Code) }
 
+// encodedBody is a request body already encoded.
+type encodedBody []byte
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
-	if in != nil {
+	if b, ok := in.(encodedBody); ok {
+		body = bytes.NewReader(b)
+	} else if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
@@ -81,6 +86,38 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 func (c *Client) Submit(ctx context.Context, recs []records.Record) (*SubmitResponse, error) {
 	var out SubmitResponse
 	return &out, c.do(ctx, http.MethodPost, "/v1/records", SubmitRequest{Records: recs}, &out)
+}
+
+// SubmitEncoded posts records already encoded as JSON objects, as a file
+// is streamed in batches: the body is joined from them, not encoded again.
+func (c *Client) SubmitEncoded(ctx context.Context, recs []json.RawMessage) (*SubmitResponse, error) {
+	var out SubmitResponse
+	return &out, c.do(ctx, http.MethodPost, "/v1/records", recordsBody(recs, ""), &out)
+}
+
+// ImportCreditEncoded is ImportCredit of records already encoded.
+func (c *Client) ImportCreditEncoded(ctx context.Context, recs []json.RawMessage, publish bool) (*SubmitResponse, error) {
+	var out SubmitResponse
+	return &out, c.do(ctx, http.MethodPost, "/v1/credit/import", recordsBody(recs, fmt.Sprintf(`,"publish":%t`, publish)), &out)
+}
+
+// recordsBody is {"records": [recs...]<tail>}.
+func recordsBody(recs []json.RawMessage, tail string) encodedBody {
+	n := 16 + len(tail)
+	for _, r := range recs {
+		n += len(r) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"records":[`...)
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r...)
+	}
+	b = append(b, ']')
+	b = append(b, tail...)
+	return append(b, '}')
 }
 
 // Status gets the peer's status.

@@ -1,10 +1,6 @@
 package records
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,48 +9,97 @@ import (
 )
 
 // Line is one parsed line of an input file: its record, or why it could not
-// be read. Num counts from 1, the header of a CSV file included.
+// be read. Num counts from 1, the header of a CSV file included; a record
+// whose quoted field spans lines has the number of its first line.
 type Line struct {
 	Num    int
 	Record Record
 	Err    error
 }
 
-// MaxLineBytes bounds one line of input.
+// MaxLineBytes bounds one record of input: a longer line (or a CSV record
+// whose quotes do not close within it) is refused on its own, and the file
+// goes on.
 const MaxLineBytes = 64 << 10
 
-// ParseFile reads CSV (when name ends in .csv) or JSON lines.
-func ParseFile(name string, r io.Reader) ([]Line, error) {
+// Scanner reads a file's records one line at a time, holding at most one
+// record's bytes: a file of any size streams through it.
+type Scanner struct {
+	lr   *lineReader
+	csv  *csvReader
+	line Line
+	err  error
+}
+
+// NewScanner reads CSV (when name ends in .csv) or JSON lines from r. For
+// CSV it reads the header at once: an unknown, duplicated or missing
+// required column is an error of the whole file, before any line.
+func NewScanner(name string, r io.Reader) (*Scanner, error) {
+	s := &Scanner{lr: newLineReader(r)}
 	if strings.HasSuffix(strings.ToLower(name), ".csv") {
-		return ParseCSV(r)
+		c, err := newCSVReader(s.lr)
+		if err != nil {
+			return nil, err
+		}
+		s.csv = c
 	}
-	return ParseJSONLines(r)
+	return s, nil
+}
+
+// Scan advances to the next line; false at the end of the file or on a
+// read error (see Err).
+func (s *Scanner) Scan() bool {
+	if s.err != nil {
+		return false
+	}
+	var err error
+	if s.csv != nil {
+		if s.csv.header == nil {
+			return false // an empty file
+		}
+		s.line, err = s.csv.next()
+	} else {
+		s.line, err = nextJSONLine(s.lr)
+	}
+	if err != nil {
+		if err != io.EOF {
+			s.err = fmt.Errorf("reading line %d: %w", s.lr.num+1, err)
+		}
+		return false
+	}
+	return true
+}
+
+// Line is the line Scan read.
+func (s *Scanner) Line() Line { return s.line }
+
+// Err is the read error that ended Scan, if any.
+func (s *Scanner) Err() error { return s.err }
+
+// Offset is how many bytes of the file have been read.
+func (s *Scanner) Offset() int64 { return s.lr.off }
+
+// ParseFile reads a whole CSV or JSON lines file (see NewScanner).
+func ParseFile(name string, r io.Reader) ([]Line, error) {
+	s, err := NewScanner(name, r)
+	if err != nil {
+		return nil, err
+	}
+	var out []Line
+	for s.Scan() {
+		out = append(out, s.Line())
+	}
+	return out, s.Err()
 }
 
 // ParseJSONLines reads one JSON record per line; blank lines and lines
-// starting with # are skipped. Unknown fields are an error of that line.
-func ParseJSONLines(r io.Reader) ([]Line, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 4096), MaxLineBytes)
-	var out []Line
-	for n := 1; sc.Scan(); n++ {
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 || text[0] == '#' {
-			continue
-		}
-		l := Line{Num: n}
-		dec := json.NewDecoder(bytes.NewReader(text))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&l.Record); err != nil {
-			l.Err = fmt.Errorf("%w: %v", ErrInvalid, err)
-		}
-		out = append(out, l)
-	}
-	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("reading line %d: %w", len(out)+1, err)
-	}
-	return out, nil
-}
+// starting with # are skipped. Every fault is an error of its line.
+func ParseJSONLines(r io.Reader) ([]Line, error) { return ParseFile("", r) }
+
+// ParseCSV reads a CSV file whose first row names the columns. A bad
+// header fails the whole file (nothing is half-read); a bad record fails
+// its line.
+func ParseCSV(r io.Reader) ([]Line, error) { return ParseFile(".csv", r) }
 
 // csvColumns maps a CSV column to a field setter.
 var csvColumns = map[string]func(*Record, string) error{
@@ -77,12 +122,15 @@ var csvColumns = map[string]func(*Record, string) error{
 	"occurred_at":       func(r *Record, v string) error { r.OccurredAt = v; return nil },
 	"expires_at":        func(r *Record, v string) error { r.ExpiresAt = v; return nil },
 	"currency":          func(r *Record, v string) error { r.Currency = v; return nil },
-	"amount_minor":      func(r *Record, v string) error { return parseUint(&r.AmountMinor, v) },
-	"outstanding_minor": func(r *Record, v string) error { return parseUint(&r.OutstandingMinor, v) },
+	"amount_minor":      func(r *Record, v string) error { return parseMinor(&r.AmountMinor, v) },
+	"outstanding_minor": func(r *Record, v string) error { return parseMinor(&r.OutstandingMinor, v) },
 	"days_overdue": func(r *Record, v string) error {
-		var n uint64
-		if err := parseUint(&n, v); err != nil || n > 1<<31 {
-			return errors.New("not a whole number of days")
+		if v == "" {
+			return nil
+		}
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n > 1<<31 {
+			return fmt.Errorf("%q is not a whole number of days", v)
 		}
 		r.DaysOverdue = uint32(n)
 		return nil
@@ -96,66 +144,22 @@ func subj(s **Subject) *Subject {
 	return *s
 }
 
-func parseUint(dst *uint64, v string) error {
+// parseMinor reads an amount in minor units; an empty cell is left for
+// requireNumbers to refuse.
+func parseMinor(dst *uint64, v string) error {
 	if v == "" {
-		*dst = 0
 		return nil
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return errors.New("not a non-negative whole number")
+	if err == nil {
+		*dst = n
+		return nil
 	}
-	*dst = n
-	return nil
-}
-
-// ParseCSV reads a CSV file whose first row names the columns. An unknown
-// column fails the whole file (nothing is half-read); a bad cell fails its
-// line.
-func ParseCSV(r io.Reader) ([]Line, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 0
-	cr.ReuseRecord = false
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, nil
+	if errors.Is(err, strconv.ErrRange) {
+		return fmt.Errorf("%s is too large", v)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("line 1: %w", err)
+	if strings.Contains(v, ".") {
+		return fmt.Errorf("%q is not a whole number: amounts are in minor units (fen), so 12.50 yuan is 1250", v)
 	}
-	setters := make([]func(*Record, string) error, len(header))
-	for i, name := range header {
-		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
-		set, ok := csvColumns[name]
-		if !ok {
-			return nil, fmt.Errorf("line 1, column %d: unknown column %q", i+1, name)
-		}
-		setters[i] = set
-		header[i] = name
-	}
-	var out []Line
-	for {
-		row, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		line, _ := cr.FieldPos(0)
-		l := Line{Num: line}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
-				l.Err = fmt.Errorf("%w: %d fields, the header has %d", ErrInvalid, len(row), len(header))
-				out = append(out, l)
-				continue
-			}
-			return out, fmt.Errorf("line %d: %w", line, err)
-		}
-		for i, v := range row {
-			if err := setters[i](&l.Record, strings.TrimSpace(v)); err != nil {
-				l.Err = invalid(header[i], "%v", err)
-				break
-			}
-		}
-		out = append(out, l)
-	}
+	return fmt.Errorf("%q is not a whole number of minor units, 0 or more (e.g. 123456 for 1234.56 yuan)", v)
 }

@@ -58,6 +58,10 @@ type Context struct {
 	NetworkID string
 	Issuer    chain.IssuerID
 	Secret    []byte // the members' subject secret
+	// Now is the clock that paid_at and occurred_at may lie at most
+	// MaxAhead after; zero skips that rule (a peer whose clock is not the
+	// records' own, as in a simulation, leaves it to the submitter's Check).
+	Now time.Time
 }
 
 // ErrInvalid is wrapped by every conversion error; the message names the
@@ -70,6 +74,9 @@ func invalid(field, format string, args ...any) error {
 
 // Entry converts the record into the chain entry it becomes.
 func (r *Record) Entry(c Context) (*chainpb.Entry, error) {
+	if err := r.Check(c.Now); err != nil {
+		return nil, err
+	}
 	switch r.Type {
 	case TypePayment:
 		return r.payment(c)
@@ -78,7 +85,7 @@ func (r *Record) Entry(c Context) (*chainpb.Entry, error) {
 	case "":
 		return nil, invalid("type", "required (payment or credit_event)")
 	default:
-		return nil, invalid("type", "%q is not payment or credit_event", r.Type)
+		return nil, invalid("type", "%q is not a record type; allowed: payment, credit_event", r.Type)
 	}
 }
 

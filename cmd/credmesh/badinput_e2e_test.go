@@ -83,7 +83,7 @@ func TestBadFilesNameTheirMistake(t *testing.T) {
 		"payment,PAY-OK-000000002,cn-rid,11010519491231002X,pension,ten,CNY,2026-10,2026-10-15T09:30:00Z\n"+
 		"payment,PAY-OK-000000003,cn-rid,110105194912310021,pension,100,CNY,2026-10,2026-10-15T09:30:00Z\n"), 0o600)
 	out, _, code := credmesh(t, "submit", "--home", tax.home, csvPath)
-	if code != 1 || !strings.Contains(out, "bad.csv:3: refused") || !strings.Contains(out, "amount_minor") ||
+	if code != 3 || !strings.Contains(out, "bad.csv:3: refused") || !strings.Contains(out, "amount_minor") ||
 		!strings.Contains(out, "bad.csv:4: refused") || !strings.Contains(out, "payer") || !strings.Contains(out, "1 accepted, 2 refused") {
 		t.Fatalf("bad CSV: exit %d:\n%s", code, out)
 	}

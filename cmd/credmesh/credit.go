@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+
 	"github.com/credmesh/credmesh/api"
-	"github.com/credmesh/credmesh/records"
 	"github.com/spf13/cobra"
 )
 
@@ -14,9 +16,8 @@ func newCreditCmd() *cobra.Command {
 
 func newCreditImportCmd() *cobra.Command {
 	var (
-		home    string
+		ff      fileFlags
 		publish bool
-		asJSON  bool
 	)
 	c := &cobra.Command{
 		Use:   "import --home DIR FILE",
@@ -32,26 +33,21 @@ credmesh submit (POST /v1/records) treats credit events as --publish does.
 
 An event ID names one event for ever: an event whose ID was accepted before,
 kept private or published, is refused as a duplicate (the record kept is the
-first), so importing a file twice changes nothing.`,
+first), so importing a file twice changes nothing: such lines are counted as
+duplicates, not refused.
+` + submitHelp,
 		Example: `  credmesh credit import --home ./bank-a loans.csv
   credmesh credit import --home ./bank-a arrears.jsonl --publish`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := homeClient(home)
-			if err != nil {
-				return err
-			}
-			results, err := sendFile(args[0], func(batch []records.Record) (*api.SubmitResponse, error) {
-				return client.ImportCredit(cmd.Context(), batch, publish)
+			return ff.run(cmd, args[0], func(c *api.Client) batchSender {
+				return func(ctx context.Context, recs []json.RawMessage) (*api.SubmitResponse, error) {
+					return c.ImportCreditEncoded(ctx, recs, publish)
+				}
 			})
-			if err != nil {
-				return err
-			}
-			return reportSubmit(cmd, args[0], results, asJSON, false)
 		},
 	}
-	homeFlag(c, &home)
+	ff.register(c)
 	c.Flags().BoolVar(&publish, "publish", false, "publish overdue and defaulted events on this institution's chain")
-	c.Flags().BoolVar(&asJSON, "json", false, "print every line's result as JSON")
 	return c
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/records"
+)
+
+// The pipeline reads ahead while a batch is out (run it with -race): the
+// results still come in line order, refusals found while reading wait for
+// the batch before them, and a failing batch stops the sending for good.
+func TestFileRunOrderAndFailure(t *testing.T) {
+	var b strings.Builder
+	for i := range 50 {
+		if i%7 == 3 {
+			b.WriteString("{not json\n")
+			continue
+		}
+		r := records.SamplePayment("run", i, 10)
+		data, _ := json.Marshal(r)
+		b.Write(data)
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(t.TempDir(), "f.jsonl")
+	os.WriteFile(path, []byte(b.String()), 0o600)
+
+	batches := 0
+	send := func(_ context.Context, recs []json.RawMessage) (*api.SubmitResponse, error) {
+		batches++
+		if batches == 3 {
+			return nil, errors.New("api: Post …: EOF")
+		}
+		resp := &api.SubmitResponse{}
+		for i := range recs {
+			res := api.SubmitResult{Index: i, Status: "accepted"}
+			if batches == 2 && i == 0 {
+				res = api.SubmitResult{Index: i, Status: "refused", Error: chain.ErrAlreadyAccepted.Error()}
+			}
+			resp.Results = append(resp.Results, res)
+		}
+		return resp, nil
+	}
+	var got []lineResult
+	f := &fileRun{path: path, batch: 10, send: send, emit: func(r lineResult) { got = append(got, r) }}
+	tl, err := f.run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 50 {
+		t.Fatalf("%d results", len(got))
+	}
+	for i, r := range got {
+		want := statusAccepted
+		switch {
+		case i%7 == 3:
+			want = statusRefused
+		case i >= 20:
+			want = statusNotSent
+		case i == 11: // line 11 is refused: the second batch starts at 12
+			want = statusDuplicate
+		}
+		if r.Line != i+1 || r.Status != want {
+			t.Fatalf("result %d: %+v, want line %d %s", i, r, i+1, want)
+		}
+	}
+	if tl.ExitCode != exitNotSent || tl.NotSentFrom != 21 || tl.NotSentTo != 50 || tl.Duplicates != 1 || !strings.Contains(notSentMessage(tl), "lines 21 to 50") {
+		t.Fatalf("%+v\n%s", tl, notSentMessage(tl))
+	}
+	if batches != 3 {
+		t.Fatalf("%d batches sent, want none after the failure", batches)
+	}
+}

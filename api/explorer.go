@@ -14,7 +14,7 @@ const MaxBlocksPage = 100
 // routeExplorer registers the explorer page and the read-only endpoints
 // it uses.
 func (s *Server) routeExplorer(mux *http.ServeMux) {
-	page := explorer.Handler()
+	page := explorer.Handler(s.token != "")
 	mux.Handle("GET /{$}", page)
 	mux.Handle("GET /explorer/{file...}", page)
 	mux.HandleFunc("GET /v1/network", s.network)

@@ -2,6 +2,7 @@ package explorer
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -28,15 +29,21 @@ func IsPagePath(p string) bool {
 }
 
 // Handler serves "/" as index.html and "/explorer/<file>" from web/; an
-// unknown file is a 404 in words.
-func Handler() http.Handler {
+// unknown file is a 404 in words. "/explorer/config.json" tells the page
+// whether the API wants a token, so it asks for one before its first call
+// instead of after a refusal.
+func Handler(tokenRequired bool) http.Handler {
 	web := Web()
+	cfg := []byte(fmt.Sprintf("{\"token_required\": %t}\n", tokenRequired))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := "index.html"
 		if r.URL.Path != "/" {
 			name = strings.TrimPrefix(r.URL.Path, "/explorer/")
 		}
 		data, err := fs.ReadFile(web, name)
+		if name == "config.json" {
+			data, err = cfg, nil
+		}
 		if err != nil || name == "" || strings.Contains(name, "..") {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusNotFound)

@@ -286,7 +286,7 @@ function billChart(lines) {
   const nets = lines.map((l) => Object.values(l.net ?? {}).reduce((a, b) => a + b, 0));
   const max = Math.max(1, ...nets.map(Math.abs)), mid = 240;
   const svg = document.createElementNS(NS, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${w} ${h}`); svg.setAttribute('width', '100%'); svg.setAttribute('style', `max-width:${w}px`);
+  svg.setAttribute('viewBox', `0 0 ${w} ${h}`); svg.setAttribute('class', 'billchart');
   svg.setAttribute('role', 'img'); svg.setAttribute('aria-label', 'Net fees per member: received to the right, paid to the left');
   lines.forEach((l, i) => {
     const v = nets[i], len = (Math.abs(v) / max) * (mid - 10);

@@ -126,7 +126,7 @@ func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Act
 // set (so ordinary runs leave the tree alone).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	if os.Getenv("EXPLORER_SCREENSHOTS") == "" {
+	if !shooting() {
 		return
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -144,3 +144,5 @@ func serve(t *testing.T, h http.Handler) string {
 	t.Cleanup(s.Close)
 	return s.URL
 }
+
+func shooting() bool { return os.Getenv("EXPLORER_SCREENSHOTS") != "" }

@@ -127,6 +127,27 @@ func TestExplorerAgainstARealNetwork(t *testing.T) {
 				&& rows.filter(r => r.innerText.includes('not connected')).length === 0
 				&& [...document.querySelectorAll('#chainlist tbody tr')].filter(r => !r.innerText.includes('no blocks')).length === 3;
 		})()`))
+	if shooting() {
+		// A picture with something in its charts: payments keep coming
+		// while the page polls.
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c := api.NewClient(net.Node(0).APIAddr(), testToken)
+			for i := 100; ; i += 3 {
+				select {
+				case <-stop:
+					return
+				case <-time.After(300 * time.Millisecond):
+				}
+				c.Submit(ctx, []records.Record{records.SamplePayment("tax", i, 3), records.SamplePayment("tax", i+1, 3), records.SamplePayment("tax", i+2+i%5, 3)})
+			}
+		}()
+		run(t, bctx, "the charts fill", waitJS(`+document.getElementById('charts').dataset.points >= 8`))
+		close(stop)
+		<-done
+	}
 	screenshot(t, bctx, "explorer-network")
 
 	taxID := net.Node(0).PeerID().String()
@@ -202,7 +223,7 @@ func TestExplorerAgainstARealNetwork(t *testing.T) {
 	run(t, bctx, "readable at phone width",
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Click("#tab-payment"),
-		waitJS(`document.documentElement.scrollWidth <= 390 + 1`))
+		waitJS(`document.documentElement.scrollWidth <= 390 + 1`)) // no sideways scrolling of the page
 	screenshot(t, bctx, "explorer-phone")
 	console.check(t)
 }

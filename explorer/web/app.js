@@ -95,14 +95,15 @@ let last = null, view = null;
 
 function chart(title, series) {
   const w = 260, h = 60, max = Math.max(1, ...series);
-  const pts = series.map((v, i) => `${(i / Math.max(1, WINDOW - 1)) * w},${h - (v / max) * (h - 4)}`).join(' ');
+  const pts = series.map((v, i) => `${(i / Math.max(1, series.length - 1)) * w},${h - 1 - (v / max) * (h - 6)}`).join(' ');
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('width', w); svg.setAttribute('height', h); svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', `${title}: ${series.at(-1) ?? 0} in the last 2 s, at most ${max}`);
   const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
   line.setAttribute('points', pts); line.setAttribute('fill', 'none'); line.setAttribute('stroke', '#0b57d0'); line.setAttribute('stroke-width', '2');
   svg.append(line);
-  return el('div', { class: 'chart' }, el('div', {}, `${title} (per 2 s, now ${series.at(-1) ?? 0}, peak ${max})`), svg);
+  const label = series.length < 2 ? `${title}: collecting (a point every 2 s)` : `${title} per 2 s: now ${series.at(-1)}, peak ${Math.max(...series)}`;
+  return el('div', { class: 'chart' }, el('div', {}, label), svg);
 }
 
 function renderNetwork(v) {
@@ -126,6 +127,7 @@ function renderNetwork(v) {
     for (const k of ['records', 'blocks', 'sealed']) if (history[k].length > WINDOW) history[k].shift();
   }
   last = v;
+  $('charts').dataset.points = history.records.length;
   $('charts').replaceChildren(chart('Records accepted', history.records), chart('Blocks stored', history.blocks), chart('Blocks sealed here', history.sealed));
   renderChainList(v);
 }
@@ -170,13 +172,15 @@ async function showBlocks(issuer, before) {
   } catch (e) { showError(e.message); }
 }
 
+const enumName = (v, prefix) => String(v ?? '').replace(prefix, '').toLowerCase().replaceAll('_', ' ');
+
 function summary(e) {
   const s = e.summary ?? {};
   switch (e.kind) {
     case 'payment': return ['sealed payment, lookup ', el('code', {}, s.lookup), ` (${s.sealed_bytes} sealed bytes)`];
-    case 'credit_event': return `${s.kind} ${s.event_id}, account ${s.account_id}, ${(s.amount_minor / 100).toFixed(2)} ${s.currency}, outstanding ${(s.outstanding_minor / 100).toFixed(2)}${s.days_overdue ? `, ${s.days_overdue} days overdue` : ''}, subject ${short(s.subject_ref)}`;
-    case 'query_receipt': return `receipt of query ${s.query_id} by ${nameOf(s.querier)} (${s.purpose}), ${s.records_returned} records returned, fee ${s.fee_minor} ${s.fee_currency ?? ''}, at ${when(s.queried_at)}`;
-    case 'correction': return `${s.action} of ${short(s.target_key)}: ${s.reason}`;
+    case 'credit_event': return `${enumName(s.kind, 'CREDIT_EVENT_KIND_')} ${s.event_id}, account ${s.account_id}, ${(s.amount_minor / 100).toFixed(2)} ${s.currency}, outstanding ${(s.outstanding_minor / 100).toFixed(2)}${s.days_overdue ? `, ${s.days_overdue} days overdue` : ''}, subject ${short(s.subject_ref)}`;
+    case 'query_receipt': return `receipt of query ${s.query_id} by ${nameOf(s.querier)} (${enumName(s.purpose, 'QUERY_PURPOSE_')}), ${s.records_returned} records returned, fee ${s.fee_minor} ${s.fee_currency ?? ''}, at ${when(s.queried_at)}`;
+    case 'correction': return `${enumName(s.action, 'CORRECTION_ACTION_')} of ${short(s.target_key)}: ${s.reason}`;
     default: return e.kind;
   }
 }

@@ -89,7 +89,7 @@ function tabs() {
 }
 
 // Network panel, polled.
-const history = { records: [], blocks: [], sealed: [], at: [] };
+const trend = { records: [], blocks: [], sealed: [], at: [] };
 const WINDOW = 150; // polls of 2 s: five minutes
 let last = null, view = null;
 
@@ -123,12 +123,12 @@ function renderNetwork(v) {
     `${f.name} signed two blocks at height ${f.height}: `, el('code', {}, f.hashes.map(short).join(' ≠ ')), f.acknowledged ? ` — acknowledged: ${f.acknowledged.note}` : ' — not acknowledged')) : [el('li', { class: 'ok' }, 'No member is proven forked.')]));
   if (last) {
     const d = (k) => Math.max(0, v.counters[k] - last.counters[k]);
-    history.records.push(d('records_accepted')); history.blocks.push(d('blocks_stored')); history.sealed.push(d('blocks_sealed'));
-    for (const k of ['records', 'blocks', 'sealed']) if (history[k].length > WINDOW) history[k].shift();
+    trend.records.push(d('records_accepted')); trend.blocks.push(d('blocks_stored')); trend.sealed.push(d('blocks_sealed'));
+    for (const k of ['records', 'blocks', 'sealed']) if (trend[k].length > WINDOW) trend[k].shift();
   }
   last = v;
-  $('charts').dataset.points = history.records.length;
-  $('charts').replaceChildren(chart('Records accepted', history.records), chart('Blocks stored', history.blocks), chart('Blocks sealed here', history.sealed));
+  $('charts').dataset.points = trend.records.length;
+  $('charts').replaceChildren(chart('Records accepted', trend.records), chart('Blocks stored', trend.blocks), chart('Blocks sealed here', trend.sealed));
   renderChainList(v);
 }
 

@@ -24,16 +24,19 @@ import (
 
 const testToken = "explorer-test-token-0123"
 
-// tamper is the test's hook between the browser and the peer: while on,
-// it flips one hex digit of the first proof's header signature in every
-// GET /v1/proofs answer.
-type tamper struct{ on atomic.Bool }
+// tamper is the test's hook between the browser and the peer: while set,
+// it flips one hex digit of the first proof's header signature
+// ("signature") or entry ("entry") in every GET /v1/proofs answer.
+type tamper struct{ what atomic.Value }
+
+func (tp *tamper) set(what string) { tp.what.Store(what) }
 
 func (tp *tamper) proxy(t *testing.T, apiAddr string) http.Handler {
 	target, _ := url.Parse("http://" + apiAddr)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = func(r *http.Response) error {
-		if !tp.on.Load() || !strings.HasPrefix(r.Request.URL.Path, "/v1/proofs/") || r.StatusCode != 200 {
+		what, _ := tp.what.Load().(string)
+		if what == "" || !strings.HasPrefix(r.Request.URL.Path, "/v1/proofs/") || r.StatusCode != 200 {
 			return nil
 		}
 		body, err := io.ReadAll(r.Body)
@@ -45,9 +48,13 @@ func (tp *tamper) proxy(t *testing.T, apiAddr string) http.Handler {
 		if err := json.Unmarshal(body, &v); err != nil || len(v.Proofs) == 0 {
 			t.Errorf("the hook cannot alter %s", body)
 		} else {
-			sig := []byte(v.Proofs[0].Header.Signature)
-			sig[10] = "01"[boolInt(sig[10] == '0')]
-			v.Proofs[0].Header.Signature = string(sig)
+			field := &v.Proofs[0].Header.Signature
+			if what == "entry" {
+				field = &v.Proofs[0].Entry
+			}
+			b := []byte(*field)
+			b[len(b)-10] = "01"[boolInt(b[len(b)-10] == '0')]
+			*field = string(b)
 			body, _ = json.Marshal(v)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -185,14 +192,22 @@ func TestExplorerAgainstARealNetwork(t *testing.T) {
 		waitJS(`document.getElementById('records').innerText.includes('`+order+`')`))
 	screenshot(t, bctx, "explorer-payment")
 
-	tp.on.Store(true)
-	run(t, bctx, "an altered proof fails the signature check, by name",
-		submitForm("#order"),
-		waitJS(`document.getElementById('verdict-text')?.dataset.ok === 'false'`),
-		waitJS(`document.querySelector('#checks li[data-check="signature"]')?.dataset.ok === 'false'
-			&& document.getElementById('verdict-text').innerText.includes('signature')
-			&& document.getElementById('records').children.length === 0`))
-	tp.on.Store(false)
+	// An altered signature fails "signature"; an altered entry, whose
+	// leaf no longer leads to the signed root, fails "inclusion".
+	for _, tc := range []struct{ alter, check string }{{"signature", "signature"}, {"entry", "inclusion"}} {
+		tp.set(tc.alter)
+		run(t, bctx, "a proof with an altered "+tc.alter+" fails the "+tc.check+" check, by name",
+			script(`document.getElementById('verdict').replaceChildren()`),
+			submitForm("#order"),
+			waitJS(`document.getElementById('verdict-text')?.dataset.ok === 'false'`),
+			waitJS(`document.querySelector('#checks li[data-check="`+tc.check+`"]')?.dataset.ok === 'false'
+				&& document.getElementById('verdict-text').innerText.includes('`+tc.check+`')
+				&& document.getElementById('records').children.length === 0`))
+		if tc.alter == "signature" {
+			screenshot(t, bctx, "explorer-altered")
+		}
+	}
+	tp.set("")
 
 	subject := records.SampleResidentID(0)
 	run(t, bctx, "the report form returns every member's signed answer",
@@ -237,6 +252,14 @@ func submit(t *testing.T, ctx context.Context, c *api.Client, recs []records.Rec
 	if resp.Refused > 0 {
 		t.Fatalf("refused: %+v", resp.Results)
 	}
+}
+
+// script runs JavaScript in the page for its effect.
+func script(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(`+js+`, true)`))
+		return err
+	})
 }
 
 // submitForm submits the form of a field as pressing Enter in it does:

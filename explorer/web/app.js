@@ -1,6 +1,6 @@
 // The explorer page: network, chains and blocks, payment lookup verified
 // here, credit. Every /v1 call sends the API token when the peer needs one.
-import { verifyAnswer, derive, hex } from './verify.js';
+import { verifyAnswer, derive, hex, readGenesis } from './verify.js';
 
 const $ = (id) => document.getElementById(id);
 const TOKEN = 'credmesh.token', PIN = 'credmesh.genesis';
@@ -225,8 +225,10 @@ async function lookup(orderID, pinned) {
   verdict.replaceChildren(el('p', {}, 'Fetching the genesis and the proofs…'));
   try {
     const genesis = await apiBytes('/v1/genesis');
-    const st = view ?? await api('/v1/network');
-    const { lookup: lk } = await derive(st.network, orderID);
+    // The lookup hash from the genesis's network ID, not the peer's word.
+    let networkID;
+    try { networkID = (await readGenesis(genesis)).networkID; } catch (e) { throw new APIError(`The peer's genesis file does not read: ${e.message}`); }
+    const { lookup: lk } = await derive(networkID, orderID);
     let answer;
     try {
       answer = await api(`/v1/proofs/${hex(lk)}`);

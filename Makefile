@@ -7,16 +7,18 @@ PKGS     := ./...
 # Packages with concurrency, run under the race detector by `make race`.
 RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devnet/... ./simnet/...
 
-.PHONY: all build test race bench lint proto fuzz clean demo simnet
+.PHONY: all build test race bench lint proto fuzz clean demo simnet chromium
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/credmesh ./cmd/credmesh
 
-## demo: a whole network of real peers on this machine (see `credmesh demo --help`).
+## demo: a whole network of real peers on this machine (see `credmesh demo --help`);
+## `make demo DEMOFLAGS=--keep` leaves it running and prints the explorer's URL.
+DEMOFLAGS ?=
 demo: build
-	$(BIN)/credmesh demo
+	$(BIN)/credmesh demo $(DEMOFLAGS)
 
 ## simnet: the standard scenarios in wall-clock time, reports under SIMOUT.
 SIMOUT ?= simnet-reports
@@ -26,8 +28,17 @@ simnet: build
 	$(BIN)/credmesh sim --scenario faults --peers 12 --out $(SIMOUT)/faults
 	$(BIN)/credmesh sim --scenario propagation --peers 24 --duration 20s --out $(SIMOUT)/propagation-24
 
-## test: vet, then every package's tests (seed corpora of the fuzz targets included).
-test:
+## chromium: the browser the explorer's tests drive, Debian's package, installed
+## when missing (the explorer's tests fail, not skip, without it).
+CHROMIUM ?= /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@test -x $(CHROMIUM) || { echo "installing Chromium from the distribution's packages"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
+## test: vet, then every package's tests (seed corpora of the fuzz targets included),
+## the explorer's in headless Chromium.
+test: chromium
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 

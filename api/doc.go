@@ -10,6 +10,13 @@
 // mandatory on any other address. The peer behind the API is a Backend;
 // package node provides it.
 //
+// GET / and GET /explorer/{file} serve the explorer page (package
+// explorer) without the token, since a browser opening a page cannot send
+// one and the files hold no data; the read-only endpoints the page uses
+// (explorer.go) take it like every other. They ask the Backend for the
+// optional Explorer interface, so a Backend without it still serves the
+// rest of the API.
+//
 // Status.Forks lists the issuers proven forked; acknowledging one (POST
 // /v1/forks/{issuer}/ack) records a note locally and changes nothing else.
 //

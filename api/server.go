@@ -62,6 +62,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("POST /v1/credit/import", s.importCredit)
 	mux.HandleFunc("GET /v1/payments/{order}", s.payment)
 	mux.HandleFunc("POST /v1/forks/{issuer}/ack", s.ackFork)
+	s.routeExplorer(mux)
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -122,7 +123,7 @@ func (s *Server) auth(next http.Handler) http.Handler {
 	}
 	want := []byte("Bearer " + s.token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		if !isPage(r) && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			writeError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <api.token>")
 			return
 		}

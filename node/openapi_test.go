@@ -208,6 +208,8 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	st, body = do(bankA, openapicheck.Request{Method: "GET", Path: "/v1/billing", Valid: false})
 	want("billing without a period", st, 400, body)
 
+	exerciseExplorerAPI(t, doc, net.Node(1), "openapi-test", pay.OrderID, *events[0].Subject)
+
 	// Metrics.
 	st, body = get(tax, "/metrics")
 	want("metrics", st, 200, body[:min(len(body), 200)])

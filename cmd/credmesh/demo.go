@@ -285,4 +285,5 @@ func printKeep(w io.Writer, net *devnet.Net) {
 		fmt.Fprintf(w, "  credmesh status --home %s\n", h)
 	}
 	fmt.Fprintf(w, "  curl http://%s/metrics\n", net.Node(0).APIAddr())
+	fmt.Fprintf(w, "  open the explorer in a browser: http://%s/\n", net.Node(0).APIAddr())
 }

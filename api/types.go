@@ -53,6 +53,7 @@ var (
 type Status struct {
 	PeerID      string        `json:"peer_id"`
 	Name        string        `json:"name"`
+	Version     string        `json:"version"` // of the build the peer runs (credmesh version)
 	Network     string        `json:"network"`
 	GenesisHash string        `json:"genesis_hash"`
 	ListenAddrs []string      `json:"listen_addrs"`

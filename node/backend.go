@@ -10,6 +10,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/internal/peerid"
+	"github.com/credmesh/credmesh/internal/version"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -20,6 +21,7 @@ func (n *Node) Status() api.Status {
 	st := api.Status{
 		PeerID:      n.net.ID().String(),
 		Name:        n.opts.Config.Name,
+		Version:     version.String(),
 		Network:     n.params.NetworkID,
 		GenesisHash: hex.EncodeToString(n.genesisHash()),
 		ListenAddrs: n.ListenAddrs(),

@@ -221,6 +221,7 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 		writeBackendError(w, err)
 		return
 	}
+	v.Forks = nonNil(v.Forks)
 	if !v.Conflict {
 		writeJSON(w, http.StatusOK, v)
 		return
@@ -274,6 +275,7 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 	st.ListenAddrs = nonNil(st.ListenAddrs)
 	st.Chains = nonNil(st.Chains)
 	st.Syncing = nonNil(st.Syncing)
+	st.Forks = nonNil(st.Forks)
 	writeJSON(w, http.StatusOK, st)
 }
 

@@ -104,7 +104,7 @@ func (n *Node) Block(issuer string, height uint64) (*api.BlockView, error) {
 	}
 	v := &api.BlockView{
 		Issuer: issuer, Height: b.Height, Hash: b.Hash.String(), Time: b.Time.UTC(),
-		EntriesRoot: b.EntriesRoot.String(),
+		EntriesRoot: b.EntriesRoot.String(), Entries: []api.EntryView{},
 	}
 	if b.Height > 1 {
 		v.PrevHash = b.PrevHash.String()

@@ -136,6 +136,13 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	report := api.ReportRequest{Subject: *events[0].Subject, Purpose: "loan_application", ConsentRef: "CONSENT-1"}
 	st, body = post(bankA, "/v1/report", jsonBody(t, report), true)
 	want("a report", st, 200, body)
+	if !bytes.Contains(body, []byte(`"purpose": "loan_application"`)) {
+		t.Errorf("a report shows its purpose otherwise than as written: %s", body)
+	}
+	legacy := report
+	legacy.Purpose = "QUERY_PURPOSE_LOAN_APPLICATION" // as responses showed it before
+	st, body = post(bankA, "/v1/report", jsonBody(t, legacy), true)
+	want("a report with the protobuf name of its purpose", st, 200, body)
 	bad := report
 	bad.Purpose = "curiosity"
 	st, body = post(bankA, "/v1/report", jsonBody(t, bad), true)

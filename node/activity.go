@@ -21,11 +21,11 @@ type activity struct {
 	every time.Duration // the window
 
 	sealed, stored struct {
-		last  time.Time                   // when a line was last logged
-		n     int                         // blocks counted since
-		viaSync int                       // of which stored through sync
-		ents  int                         // their entries (sealed)
-		spans map[chain.IssuerID]*heights // per chain
+		last    time.Time                   // when a line was last logged
+		n       int                         // blocks counted since
+		viaSync int                         // of which stored through sync
+		ents    int                         // their entries (sealed)
+		spans   map[chain.IssuerID]*heights // per chain
 	}
 	peers map[string]*peerLine // by peer ID
 }

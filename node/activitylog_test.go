@@ -18,7 +18,7 @@ func TestActivityIsLogged(t *testing.T) {
 	var logs syncBuffer
 	net, err := devnet.Create(devnet.Options{Dir: t.TempDir(), Network: "activity-test", Members: devnet.DefaultMembers[:3],
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-		Tune: func(_ int, o *node.Options) { o.LogEvery, o.AloneAfter = 200*time.Millisecond, 500*time.Millisecond }})
+		Tune:   func(_ int, o *node.Options) { o.LogEvery, o.AloneAfter = 200*time.Millisecond, 500*time.Millisecond }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,4 +106,3 @@ func TestExportImportRestoresAHome(t *testing.T) {
 }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
-

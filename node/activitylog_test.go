@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/devnet"
+	"github.com/credmesh/credmesh/internal/version"
 	"github.com/credmesh/credmesh/node"
 	"github.com/credmesh/credmesh/records"
 )
@@ -48,6 +49,12 @@ func TestActivityIsLogged(t *testing.T) {
 		}
 	}
 	waitUntil(t, "the tax bureau logs a member connected", has("level=INFO", `msg="member connected"`, tax, `name="Pearl River Bank"`))
+	// The agent string names the build.
+	bank := net.Node(1).PeerID()
+	waitUntil(t, "the tax bureau knows the bank's agent string", func() bool {
+		av, err := net.Node(0).Network().Host().Peerstore().Get(bank, "AgentVersion")
+		return err == nil && av == "credmesh/"+version.String()
+	})
 	waitUntil(t, "the tax bureau logs its sealed block", has("level=INFO", `msg="sealed block"`, tax))
 	waitUntil(t, "the bank logs the stored block", has("level=INFO", `msg="stored block"`, `member="Pearl River Bank"`, `chain="Shenzhen Tax Bureau"`))
 

@@ -2,6 +2,9 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/records"
 )
 
@@ -28,6 +32,7 @@ func TestExportImportRestoresAHome(t *testing.T) {
 	peers := setupNetwork(t, "Tax Bureau", "Bank A", "Bank B")
 	tax := peers[0]
 	startAll(t, peers...)
+	checkVersionAndHealth(t, tax)
 	var first, second []records.Record
 	for n := range 100 {
 		first = append(first, records.SamplePayment("tax", n, 100))
@@ -106,3 +111,37 @@ func TestExportImportRestoresAHome(t *testing.T) {
 }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// The binary's version is the one its peer reports, and the probes of a
+// real peer answer without a token.
+func checkVersionAndHealth(t *testing.T, p *peerProc) {
+	t.Helper()
+	var v struct {
+		Version string `json:"version"`
+		Go      string `json:"go"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "version", "--json")), &v); err != nil || v.Version == "" || v.Go == "" {
+		t.Fatalf("version --json: %+v %v", v, err)
+	}
+	if text := mustRun(t, "version"); !strings.HasPrefix(text, "credmesh "+v.Version) {
+		t.Fatalf("version: %s", text)
+	}
+	if st := status(t, p); st.Version != v.Version {
+		t.Fatalf("status shows version %q, the binary %q", st.Version, v.Version)
+	}
+	if text := mustRun(t, "status", "--home", p.home); !strings.Contains(text, "version "+v.Version) {
+		t.Fatalf("status text shows no version:\n%s", text)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", p.apiPort, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h api.Health
+		err = json.NewDecoder(resp.Body).Decode(&h)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || h.Status != "ok" || h.Version != v.Version {
+			t.Fatalf("%s: %d %+v %v", path, resp.StatusCode, h, err)
+		}
+	}
+}

@@ -4,6 +4,9 @@ BIN      := $(CURDIR)/bin
 BUF_VERSION           := v1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.10
 PKGS     := ./...
+# The version `credmesh version`, status and the agent string show.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS  := -X github.com/credmesh/credmesh/internal/version.Version=$(VERSION)
 # Packages with concurrency, run under the race detector by `make race`.
 RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devnet/... ./simnet/...
 
@@ -12,7 +15,7 @@ RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devne
 all: build
 
 build:
-	$(GO) build -o $(BIN)/credmesh ./cmd/credmesh
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/credmesh ./cmd/credmesh
 
 ## demo: a whole network of real peers on this machine (see `credmesh demo --help`);
 ## `make demo DEMOFLAGS=--keep` leaves it running and prints the explorer's URL.

@@ -24,4 +24,9 @@
 // outside this member's roles, with the reason; POST /v1/report asks the
 // members with the credit role only, and answers 403 on a member without
 // the query role.
+//
+// GET /healthz (alive) and GET /readyz (own chain sealing, in sync, disk
+// and store fine; Readiness) are answered without the token: probes and
+// load balancers seldom carry secrets, and the answer tells only whether
+// the peer is alive and ready.
 package api

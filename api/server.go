@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/internal/gate"
+	"github.com/credmesh/credmesh/internal/version"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -63,6 +64,8 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("GET /v1/payments/{order}", s.payment)
 	mux.HandleFunc("POST /v1/forks/{issuer}/ack", s.ackFork)
 	s.routeExplorer(mux)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	}
@@ -109,6 +112,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) gated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.gate.Enter() {
+			if healthPaths[r.URL.Path] {
+				writeJSON(w, http.StatusServiceUnavailable, Health{Status: "shutting_down", Version: version.String()})
+				return
+			}
 			writeError(w, http.StatusServiceUnavailable, "shutting_down", "the peer is shutting down")
 			return
 		}
@@ -123,6 +130,10 @@ func (s *Server) auth(next http.Handler) http.Handler {
 	}
 	want := []byte("Bearer " + s.token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if healthPaths[r.URL.Path] && r.Method == http.MethodGet {
+			next.ServeHTTP(w, r) // probes carry no token; they learn only readiness
+			return
+		}
 		if !isPage(r) && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			writeError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <api.token>")
 			return
@@ -211,6 +222,7 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 		writeBackendError(w, err)
 		return
 	}
+	v.Forks = nonNil(v.Forks)
 	if !v.Conflict {
 		writeJSON(w, http.StatusOK, v)
 		return
@@ -264,6 +276,7 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 	st.ListenAddrs = nonNil(st.ListenAddrs)
 	st.Chains = nonNil(st.Chains)
 	st.Syncing = nonNil(st.Syncing)
+	st.Forks = nonNil(st.Forks)
 	writeJSON(w, http.StatusOK, st)
 }
 

@@ -53,6 +53,7 @@ var (
 type Status struct {
 	PeerID      string        `json:"peer_id"`
 	Name        string        `json:"name"`
+	Version     string        `json:"version"` // of the build the peer runs (credmesh version)
 	Network     string        `json:"network"`
 	GenesisHash string        `json:"genesis_hash"`
 	ListenAddrs []string      `json:"listen_addrs"`
@@ -70,7 +71,7 @@ type Status struct {
 	Recovery *RecoveryStatus `json:"recovery,omitempty"`
 	// Forks are the issuers proven to have signed two different blocks at
 	// one height, each with whether an operator acknowledged it.
-	Forks []ForkStatus `json:"forks,omitempty"`
+	Forks []ForkStatus `json:"forks"`
 }
 
 // ForkStatus is the equivocation evidence against one issuer: two headers
@@ -324,7 +325,7 @@ type PaymentLookup struct {
 	OrderID  string        `json:"order_id"`
 	Records  []PaymentView `json:"records"`
 	Conflict bool          `json:"conflict"`
-	Forks    []ForkStatus  `json:"forks,omitempty"`
+	Forks    []ForkStatus  `json:"forks"`
 	Error    *ErrorDetail  `json:"error,omitempty"`
 }
 
@@ -339,7 +340,7 @@ type PaymentView struct {
 	AmountMinor uint64    `json:"amount_minor"`
 	Currency    string    `json:"currency"`
 	Period      string    `json:"period"`
-	PaidAt      time.Time `json:"paid_at"`
+	PaidAt      time.Time `json:"paid_at"` // UTC: the record keeps the instant, not the offset it was submitted in
 	Channel     string    `json:"channel,omitempty"`
 	Region      string    `json:"region,omitempty"`
 	Item        string    `json:"item,omitempty"`

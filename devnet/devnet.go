@@ -37,6 +37,9 @@ type Options struct {
 	Members []Member // default DefaultMembers
 	Params  config.GenesisParams
 	Logger  *slog.Logger
+	// Tune, if set, adjusts the options of member i's node before it
+	// starts (tests: short log windows).
+	Tune func(i int, o *node.Options)
 }
 
 // Net is a created network; Start runs its peers.
@@ -176,6 +179,9 @@ func (n *Net) StartPeer(i int) error {
 		return err
 	}
 	o.Logger = n.Opts.Logger.With("member", o.Config.Name)
+	if n.Opts.Tune != nil {
+		n.Opts.Tune(i, &o)
+	}
 	nd, err := node.New(o)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/internal/peerid"
+	"github.com/credmesh/credmesh/internal/version"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -20,6 +21,7 @@ func (n *Node) Status() api.Status {
 	st := api.Status{
 		PeerID:      n.net.ID().String(),
 		Name:        n.opts.Config.Name,
+		Version:     version.String(),
 		Network:     n.params.NetworkID,
 		GenesisHash: hex.EncodeToString(n.genesisHash()),
 		ListenAddrs: n.ListenAddrs(),
@@ -102,7 +104,7 @@ func (n *Node) Block(issuer string, height uint64) (*api.BlockView, error) {
 	}
 	v := &api.BlockView{
 		Issuer: issuer, Height: b.Height, Hash: b.Hash.String(), Time: b.Time.UTC(),
-		EntriesRoot: b.EntriesRoot.String(),
+		EntriesRoot: b.EntriesRoot.String(), Entries: []api.EntryView{},
 	}
 	if b.Height > 1 {
 		v.PrevHash = b.PrevHash.String()

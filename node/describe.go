@@ -29,7 +29,7 @@ func describeEntry(data []byte) api.EntryView {
 		v.Kind = "credit_event"
 		v.Summary = map[string]any{
 			"event_id": c.EventId, "subject_ref": hex.EncodeToString(c.SubjectRef), "account_id": c.AccountId,
-			"kind": c.Kind.String(), "amount_minor": c.AmountMinor, "outstanding_minor": c.OutstandingMinor,
+			"kind": creditKindName(c.Kind), "amount_minor": c.AmountMinor, "outstanding_minor": c.OutstandingMinor,
 			"currency": c.Currency, "occurred_at": time.UnixMilli(c.OccurredAtMs).UTC(), "days_overdue": c.DaysOverdue,
 		}
 	case e.GetQueryReceipt() != nil:
@@ -42,13 +42,13 @@ func describeEntry(data []byte) api.EntryView {
 		hash := sha256.Sum256(r.Query)
 		v.Summary = map[string]any{
 			"query_id": q.QueryId, "querier": peerString(chain.IssuerID(q.Querier)), "subject_ref": hex.EncodeToString(q.SubjectRef),
-			"purpose": q.Purpose.String(), "queried_at": time.UnixMilli(q.TimeMs).UTC(), "query_hash": hex.EncodeToString(hash[:]),
+			"purpose": PurposeName(q.Purpose), "queried_at": time.UnixMilli(q.TimeMs).UTC(), "query_hash": hex.EncodeToString(hash[:]),
 			"records_returned": r.RecordsReturned, "fee_minor": r.FeeMinor, "fee_currency": r.FeeCurrency,
 		}
 	case e.GetCorrection() != nil:
 		c := e.GetCorrection()
 		v.Kind = "correction"
-		v.Summary = map[string]any{"correction_id": c.CorrectionId, "target_key": hex.EncodeToString(c.TargetKey), "action": c.Action.String(), "reason": c.Reason}
+		v.Summary = map[string]any{"correction_id": c.CorrectionId, "target_key": hex.EncodeToString(c.TargetKey), "action": correctionActionName(c.Action), "reason": c.Reason}
 	}
 	return v
 }

@@ -43,6 +43,15 @@
 // state is in Status().Recovery and the metrics own_chain_recovering and
 // sealing_halted; Ready is closed once the peer first seals.
 //
+// Activity log (activity.go, activitylog.go): members connecting and
+// leaving and blocks sealed and stored are logged at info, the first of a
+// window (Options.LogEvery, 10 s) at once and the rest summed up at its
+// end, so a busy peer writes a few lines a window rather than one per
+// block; a peer with no member connected for Options.AloneAfter (1 min)
+// warns, and again every ten times as long. The sealing and storing paths
+// hand blocks over without blocking and drop them when the log lags: the
+// counters and metrics are the exact record, the log a summary.
+//
 // Run's loop owns the order of I/O: a block the builder hands out is
 // already persisted, and the loop publishes it, so nothing is published
 // that is not on disk.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credmesh/credmesh/internal/version"
 	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -57,6 +58,11 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		}),
 	)
 	reg.MustRegister(n.diskMetrics(gauge, counter)...)
+	v := version.Get()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "credmesh", Name: "build_info", Help: "Always 1; the labels say which build the peer runs.",
+		ConstLabels: prometheus.Labels{"version": v.Version, "commit": v.Commit, "go": v.Go},
+	}, func() float64 { return 1 }))
 	return reg
 }
 

@@ -42,6 +42,7 @@ type Node struct {
 	guardDone chan struct{}
 
 	queryLatency queryLatency
+	activity     chan activityEvent // blocks for the activity log (activitylog.go)
 
 	accepted, refused, sealed atomic.Uint64
 }
@@ -64,7 +65,8 @@ func New(o Options) (n *Node, err error) {
 		}
 		return nil, err
 	}
-	n = &Node{opts: o, log: o.Logger, params: o.Genesis.ChainParams(), names: make(map[chain.IssuerID]string), queryLatency: newQueryLatency()}
+	n = &Node{opts: o, log: o.Logger, params: o.Genesis.ChainParams(), names: make(map[chain.IssuerID]string), queryLatency: newQueryLatency(),
+		activity: make(chan activityEvent, 256)}
 	n.self = chain.IssuerOf(o.Key.Public().(ed25519.PublicKey))
 	for id, m := range o.Genesis.MemberPeers() {
 		iss, err := peerid.Issuer(id)
@@ -122,7 +124,7 @@ func (n *Node) p2pConfig() (p2p.Config, error) {
 		MaxPeers:    n.opts.Config.P2P.MaxPeers,
 		Now:         n.opts.Now,
 		Logger:      n.log,
-		OnStored:    n.opts.OnBlockStored,
+		OnStored:    n.onStored,
 	}
 	for _, s := range n.opts.Config.P2P.Listen {
 		a, err := ma.NewMultiaddr(s)
@@ -203,6 +205,7 @@ func (n *Node) Run(ctx context.Context) error {
 		<-pruned
 	}
 	stopDisk := n.watchDisk()
+	stopActivity := n.watchActivity()
 	gctx, gstop := context.WithCancel(context.Background())
 	n.guardStop, n.guardDone = gstop, make(chan struct{})
 	go func() {
@@ -232,6 +235,7 @@ loop:
 		}
 	}
 	stopDisk()
+	defer stopActivity() // after shutdown, which seals and logs a last block
 	return errors.Join(runErr, n.shutdown(bcancel, berr, stopPruning))
 }
 
@@ -306,8 +310,17 @@ func (n *Node) pruneLoop(ctx context.Context, every time.Duration) {
 	}
 }
 
+// onStored is told of every block of another member the network stores.
+func (n *Node) onStored(b *chain.Block, viaSync bool) {
+	n.noteBlock(activityEvent{iss: b.Issuer, height: b.Height, viaSync: viaSync})
+	if n.opts.OnBlockStored != nil {
+		n.opts.OnBlockStored(b, viaSync)
+	}
+}
+
 func (n *Node) publish(b *chain.Block) {
 	n.sealed.Add(1)
+	n.noteBlock(activityEvent{iss: b.Issuer, height: b.Height, entries: len(b.Entries), own: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := n.net.Publish(ctx, b); err != nil {

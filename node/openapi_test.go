@@ -136,6 +136,13 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	report := api.ReportRequest{Subject: *events[0].Subject, Purpose: "loan_application", ConsentRef: "CONSENT-1"}
 	st, body = post(bankA, "/v1/report", jsonBody(t, report), true)
 	want("a report", st, 200, body)
+	if !bytes.Contains(body, []byte(`"purpose": "loan_application"`)) {
+		t.Errorf("a report shows its purpose otherwise than as written: %s", body)
+	}
+	legacy := report
+	legacy.Purpose = "QUERY_PURPOSE_LOAN_APPLICATION" // as responses showed it before
+	st, body = post(bankA, "/v1/report", jsonBody(t, legacy), true)
+	want("a report with the protobuf name of its purpose", st, 200, body)
 	bad := report
 	bad.Purpose = "curiosity"
 	st, body = post(bankA, "/v1/report", jsonBody(t, bad), true)
@@ -209,10 +216,18 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	want("billing without a period", st, 400, body)
 
 	exerciseExplorerAPI(t, doc, net.Node(1), "openapi-test", pay.OrderID, *events[0].Subject)
+	// Health: alive and ready, without the token too (below).
+	st, body = get(tax, "/healthz")
+	want("healthz", st, 200, body)
+	st, body = get(tax, "/readyz")
+	want("readyz of a peer in sync", st, 200, body)
 
 	// Metrics.
 	st, body = get(tax, "/metrics")
 	want("metrics", st, 200, body[:min(len(body), 200)])
+	if !bytes.Contains(body, []byte(`credmesh_build_info{commit=`)) || !bytes.Contains(body, []byte(`version="`)) {
+		t.Errorf("metrics carry no credmesh_build_info with the version")
+	}
 
 	// Paths and methods the API does not serve: a JSON error, 404.
 	for _, r := range []struct{ method, path string }{{"GET", "/v1/nothing"}, {"POST", "/v1/status"}, {"GET", "/v1/records"}, {"DELETE", "/v1/chains"}} {
@@ -240,6 +255,10 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	want("a malformed submission without the token", st, 401, body)
 	st, body = do(guarded, openapicheck.Request{Method: "GET", Path: "/v1/status", Header: http.Header{"Authorization": {"Bearer " + token}}, Valid: true})
 	want("status with the token", st, 200, body)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		st, body = get(guarded, path)
+		want(path+" without the token", st, 200, body)
+	}
 
 	// Acknowledging a fork: none here, so 404; a bad peer ID or no note, 400.
 	bankID := net.Node(1).PeerID().String()
@@ -265,6 +284,14 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	want("status while recovering", st, 200, body)
 	st, body = post(tax, "/v1/records", jsonBody(t, api.SubmitRequest{Records: []records.Record{records.SamplePayment("tax", 9, 10)}}), true)
 	want("a submission while recovering", st, 503, body)
+	st, body = get(tax, "/readyz")
+	want("readyz while recovering", st, 503, body)
+	var ready api.Health
+	if err := json.Unmarshal(body, &ready); err != nil || ready.Status != "not_ready" || len(ready.Checks) != 4 || ready.Checks[0].OK || ready.Checks[0].Name != "own_chain" {
+		t.Errorf("readyz while recovering: %s", body)
+	}
+	st, body = get(tax, "/healthz")
+	want("healthz while recovering", st, 200, body)
 
 	ops, statuses := doc.Unexercised()
 	if len(ops) > 0 {

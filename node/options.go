@@ -33,6 +33,14 @@ type Options struct {
 	// OnBlockStored, if set, is called after every block of another member
 	// is stored (see p2p.Config.OnStored). It must not block.
 	OnBlockStored func(b *chain.Block, viaSync bool)
+	// LogEvery is the window of the activity log: members connecting and
+	// leaving and blocks sealed and stored are logged at most about twice
+	// per window each, the first at once and the rest summed up (default
+	// 10 s).
+	LogEvery time.Duration
+	// AloneAfter is how long no member may be connected before a warning
+	// (repeated every ten times as long; default 1 min).
+	AloneAfter time.Duration
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
 	// TrustLocalChain starts sealing on the head of our own chain that the

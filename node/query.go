@@ -82,7 +82,7 @@ func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportVi
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}
-	purpose, ok := Purposes[req.Purpose]
+	purpose, ok := ParsePurpose(req.Purpose)
 	if !ok {
 		return nil, fmt.Errorf("%w: purpose %q is not one of %s", api.ErrBadRequest, req.Purpose, strings.Join(PurposeNames(), ", "))
 	}
@@ -110,8 +110,8 @@ func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportVi
 func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 	s := r.Summary
 	v := &api.ReportView{
-		QueryID: r.Query.QueryID, SubjectRef: hex.EncodeToString(r.Query.Subject[:]), Purpose: r.Query.Purpose.String(),
-		ElapsedMS: r.Elapsed.Milliseconds(),
+		QueryID: r.Query.QueryID, SubjectRef: hex.EncodeToString(r.Query.Subject[:]), Purpose: PurposeName(r.Query.Purpose),
+		ElapsedMS: r.Elapsed.Milliseconds(), Members: []api.ReportMember{},
 		Summary: api.ReportSummary{
 			Asked: s.Asked, Answered: s.Answered, Truncated: s.Truncated, ActiveAccounts: s.ActiveAccounts,
 			Outstanding: s.Outstanding, WorstDaysOverdue: s.WorstDaysOverdue, ActiveLenders: s.ActiveLenders,
@@ -119,7 +119,7 @@ func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 		},
 	}
 	for _, m := range r.Results {
-		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: m.Outcome.String(), LatencyMS: m.Latency.Milliseconds(),
+		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: outcomeName(m.Outcome), LatencyMS: m.Latency.Milliseconds(),
 			Forked: n.net.EvidenceOf(m.Member) != nil}
 		if m.Err != nil {
 			mv.Error = m.Err.Error()
@@ -150,7 +150,7 @@ func (n *Node) Billing(period string) (*api.BillingView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}
-	v := &api.BillingView{Period: period}
+	v := &api.BillingView{Period: period, Lines: []api.BillingLine{}}
 	for _, l := range st.Lines {
 		v.Lines = append(v.Lines, api.BillingLine{
 			Member: peerString(l.Member), Name: n.names[l.Member], QueriesMade: l.QueriesMade, QueriesServed: l.QueriesServed,
@@ -186,7 +186,7 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 		}
 		return cmp.Compare(a.Index, b.Index)
 	})
-	out := &api.PaymentLookup{OrderID: orderID, Records: make([]api.PaymentView, 0, len(locs))}
+	out := &api.PaymentLookup{OrderID: orderID, Records: make([]api.PaymentView, 0, len(locs)), Forks: []api.ForkStatus{}}
 	var acks map[chain.IssuerID]store.EvidenceAck
 	for _, loc := range locs {
 		p, err := n.store.Proof(loc)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/credmesh/credmesh/internal/version"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -52,7 +53,7 @@ func newHost(cfg *Config, g *gater, cm *connmgr.BasicConnMgr) (host.Host, error)
 		libp2p.ConnectionManager(cm),
 		libp2p.ConnectionGater(g),
 		libp2p.DisableRelay(),
-		libp2p.UserAgent("credmesh"),
+		libp2p.UserAgent("credmesh/" + version.String()),
 	}
 	if cfg.Transports != nil {
 		opts = append(opts, cfg.Transports...)

@@ -72,7 +72,7 @@ the private DHT and replicate over gossip and sync.`,
 	}
 	c.Flags().StringVar(&f.dir, "dir", "", "directory for the homes (default: a new temporary directory, removed afterwards unless --keep)")
 	c.Flags().BoolVar(&f.keep, "keep", false, "leave the network running until interrupted and print how to talk to it")
-	c.Flags().BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
+	c.Flags().BoolVar(&f.asJSON, "json", false, "print the summary as JSON on stdout, and nothing else there (progress and --keep's hints go to stderr)")
 	c.Flags().IntVar(&f.payments, "payments", 3000, "payment records the tax authority publishes")
 	c.Flags().IntVar(&f.loans, "loans", 300, "loans each lender publishes (every third goes overdue)")
 	c.Flags().DurationVar(&f.timeout, "timeout", 90*time.Second, "give up if the network is not in sync by then")
@@ -83,10 +83,9 @@ the private DHT and replicate over gossip and sync.`,
 func runDemo(cmd *cobra.Command, f demoFlags) error {
 	ctx := cmd.Context()
 	out := cmd.OutOrStdout()
-	progress := io.Writer(cmd.ErrOrStderr())
-	if f.asJSON {
-		progress = io.Discard
-	}
+	// Progress and every other line of text go to stderr, so that with
+	// --json stdout holds the JSON summary alone, --keep or not.
+	progress := cmd.ErrOrStderr()
 	start := time.Now()
 	dir := f.dir
 	if dir == "" {
@@ -193,7 +192,11 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 		printDemo(out, sum, net)
 	}
 	if f.keep {
-		printKeep(out, net)
+		keepOut := out
+		if f.asJSON {
+			keepOut = progress
+		}
+		printKeep(keepOut, net)
 		<-ctx.Done()
 	}
 	return nil

@@ -236,7 +236,7 @@ func issuerName(g *config.Genesis, iss chain.IssuerID) string {
 // lookupView shows every record a lookup verified.
 func lookupView(g *config.Genesis, res *queryproto.LookupResult) *api.PaymentLookup {
 	members := g.MemberPeers()
-	v := &api.PaymentLookup{OrderID: res.OrderID, Records: make([]api.PaymentView, 0, len(res.Payments))}
+	v := &api.PaymentLookup{OrderID: res.OrderID, Records: make([]api.PaymentView, 0, len(res.Payments)), Forks: []api.ForkStatus{}}
 	issuers := make(map[chain.IssuerID]bool)
 	for _, pay := range res.Payments {
 		issuer, _ := peerid.FromIssuer(pay.Issuer)
@@ -297,11 +297,39 @@ func printPayment(out io.Writer, v *api.PaymentView, what string) {
 	fmt.Fprintf(out, "  issuer    %s (%s), block %d %.16s\n", v.IssuerName, v.Issuer, v.Height, v.BlockHash)
 	fmt.Fprintf(out, "  category  %s, period %s\n", v.Category, v.Period)
 	fmt.Fprintf(out, "  amount    %s %s\n", minor(v.AmountMinor), v.Currency)
-	fmt.Fprintf(out, "  paid at   %s via %s, region %s\n", v.PaidAt.Format(time.RFC3339), v.Channel, v.Region)
-	if v.Item != "" {
-		fmt.Fprintf(out, "  item      %s, receipt %s\n", v.Item, v.ReceiptNo)
+	fmt.Fprintf(out, "  paid at   %s\n", paidLine(v))
+	if item := joinNonEmpty(v.Item, labelled("receipt ", v.ReceiptNo)); item != "" {
+		fmt.Fprintf(out, "  item      %s\n", item)
 	}
-	fmt.Fprintf(out, "  served by %s (not trusted: signature and proof checked)\n", strings.Join(v.Peers, ", "))
+	if len(v.Peers) > 0 {
+		fmt.Fprintf(out, "  served by %s (not trusted: signature and proof checked)\n", strings.Join(v.Peers, ", "))
+	}
+}
+
+// paidLine is when a payment was made (in UTC: the record keeps the
+// instant, not the offset it was written in), and through which channel
+// and region, each left out when the record has none.
+func paidLine(v *api.PaymentView) string {
+	return joinNonEmpty(v.PaidAt.UTC().Format(time.RFC3339)+labelled(" via ", v.Channel), labelled("region ", v.Region))
+}
+
+// labelled is label+value, or "" without a value.
+func labelled(label, value string) string {
+	if value == "" {
+		return ""
+	}
+	return label + value
+}
+
+// joinNonEmpty joins the non-empty parts with ", ".
+func joinNonEmpty(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // printNotes says which peers were behind, said NOT_FOUND, or gave no

@@ -65,7 +65,7 @@ Purposes: ` + strings.Join(node.PurposeNames(), ", "),
 func printReport(cmd *cobra.Command, r *api.ReportView) {
 	out := cmd.OutOrStdout()
 	s := r.Summary
-	fmt.Fprintf(out, "credit report %s (subject %.16s…, %s) in %d ms\n", r.QueryID, r.SubjectRef, strings.ToLower(strings.TrimPrefix(r.Purpose, "QUERY_PURPOSE_")), r.ElapsedMS)
+	fmt.Fprintf(out, "credit report %s (subject %.16s…, %s) in %d ms\n", r.QueryID, r.SubjectRef, r.Purpose, r.ElapsedMS)
 	fmt.Fprintf(out, "  members answered        %d of %d\n", s.Answered, s.Asked)
 	fmt.Fprintf(out, "  active accounts         %d with %d lenders\n", s.ActiveAccounts, s.ActiveLenders)
 	for cur, v := range s.Outstanding {
@@ -76,7 +76,7 @@ func printReport(cmd *cobra.Command, r *api.ReportView) {
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nMEMBER\tOUTCOME\tRECORDS\tPRIVATE\tLATENCY\t")
 	for _, m := range r.Members {
-		outcome := m.Outcome
+		outcome := strings.ReplaceAll(m.Outcome, "_", " ")
 		if m.Error != "" && m.Outcome != "answered" {
 			outcome += ": " + m.Error
 		}

@@ -24,7 +24,7 @@ Start with 'credmesh demo' to see a whole network on this machine.`,
 	}
 	root.AddCommand(newInitCmd(), newGenesisCmd(), newRunCmd(), newSubmitCmd(), newStatusCmd(),
 		newQueryCmd(), newReportCmd(), newBillingCmd(), newCreditCmd(), newDemoCmd(), newSimCmd(),
-		newCheckCmd(), newPendingCmd(), newEvidenceCmd())
+		newCheckCmd(), newPendingCmd(), newEvidenceCmd(), newVersionCmd(), newExportCmd(), newImportCmd())
 	return root
 }
 

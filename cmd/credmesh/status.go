@@ -43,7 +43,7 @@ func newStatusCmd() *cobra.Command {
 
 func printStatus(cmd *cobra.Command, st *api.Status) {
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "%s  %s\nnetwork %s  genesis %.16s\n", st.Name, st.PeerID, st.Network, st.GenesisHash)
+	fmt.Fprintf(out, "%s  %s\nnetwork %s  genesis %.16s  version %s\n", st.Name, st.PeerID, st.Network, st.GenesisHash, st.Version)
 	fmt.Fprintf(out, "peers %d, members connected %d of %d\n", st.Peers, st.Members.Connected, st.Members.Total-1)
 	sync := "in sync"
 	if len(st.Syncing) > 0 {

@@ -120,6 +120,14 @@ func (s *Server) serve(ctx context.Context, remote peer.ID, data []byte) (resp *
 		op = "heads"
 		s.stats.heads.Add(1)
 		return s.heads()
+	case req.batch != nil:
+		op = "payment_batch"
+		s.stats.payments.Add(uint64(len(req.batch)))
+		// The stream took one token; the rest of the batch takes the others.
+		if n := len(req.batch) - 1; n > 0 && !s.limiter.allowN(remote, s.memberPeers[remote], n, s.cfg.Now()) {
+			return failure(querypb.Status_STATUS_RATE_LIMITED, fmt.Sprintf("request budget too low for a batch of %d lookups; retry later or send fewer", len(req.batch)))
+		}
+		return s.paymentBatch(req.batch)
 	case req.query != nil:
 		op = "credit_query"
 		s.stats.credit.Add(1)

@@ -132,4 +132,3 @@ func (a *batchAnswer) rollback(headersBefore int, added []chain.Hash) {
 		delete(a.headers, h)
 	}
 }
-

@@ -11,8 +11,8 @@ import (
 // request is a decoded Request: exactly one operation.
 type request struct {
 	heads  bool
-	lookup [privacy.LookupSize]byte // payment
-	query  *SignedQuery             // credit query, shapes checked, not verified
+	lookup [privacy.LookupSize]byte   // payment
+	query  *SignedQuery               // credit query, shapes checked, not verified
 	batch  [][privacy.LookupSize]byte // payment batch: 1 to MaxBatchLookups distinct hashes
 }
 

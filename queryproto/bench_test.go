@@ -60,20 +60,10 @@ func BenchmarkPaymentLookup(b *testing.B) {
 	members := chaintest.Members(1)
 	srv := startMember(b, 0, members, nil, unlimited)
 	fillChain(b, srv, records)
-	var clients []*queryproto.Client
-	for i := range 4 {
-		n, err := p2p.New(p2p.Config{
-			Params: chaintest.Params(), GenesisHash: genesisHash, Members: members, Key: chaintest.Key(100 + i),
-			ListenAddrs: loopback(), Bootstrap: []peer.AddrInfo{srv.info()}, Logger: testLogger(),
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { n.Close() })
-		if err := n.Host().Connect(context.Background(), srv.info()); err != nil {
-			b.Fatal(err)
-		}
-		clients = append(clients, queryproto.NewClient(n.Host(), chaintest.NetworkID))
+	hosts := benchClients(b, srv, 4)
+	clients := make([]*queryproto.Client, len(hosts))
+	for i, h := range hosts {
+		clients[i] = queryproto.NewClient(h, chaintest.NetworkID)
 	}
 	for _, verify := range []bool{false, true} {
 		name := "decoded"
@@ -81,47 +71,13 @@ func BenchmarkPaymentLookup(b *testing.B) {
 			name = "verified"
 		}
 		b.Run(name, func(b *testing.B) {
-			lat := make([]time.Duration, b.N)
-			var next atomic.Int64
-			var failed atomic.Int64
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			start := time.Now()
-			for _, c := range clients {
-				for range 16 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						ctx := context.Background()
-						for {
-							i := int(next.Add(1)) - 1
-							if i >= b.N {
-								return
-							}
-							t0 := time.Now()
-							pa, err := c.Payment(ctx, srv.id(), [32]byte(chaintest.BulkLookup(i%records)))
-							if err == nil && verify {
-								err = pa.Proofs[0].Verify(members, chaintest.NetworkID)
-							}
-							lat[i] = time.Since(t0)
-							if err != nil {
-								failed.Add(1)
-							}
-						}
-					}()
+			closedLoop(b, len(clients), 16, "lookups/s", 1, func(h, i int) error {
+				pa, err := clients[h].Payment(context.Background(), srv.id(), [32]byte(chaintest.BulkLookup(i%records)))
+				if err == nil && verify {
+					err = pa.Proofs[0].Verify(members, chaintest.NetworkID)
 				}
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if n := failed.Load(); n > 0 {
-				b.Fatalf("%d of %d lookups failed", n, b.N)
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "lookups/s")
-			b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
-			b.ReportMetric(0, "ns/op")
+				return err
+			})
 		})
 	}
 }
@@ -162,7 +118,7 @@ func closedLoop(b *testing.B, hosts, inFlight int, unit string, perCall int, do 
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), queryproto.CPUTime()
 	for h := range hosts {
 		for range inFlight {
 			wg.Go(func() {
@@ -182,11 +138,12 @@ func closedLoop(b *testing.B, hosts, inFlight int, unit string, perCall int, do 
 		}
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), queryproto.CPUTime()-cpu0
 	b.StopTimer()
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d of %d calls failed; the first: %v", n, b.N, firstErr.Load())
 	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*perCall), "cpu-µs/answer")
 	slices.Sort(lat)
 	b.ReportMetric(float64(b.N*perCall)/elapsed.Seconds(), unit)
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")

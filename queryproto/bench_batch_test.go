@@ -143,6 +143,12 @@ func BenchmarkPaymentBatchPaced(b *testing.B) {
 			var failed atomic.Int64
 			var first atomic.Value
 			var wg sync.WaitGroup
+			// At most 32 streams in flight per client host: the resource
+			// manager's outbound limit per peer for the query protocol.
+			sems := make([]chan struct{}, len(lcs))
+			for i := range sems {
+				sems[i] = make(chan struct{}, 32)
+			}
 			b.ResetTimer()
 			start := time.Now()
 			for i := range b.N {
@@ -150,7 +156,10 @@ func BenchmarkPaymentBatchPaced(b *testing.B) {
 				if d := time.Until(due); d > 0 {
 					time.Sleep(d)
 				}
+				sem := sems[i%len(sems)]
+				sem <- struct{}{}
 				wg.Go(func() {
+					defer func() { <-sem }()
 					err := lookupBatch(lcs[i%len(lcs)], srv, size, i, orderID)
 					lat[i] = time.Since(due)
 					if err != nil && failed.Add(1) == 1 {

@@ -29,6 +29,7 @@ type headerCache struct {
 }
 
 func newHeaderCache(size int) *headerCache {
+	size = max(size, 1)
 	return &headerCache{sigs: make(map[chain.Hash][]byte, size), ring: make([]chain.Hash, 0, size)}
 }
 

@@ -99,9 +99,7 @@ func (s *Server) handle(st network.Stream) {
 		return
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
-	defer cancel()
-	s.respond(st, s.serve(ctx, remote, data))
+	s.respond(st, s.serve(s.ctx, remote, data))
 }
 
 // serve decodes a request, runs its operation and reports how long that
@@ -131,6 +129,10 @@ func (s *Server) serve(ctx context.Context, remote peer.ID, data []byte) (resp *
 	case req.query != nil:
 		op = "credit_query"
 		s.stats.credit.Add(1)
+		// Only credit queries wait (on the receipt): only they need a
+		// context with the stream's deadline.
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		defer cancel()
 		return s.creditQuery(ctx, remote, req.query)
 	default:
 		op = "payment"

@@ -321,3 +321,29 @@ func TestPaymentBatchRequestLimits(t *testing.T) {
 		t.Fatalf("a full batch: %v", err)
 	}
 }
+
+// TestPaymentBatchCostsATokenPerLookup gives a light client's peer a
+// budget of 10 requests: a batch of 11 lookup hashes is RATE_LIMITED and
+// takes none, one of 10 is answered and spends them all.
+func TestPaymentBatchCostsATokenPerLookup(t *testing.T) {
+	members := chaintest.Members(1)
+	m := startMember(t, 0, members, nil, func(c *queryproto.Config) {
+		c.PeerRate, c.PeerBurst = 1e-6, 10
+	})
+	lcNet, _ := startLightClient(t, 200, members, []peer.AddrInfo{m.info()})
+	c := queryproto.NewClient(lcNet.Host(), chaintest.NetworkID)
+	ls := make([][32]byte, 11)
+	for i := range ls {
+		ls[i] = [32]byte(privacy.Lookup(chaintest.NetworkID, chaintest.OrderID(0, i)))
+	}
+	if _, err := c.PaymentBatch(context.Background(), m.id(), ls); !errors.Is(err, queryproto.ErrRateLimited) {
+		t.Fatalf("a batch of 11 on a budget of 10: %v, want RATE_LIMITED", err)
+	}
+	// The refused batch took its stream's token only: 9 are left.
+	if _, err := c.PaymentBatch(context.Background(), m.id(), ls[:9]); err != nil {
+		t.Fatalf("a batch of 9: %v", err)
+	}
+	if _, err := c.PaymentBatch(context.Background(), m.id(), ls[:1]); !errors.Is(err, queryproto.ErrRateLimited) {
+		t.Fatalf("after the budget is spent: %v, want RATE_LIMITED", err)
+	}
+}

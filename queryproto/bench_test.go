@@ -3,6 +3,7 @@ package queryproto_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,7 +16,10 @@ import (
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/queryproto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
 // fillChain appends count bulk payments to the member's own chain.
@@ -56,20 +60,10 @@ func BenchmarkPaymentLookup(b *testing.B) {
 	members := chaintest.Members(1)
 	srv := startMember(b, 0, members, nil, unlimited)
 	fillChain(b, srv, records)
-	var clients []*queryproto.Client
-	for i := range 4 {
-		n, err := p2p.New(p2p.Config{
-			Params: chaintest.Params(), GenesisHash: genesisHash, Members: members, Key: chaintest.Key(100 + i),
-			ListenAddrs: loopback(), Bootstrap: []peer.AddrInfo{srv.info()}, Logger: testLogger(),
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { n.Close() })
-		if err := n.Host().Connect(context.Background(), srv.info()); err != nil {
-			b.Fatal(err)
-		}
-		clients = append(clients, queryproto.NewClient(n.Host(), chaintest.NetworkID))
+	hosts := benchClients(b, srv, 4)
+	clients := make([]*queryproto.Client, len(hosts))
+	for i, h := range hosts {
+		clients[i] = queryproto.NewClient(h, chaintest.NetworkID)
 	}
 	for _, verify := range []bool{false, true} {
 		name := "decoded"
@@ -77,49 +71,137 @@ func BenchmarkPaymentLookup(b *testing.B) {
 			name = "verified"
 		}
 		b.Run(name, func(b *testing.B) {
-			lat := make([]time.Duration, b.N)
-			var next atomic.Int64
-			var failed atomic.Int64
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			start := time.Now()
-			for _, c := range clients {
-				for range 16 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						ctx := context.Background()
-						for {
-							i := int(next.Add(1)) - 1
-							if i >= b.N {
-								return
-							}
-							t0 := time.Now()
-							pa, err := c.Payment(ctx, srv.id(), [32]byte(chaintest.BulkLookup(i%records)))
-							if err == nil && verify {
-								err = pa.Proofs[0].Verify(members, chaintest.NetworkID)
-							}
-							lat[i] = time.Since(t0)
-							if err != nil {
-								failed.Add(1)
-							}
-						}
-					}()
+			closedLoop(b, len(clients), 16, "lookups/s", 1, func(h, i int) error {
+				pa, err := clients[h].Payment(context.Background(), srv.id(), [32]byte(chaintest.BulkLookup(i%records)))
+				if err == nil && verify {
+					err = pa.Proofs[0].Verify(members, chaintest.NetworkID)
 				}
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if n := failed.Load(); n > 0 {
-				b.Fatalf("%d of %d lookups failed", n, b.N)
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "lookups/s")
-			b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
-			b.ReportMetric(0, "ns/op")
+				return err
+			})
 		})
 	}
+}
+
+// Sizes of the bare round trip: a payment request's frame and a typical
+// payment answer's.
+const (
+	bareRequestBytes  = 40
+	bareResponseBytes = 1229 // 1.2 KiB
+)
+
+// benchClients starts n light-client hosts connected to srv.
+func benchClients(b *testing.B, srv *member, n int) []host.Host {
+	b.Helper()
+	var hs []host.Host
+	for i := range n {
+		nw, err := p2p.New(p2p.Config{
+			Params: chaintest.Params(), GenesisHash: genesisHash, Members: srv.members, Key: chaintest.Key(100 + i),
+			ListenAddrs: loopback(), Logger: testLogger(),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { nw.Close() })
+		if err := nw.Host().Connect(context.Background(), srv.info()); err != nil {
+			b.Fatal(err)
+		}
+		hs = append(hs, nw.Host())
+	}
+	return hs
+}
+
+// closedLoop runs b.N calls of do from hosts × inFlight goroutines and
+// reports the rate (as unit) and the latency percentiles.
+func closedLoop(b *testing.B, hosts, inFlight int, unit string, perCall int, do func(h, i int) error) {
+	lat := make([]time.Duration, b.N)
+	var next, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start, cpu0 := time.Now(), queryproto.CPUTime()
+	for h := range hosts {
+		for range inFlight {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= b.N {
+						return
+					}
+					t0 := time.Now()
+					err := do(h, i)
+					lat[i] = time.Since(t0)
+					if err != nil && failed.Add(1) == 1 {
+						firstErr.Store(err)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	elapsed, cpu := time.Since(start), queryproto.CPUTime()-cpu0
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d of %d calls failed; the first: %v", n, b.N, firstErr.Load())
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*perCall), "cpu-µs/answer")
+	slices.Sort(lat)
+	b.ReportMetric(float64(b.N*perCall)/elapsed.Seconds(), unit)
+	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkBareStream is the baseline of the lookup benchmarks: the same
+// member host and client hosts as BenchmarkPaymentLookup, the same
+// protocol ID (so the same resource-manager scopes), 4 hosts × 16 in
+// flight, but a handler that does no work: the client opens a stream,
+// writes 40 bytes and half-closes, the server reads them to the end and
+// writes 1.2 KiB, the client reads them to the end. It is the most one
+// stream per request can reach on this machine.
+func BenchmarkBareStream(b *testing.B) {
+	srv := startMember(b, 0, chaintest.Members(1), nil, unlimited)
+	proto := p2p.QueryProtocol(chaintest.NetworkID)
+	resp := make([]byte, bareResponseBytes)
+	srv.net.Host().SetStreamHandler(proto, func(st network.Stream) {
+		var buf [bareRequestBytes]byte
+		if _, err := io.ReadFull(st, buf[:]); err != nil {
+			st.Reset()
+			return
+		}
+		if _, err := st.Write(resp); err != nil {
+			st.Reset()
+			return
+		}
+		st.Close()
+	})
+	hosts := benchClients(b, srv, 4)
+	req := make([]byte, bareRequestBytes)
+	id := srv.id()
+	closedLoop(b, len(hosts), 16, "streams/s", 1, func(h, _ int) error {
+		return bareRoundTrip(hosts[h], id, proto, req)
+	})
+}
+
+// bareRoundTrip is one request and response on a new stream.
+func bareRoundTrip(h host.Host, p peer.ID, proto protocol.ID, req []byte) error {
+	st, err := h.NewStream(context.Background(), p, proto)
+	if err != nil {
+		return err
+	}
+	if _, err := st.Write(req); err != nil {
+		st.Reset()
+		return err
+	}
+	if err := st.CloseWrite(); err != nil {
+		st.Reset()
+		return err
+	}
+	buf := make([]byte, bareResponseBytes+1)
+	if n, err := io.ReadFull(st, buf); n != bareResponseBytes {
+		st.Reset()
+		return fmt.Errorf("read %d bytes of the response: %v", n, err)
+	}
+	return st.Close()
 }
 
 // BenchmarkPaymentLookupPaced offers lookups at a fixed rate (open loop:

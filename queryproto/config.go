@@ -82,7 +82,7 @@ type Config struct {
 	Timeout time.Duration
 
 	// Observe, if set, is told of every decoded-or-not request: its
-	// operation (heads, payment, credit_query, invalid), the status
+	// operation (heads, payment, payment_batch, credit_query, invalid), the status
 	// answered and how long the server took (metrics). It must not block.
 	Observe func(op string, status querypb.Status, took time.Duration)
 

@@ -46,6 +46,13 @@
 //     evidence the server holds against each of their issuers
 //     (Config.Evidence; one piece per issuer at most, none about others).
 //     Anyone, light clients included; NOT_FOUND when there is none.
+//   - payment batch: up to MaxBatchLookups (256) lookup hashes in one
+//     request, one item per hash in the answer (OK with its proofs,
+//     NOT_FOUND, UNAVAILABLE when left out to fit the response cap, or
+//     INTERNAL), each block header the proofs need sent once and named
+//     by position (batch.go). It costs one request token per hash, all
+//     or none, so batches get no more lookups past the rate limits than
+//     single requests. Anyone.
 //   - credit query: from members with the query role, answered by members
 //     with the credit role. The querier signs a chainpb.CreditQuery
 //     ("credmesh/v1/credit-query\x00" || the encoded query); the responder
@@ -156,6 +163,25 @@
 //     asked proves stands. Servers find evidence with one map look-up per
 //     issuer, so answers about issuers nobody proved forked cost nothing
 //     more.
+//
+// # Batch lookups
+//
+// LookupBatch sends the order IDs to each peer 256 at a time in one
+// request (DefaultBatchParallel requests at once) and keeps, per order
+// ID, every rule of Lookup: hedging per order ID (the next candidate is
+// asked for the order IDs a failure, NOT_FOUND or the hedge delay left
+// short), gathering, omission and fork checks. A batch answer that fails
+// any check is rejected whole: every order ID of it gets the failed check,
+// since a peer that lies about one record is trusted about none. A
+// server that answers BAD_REQUEST to a batch predates them and is asked
+// one order ID at a time. Headers whose signatures verified are kept
+// (headercache.go, DefaultVerifiedHeaders) under their hash and
+// signature, so the records of one block cost one Ed25519 verification
+// across a batch and across lookups; every other check runs for every
+// record. One stream per lookup costs a stream's open, multistream
+// negotiation, yamux and Noise frames and a resource-manager reservation
+// each time, about as much CPU as a lookup's own work (docs/BENCHMARKS.md);
+// a batch pays them once for up to 256 records.
 //
 // # The report summary
 //

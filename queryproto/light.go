@@ -81,6 +81,8 @@ type LightClient struct {
 	client  *Client
 	members map[peer.ID]bool
 	set     lookupSettings
+	// verified are the headers whose signatures checked (headercache.go).
+	verified *headerCache
 }
 
 // NewLightClient returns a light client on h, a host made by p2p.New with
@@ -106,7 +108,8 @@ func NewLightClient(h host.Host, g Genesis, opts ...LightOption) (*LightClient, 
 	case set.maxPeers < set.answers:
 		return nil, fmt.Errorf("%w: a lookup that wants %d answers must be allowed to ask at least %d peers, not %d", ErrConfig, set.answers, set.answers, set.maxPeers)
 	}
-	lc := &LightClient{host: h, genesis: g, client: NewClient(h, g.NetworkID), members: make(map[peer.ID]bool), set: set}
+	lc := &LightClient{host: h, genesis: g, client: NewClient(h, g.NetworkID), members: make(map[peer.ID]bool), set: set,
+		verified: newHeaderCache(DefaultVerifiedHeaders)}
 	for iss := range g.Members {
 		id, err := peerid.FromIssuer(iss)
 		if err != nil {

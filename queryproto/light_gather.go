@@ -147,7 +147,7 @@ func (l *lookup) verify(p peer.ID, proofs []*chain.Proof) ([]Payment, error) {
 		fail := func(check string, err error) error {
 			return &CheckError{Peer: p, Check: check, Err: fmt.Errorf("record %d: %w", i, err)}
 		}
-		if err := pr.Verify(g.Members, g.NetworkID); err != nil {
+		if err := pr.VerifyWith(g.Members, g.NetworkID, l.lc.verified.verify); err != nil {
 			return nil, fail("inclusion proof", err)
 		}
 		iss := pr.Header.Issuer

@@ -33,6 +33,14 @@ const (
 	// maxPaymentProofs bounds the proofs of one payment answer: one per
 	// chain that holds the lookup hash.
 	maxPaymentProofs = 1024
+	// MaxBatchLookups caps the lookup hashes of one PaymentBatchRequest.
+	// 256 keep the request (34 bytes a hash) under the 16 KiB a server
+	// reads without reserving memory, the typical answer (1.2 KiB a
+	// record, each header sent once) near 300 KiB, far under the response
+	// cap even when a few hashes have several records, and a batch inside
+	// the default per-peer burst (400 tokens; a batch takes one per hash).
+	MaxBatchLookups = 256
+
 	// answerBudget is how many bytes of records an answer may carry, with
 	// room left for the response around it.
 	answerBudget = MaxResponseBytes - 64<<10

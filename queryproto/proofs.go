@@ -22,12 +22,6 @@ func proofToPB(p *chain.Proof) *querypb.Proof {
 // size, an index inside the block, 32-byte path elements, and a header that
 // decodes. It does not verify anything; chain.Proof.Verify does.
 func proofFromPB(p *querypb.Proof) (*chain.Proof, error) {
-	if len(p.Entry) == 0 || len(p.Entry) > maxEntryBytes {
-		return nil, fmt.Errorf("%w: proof entry of %d bytes", ErrMalformed, len(p.Entry))
-	}
-	if len(p.Path) > maxPathLen {
-		return nil, fmt.Errorf("%w: audit path of %d hashes", ErrMalformed, len(p.Path))
-	}
 	if p.Header == nil {
 		return nil, fmt.Errorf("%w: proof has no header", ErrMalformed)
 	}
@@ -35,17 +29,30 @@ func proofFromPB(p *querypb.Proof) (*chain.Proof, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: proof header: %w", ErrMalformed, err)
 	}
-	if p.Index >= h.EntryCount {
-		return nil, fmt.Errorf("%w: leaf %d of a block of %d entries", ErrMalformed, p.Index, h.EntryCount)
+	return checkedProof(p.Entry, p.Index, p.Path, h)
+}
+
+// checkedProof checks a proof's shape against its decoded header (an
+// entry of sensible size, an index inside the block, 32-byte path
+// elements) and returns it. It verifies nothing.
+func checkedProof(entry []byte, index uint32, wirePath [][]byte, h *chain.SignedHeader) (*chain.Proof, error) {
+	if len(entry) == 0 || len(entry) > maxEntryBytes {
+		return nil, fmt.Errorf("%w: proof entry of %d bytes", ErrMalformed, len(entry))
 	}
-	path := make([]chain.Hash, len(p.Path))
-	for i, b := range p.Path {
+	if len(wirePath) > maxPathLen {
+		return nil, fmt.Errorf("%w: audit path of %d hashes", ErrMalformed, len(wirePath))
+	}
+	if index >= h.EntryCount {
+		return nil, fmt.Errorf("%w: leaf %d of a block of %d entries", ErrMalformed, index, h.EntryCount)
+	}
+	path := make([]chain.Hash, len(wirePath))
+	for i, b := range wirePath {
 		if len(b) != merkle.Size {
 			return nil, fmt.Errorf("%w: audit path hash %d has %d bytes", ErrMalformed, i, len(b))
 		}
 		path[i] = chain.Hash(b)
 	}
-	return &chain.Proof{Entry: p.Entry, Index: p.Index, Path: path, Header: h}, nil
+	return &chain.Proof{Entry: entry, Index: index, Path: path, Header: h}, nil
 }
 
 // evidenceFromPB decodes evidence as chain.DecodeEvidence does (its size

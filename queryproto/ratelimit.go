@@ -66,6 +66,12 @@ func newLimiter(l limits, now time.Time) *limiter {
 // allow reports whether p, a member or not, may make a request at now, and
 // if so counts it.
 func (l *limiter) allow(p peer.ID, member bool, now time.Time) bool {
+	return l.allowN(p, member, 1, now)
+}
+
+// allowN is allow for n requests at once (a payment batch of n + 1 lookup
+// hashes, after the token its stream took): all of them or none.
+func (l *limiter) allowN(p peer.ID, member bool, n int, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls++
@@ -83,11 +89,12 @@ func (l *limiter) allow(p peer.ID, member bool, now time.Time) bool {
 	}
 	b.refill(now, l.peerRate, l.peerBurst)
 	shared.b.refill(now, shared.rate, shared.burst)
-	if b.tokens < 1 || shared.b.tokens < 1 {
+	need := float64(n)
+	if b.tokens < need || shared.b.tokens < need {
 		return false
 	}
-	b.tokens--
-	shared.b.tokens--
+	b.tokens -= need
+	shared.b.tokens -= need
 	return true
 }
 

@@ -99,9 +99,7 @@ func (s *Server) handle(st network.Stream) {
 		return
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
-	defer cancel()
-	s.respond(st, s.serve(ctx, remote, data))
+	s.respond(st, s.serve(s.ctx, remote, data))
 }
 
 // serve decodes a request, runs its operation and reports how long that
@@ -120,9 +118,21 @@ func (s *Server) serve(ctx context.Context, remote peer.ID, data []byte) (resp *
 		op = "heads"
 		s.stats.heads.Add(1)
 		return s.heads()
+	case req.batch != nil:
+		op = "payment_batch"
+		s.stats.payments.Add(uint64(len(req.batch)))
+		// The stream took one token; the rest of the batch takes the others.
+		if n := len(req.batch) - 1; n > 0 && !s.limiter.allowN(remote, s.memberPeers[remote], n, s.cfg.Now()) {
+			return failure(querypb.Status_STATUS_RATE_LIMITED, fmt.Sprintf("request budget too low for a batch of %d lookups; retry later or send fewer", len(req.batch)))
+		}
+		return s.paymentBatch(req.batch)
 	case req.query != nil:
 		op = "credit_query"
 		s.stats.credit.Add(1)
+		// Only credit queries wait (on the receipt): only they need a
+		// context with the stream's deadline.
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		defer cancel()
 		return s.creditQuery(ctx, remote, req.query)
 	default:
 		op = "payment"

@@ -8,7 +8,7 @@ import (
 
 // Stats are a server's counters since start, for metrics.
 type Stats struct {
-	Heads, Payments, CreditQueries uint64 // decoded requests per operation
+	Heads, Payments, CreditQueries uint64 // decoded requests per operation; Payments counts each lookup hash of a batch
 	Statuses                       map[querypb.Status]uint64
 	Resets                         uint64 // streams reset without a response
 }

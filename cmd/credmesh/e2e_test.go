@@ -278,6 +278,19 @@ func TestThreePeersFromTheREADME(t *testing.T) {
 		!strings.Contains(errOut, "the peers asked hold no such record; they may be behind") || !strings.Contains(errOut, "NOT_FOUND from 12D3KooW") {
 		t.Fatalf("unknown order: exit %d: %s", code, errOut)
 	}
+	// A batch: one line per order ID, in the file's order; the unknown
+	// one makes the exit status 3.
+	batch := filepath.Join(t.TempDir(), "orders.txt")
+	if err := os.WriteFile(batch, []byte("# certificates to check\n"+recs[42].OrderID+"\n\nNO-SUCH-ORDER-0002\n"+recs[7].OrderID+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	batchOut, batchErr, code := credmesh(t, "query", "payment", "--batch", batch, "--genesis", genesis)
+	bl := strings.Split(strings.TrimSpace(batchOut), "\n")
+	if code != 3 || len(bl) != 4 || !strings.HasPrefix(bl[0], recs[42].OrderID+"\tverified\t") || !strings.Contains(bl[0], recs[42].Period) ||
+		!strings.HasPrefix(bl[1], "NO-SUCH-ORDER-0002\tnot found") || !strings.HasPrefix(bl[2], recs[7].OrderID+"\tverified\t") ||
+		!strings.Contains(bl[3], "3 order IDs: 2 verified, 1 not found") {
+		t.Fatalf("query payment --batch: exit %d\n%s%s", code, batchOut, batchErr)
+	}
 	if help := mustRun(t, "query", "payment", "--help"); !strings.Contains(help, "5  conflict") || !strings.Contains(help, "6  an issuer is forked") || !strings.Contains(help, "4  a check failed") {
 		t.Fatalf("query payment --help lists no exit codes 4 to 6:\n%s", help)
 	}

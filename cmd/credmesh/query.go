@@ -47,10 +47,11 @@ func newQueryPaymentCmd() *cobra.Command {
 		genesisPath string
 		asJSON      bool
 		timeout     time.Duration
+		batchFile   string
 		lf          lookupFlags
 	)
 	c := &cobra.Command{
-		Use:   "payment ORDER_ID --genesis FILE [--peer MULTIADDR]...",
+		Use:   "payment (ORDER_ID | --batch FILE) --genesis FILE [--peer MULTIADDR]...",
 		Short: "Fetch every payment record under an order ID and verify each against the genesis",
 		Long: `Fetch the payment records under an order ID from peers and verify them yourself:
 the issuer's signature on the block header against the genesis members, that the
@@ -66,6 +67,15 @@ served, never only one. An answer whose proofs are not sorted fails a check; a
 peer that leaves out a record another peer served is asked for its heads: if it
 holds the record's block it hid the record (a failed check), otherwise it is
 only behind (noted).
+
+With --batch FILE (one order ID a line; "-" reads standard input; blank lines
+and lines starting with # are skipped) every order ID is looked up, each as
+strictly as one alone, in batch requests of up to 256 order IDs a peer, and
+one line is printed per order ID in the file's order: verified (amount,
+category, period, issuer, block), not found, CHECK FAILED, FORKED, CONFLICT
+or error, then a count of each. The exit status is that of the worst
+outcome, in the order 4, 6, 5, 3, 1; 0 when every order ID verified.
+--timeout bounds the whole batch.
 
 Exit status:
   0  verified: the record of one issuer
@@ -84,8 +94,15 @@ Exit status:
      it with the issuer's records; the lookup checks both signatures.`,
 		Example: `  credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json
   credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json \
-      --peer /ip4/10.0.0.6/tcp/7600/p2p/12D3KooW... --json`,
+      --peer /ip4/10.0.0.6/tcp/7600/p2p/12D3KooW... --json
+  credmesh query payment --batch certificates.txt --genesis ./genesis.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if batchFile != "" {
+				if len(args) != 0 {
+					return usageErr("query payment --batch FILE takes no ORDER_ID argument")
+				}
+				return nil
+			}
 			if len(args) != 1 {
 				return usageErr(fmt.Sprintf("query payment takes one ORDER_ID, not %d arguments", len(args)))
 			}
@@ -107,6 +124,17 @@ Exit status:
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
+			if batchFile != "" {
+				ids, err := readOrderIDs(batchFile, cmd.InOrStdin())
+				if err != nil {
+					return usageErr(err.Error())
+				}
+				results, err := lookupBatch(ctx, g, ids, lf)
+				if err != nil {
+					return err
+				}
+				return showBatch(cmd.OutOrStdout(), g, results, asJSON)
+			}
 			res, err := lookupPayment(ctx, g, args[0], lf)
 			return showLookup(cmd.OutOrStdout(), g, res, err, asJSON)
 		},
@@ -114,6 +142,7 @@ Exit status:
 	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err.Error()) })
 	c.Flags().StringVar(&genesisPath, "genesis", "", "the network's genesis.json")
 	c.Flags().StringArrayVar(&lf.peers, "peer", nil, "ask this peer (multiaddr ending in /p2p/<peer-id>) instead of finding peers; repeat for several")
+	c.Flags().StringVar(&batchFile, "batch", "", "look up every order ID in FILE, one a line (- for standard input)")
 	c.Flags().BoolVar(&asJSON, "json", false, `print {"order_id", "records": [...], "conflict", "forks": [...]} as JSON (exit 0, 5 and 6)`)
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
 	c.Flags().DurationVar(&lf.peerTimeout, "peer-timeout", queryproto.DefaultPeerTimeout, "give each peer at most this long to answer")
@@ -184,16 +213,27 @@ func showLookup(out io.Writer, g *config.Genesis, res *queryproto.LookupResult, 
 // lookupPayment runs a light client for one lookup: a host with a fresh
 // identity in DHT client mode, the genesis as the only trust.
 func lookupPayment(ctx context.Context, g *config.Genesis, orderID string, lf lookupFlags) (*queryproto.LookupResult, error) {
-	key, err := config.GenerateKey()
+	lc, from, closeFn, err := newLight(g, lf)
 	if err != nil {
 		return nil, err
 	}
+	defer closeFn()
+	return lc.Lookup(ctx, orderID, from...)
+}
+
+// newLight starts a light client: a host with a fresh identity in DHT
+// client mode, the genesis as the only trust, and the peers to ask (none:
+// any). closeFn stops the host.
+func newLight(g *config.Genesis, lf lookupFlags) (lc *queryproto.LightClient, from []peer.ID, closeFn func(), err error) {
+	key, err := config.GenerateKey()
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	var boot []peer.AddrInfo
-	var from []peer.ID
 	for _, a := range lf.peers {
 		ai, err := peer.AddrInfoFromString(a)
 		if err != nil {
-			return nil, usageErr(fmt.Sprintf("--peer %q: %v", a, err))
+			return nil, nil, nil, usageErr(fmt.Sprintf("--peer %q: %v", a, err))
 		}
 		boot, from = append(boot, *ai), append(from, ai.ID)
 	}
@@ -209,16 +249,16 @@ func lookupPayment(ctx context.Context, g *config.Genesis, orderID string, lf lo
 		Bootstrap: boot, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	defer n.Close()
 	opts := []queryproto.LightOption{queryproto.WithPeerTimeout(lf.peerTimeout), queryproto.WithAnswers(lf.answers),
 		queryproto.WithMaxPeers(max(queryproto.DefaultMaxPeers, lf.answers, len(from)))}
-	lc, err := queryproto.NewLightClient(n.Host(), queryproto.Genesis{NetworkID: g.NetworkID(), Members: g.Members(), Bootstrap: boot}, opts...)
+	lc, err = queryproto.NewLightClient(n.Host(), queryproto.Genesis{NetworkID: g.NetworkID(), Members: g.Members(), Bootstrap: boot}, opts...)
 	if err != nil {
-		return nil, err
+		n.Close()
+		return nil, nil, nil, err
 	}
-	return lc.Lookup(ctx, orderID, from...)
+	return lc, from, func() { n.Close() }, nil
 }
 
 // issuerName is the genesis name of a member, or its peer ID.

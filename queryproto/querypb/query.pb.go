@@ -100,6 +100,7 @@ type Request struct {
 	//	*Request_Heads
 	//	*Request_Payment
 	//	*Request_CreditQuery
+	//	*Request_PaymentBatch
 	Op            isRequest_Op `protobuf_oneof:"op"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -169,6 +170,15 @@ func (x *Request) GetCreditQuery() *SignedCreditQuery {
 	return nil
 }
 
+func (x *Request) GetPaymentBatch() *PaymentBatchRequest {
+	if x != nil {
+		if x, ok := x.Op.(*Request_PaymentBatch); ok {
+			return x.PaymentBatch
+		}
+	}
+	return nil
+}
+
 type isRequest_Op interface {
 	isRequest_Op()
 }
@@ -185,11 +195,17 @@ type Request_CreditQuery struct {
 	CreditQuery *SignedCreditQuery `protobuf:"bytes,3,opt,name=credit_query,json=creditQuery,proto3,oneof"`
 }
 
+type Request_PaymentBatch struct {
+	PaymentBatch *PaymentBatchRequest `protobuf:"bytes,4,opt,name=payment_batch,json=paymentBatch,proto3,oneof"`
+}
+
 func (*Request_Heads) isRequest_Op() {}
 
 func (*Request_Payment) isRequest_Op() {}
 
 func (*Request_CreditQuery) isRequest_Op() {}
+
+func (*Request_PaymentBatch) isRequest_Op() {}
 
 // HeadsRequest asks for the newest signed header of every chain the peer
 // holds. Open to anyone.
@@ -275,6 +291,53 @@ func (x *PaymentRequest) GetLookup() []byte {
 	return nil
 }
 
+// PaymentBatchRequest asks for the payments under several lookup hashes at
+// once: 1 to 256 of them, 32 bytes each, no two equal. Open to anyone; it
+// costs one request token per lookup hash.
+type PaymentBatchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lookups       [][]byte               `protobuf:"bytes,1,rep,name=lookups,proto3" json:"lookups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PaymentBatchRequest) Reset() {
+	*x = PaymentBatchRequest{}
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PaymentBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PaymentBatchRequest) ProtoMessage() {}
+
+func (x *PaymentBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PaymentBatchRequest.ProtoReflect.Descriptor instead.
+func (*PaymentBatchRequest) Descriptor() ([]byte, []int) {
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *PaymentBatchRequest) GetLookups() [][]byte {
+	if x != nil {
+		return x.Lookups
+	}
+	return nil
+}
+
 // SignedCreditQuery carries an encoded credmesh.chain.v1.CreditQuery (the
 // answering member's receipt carries the same bytes) and the querier's
 // Ed25519 signature over "credmesh/v1/credit-query\x00" || query.
@@ -288,7 +351,7 @@ type SignedCreditQuery struct {
 
 func (x *SignedCreditQuery) Reset() {
 	*x = SignedCreditQuery{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[3]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -300,7 +363,7 @@ func (x *SignedCreditQuery) String() string {
 func (*SignedCreditQuery) ProtoMessage() {}
 
 func (x *SignedCreditQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[3]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -313,7 +376,7 @@ func (x *SignedCreditQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedCreditQuery.ProtoReflect.Descriptor instead.
 func (*SignedCreditQuery) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{3}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SignedCreditQuery) GetQuery() []byte {
@@ -340,6 +403,7 @@ type Response struct {
 	//	*Response_Heads
 	//	*Response_Payment
 	//	*Response_CreditAnswer
+	//	*Response_PaymentBatch
 	Result        isResponse_Result `protobuf_oneof:"result"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -347,7 +411,7 @@ type Response struct {
 
 func (x *Response) Reset() {
 	*x = Response{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[4]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -359,7 +423,7 @@ func (x *Response) String() string {
 func (*Response) ProtoMessage() {}
 
 func (x *Response) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[4]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -372,7 +436,7 @@ func (x *Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Response.ProtoReflect.Descriptor instead.
 func (*Response) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{4}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Response) GetStatus() Status {
@@ -423,6 +487,15 @@ func (x *Response) GetCreditAnswer() *SignedCreditAnswer {
 	return nil
 }
 
+func (x *Response) GetPaymentBatch() *PaymentBatchResponse {
+	if x != nil {
+		if x, ok := x.Result.(*Response_PaymentBatch); ok {
+			return x.PaymentBatch
+		}
+	}
+	return nil
+}
+
 type isResponse_Result interface {
 	isResponse_Result()
 }
@@ -439,11 +512,17 @@ type Response_CreditAnswer struct {
 	CreditAnswer *SignedCreditAnswer `protobuf:"bytes,5,opt,name=credit_answer,json=creditAnswer,proto3,oneof"`
 }
 
+type Response_PaymentBatch struct {
+	PaymentBatch *PaymentBatchResponse `protobuf:"bytes,6,opt,name=payment_batch,json=paymentBatch,proto3,oneof"`
+}
+
 func (*Response_Heads) isResponse_Result() {}
 
 func (*Response_Payment) isResponse_Result() {}
 
 func (*Response_CreditAnswer) isResponse_Result() {}
+
+func (*Response_PaymentBatch) isResponse_Result() {}
 
 // HeadsResponse lists the newest signed header of every chain held, sorted
 // by issuer key.
@@ -456,7 +535,7 @@ type HeadsResponse struct {
 
 func (x *HeadsResponse) Reset() {
 	*x = HeadsResponse{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[5]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -468,7 +547,7 @@ func (x *HeadsResponse) String() string {
 func (*HeadsResponse) ProtoMessage() {}
 
 func (x *HeadsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[5]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -481,7 +560,7 @@ func (x *HeadsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeadsResponse.ProtoReflect.Descriptor instead.
 func (*HeadsResponse) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{5}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *HeadsResponse) GetHeads() []*chainpb.SignedHeader {
@@ -505,7 +584,7 @@ type Proof struct {
 
 func (x *Proof) Reset() {
 	*x = Proof{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[6]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -517,7 +596,7 @@ func (x *Proof) String() string {
 func (*Proof) ProtoMessage() {}
 
 func (x *Proof) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[6]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,7 +609,7 @@ func (x *Proof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Proof.ProtoReflect.Descriptor instead.
 func (*Proof) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{6}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Proof) GetEntry() []byte {
@@ -575,7 +654,7 @@ type PaymentResponse struct {
 
 func (x *PaymentResponse) Reset() {
 	*x = PaymentResponse{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[7]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +666,7 @@ func (x *PaymentResponse) String() string {
 func (*PaymentResponse) ProtoMessage() {}
 
 func (x *PaymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[7]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +679,7 @@ func (x *PaymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentResponse.ProtoReflect.Descriptor instead.
 func (*PaymentResponse) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{7}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PaymentResponse) GetProofs() []*Proof {
@@ -615,6 +694,199 @@ func (x *PaymentResponse) GetEvidence() []*chainpb.Evidence {
 		return x.Evidence
 	}
 	return nil
+}
+
+// PaymentBatchResponse answers a PaymentBatchRequest: exactly one item per
+// lookup hash, in the request's order. Each signed header the proofs need is
+// sent once, in `headers`, and a proof names it by its position there.
+// `headers` holds no header twice and none that no proof names, in the
+// order proofs first name them. `evidence` is as in PaymentResponse, for the
+// issuers of every proof of the batch: at most one piece per issuer.
+type PaymentBatchResponse struct {
+	state         protoimpl.MessageState  `protogen:"open.v1"`
+	Headers       []*chainpb.SignedHeader `protobuf:"bytes,1,rep,name=headers,proto3" json:"headers,omitempty"`
+	Items         []*BatchItem            `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	Evidence      []*chainpb.Evidence     `protobuf:"bytes,3,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PaymentBatchResponse) Reset() {
+	*x = PaymentBatchResponse{}
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PaymentBatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PaymentBatchResponse) ProtoMessage() {}
+
+func (x *PaymentBatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PaymentBatchResponse.ProtoReflect.Descriptor instead.
+func (*PaymentBatchResponse) Descriptor() ([]byte, []int) {
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PaymentBatchResponse) GetHeaders() []*chainpb.SignedHeader {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *PaymentBatchResponse) GetItems() []*BatchItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *PaymentBatchResponse) GetEvidence() []*chainpb.Evidence {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+// BatchItem is the answer about one lookup hash of a batch. With status OK
+// it holds the proofs (one per chain holding the lookup hash, sorted as in
+// PaymentResponse); with NOT_FOUND none are held under it; with UNAVAILABLE
+// it was left out to keep the response under its cap (ask again); with
+// INTERNAL the server failed on it. Only OK carries proofs.
+type BatchItem struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Status        Status                 `protobuf:"varint,1,opt,name=status,proto3,enum=credmesh.query.v1.Status" json:"status,omitempty"`
+	Proofs        []*BatchProof          `protobuf:"bytes,2,rep,name=proofs,proto3" json:"proofs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchItem) Reset() {
+	*x = BatchItem{}
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchItem) ProtoMessage() {}
+
+func (x *BatchItem) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchItem.ProtoReflect.Descriptor instead.
+func (*BatchItem) Descriptor() ([]byte, []int) {
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BatchItem) GetStatus() Status {
+	if x != nil {
+		return x.Status
+	}
+	return Status_STATUS_UNSPECIFIED
+}
+
+func (x *BatchItem) GetProofs() []*BatchProof {
+	if x != nil {
+		return x.Proofs
+	}
+	return nil
+}
+
+// BatchProof is a Proof whose signed header is PaymentBatchResponse.headers
+// [header].
+type BatchProof struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entry         []byte                 `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	Index         uint32                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Path          [][]byte               `protobuf:"bytes,3,rep,name=path,proto3" json:"path,omitempty"`
+	Header        uint32                 `protobuf:"varint,4,opt,name=header,proto3" json:"header,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchProof) Reset() {
+	*x = BatchProof{}
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchProof) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchProof) ProtoMessage() {}
+
+func (x *BatchProof) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchProof.ProtoReflect.Descriptor instead.
+func (*BatchProof) Descriptor() ([]byte, []int) {
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *BatchProof) GetEntry() []byte {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
+func (x *BatchProof) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *BatchProof) GetPath() [][]byte {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+func (x *BatchProof) GetHeader() uint32 {
+	if x != nil {
+		return x.Header
+	}
+	return 0
 }
 
 // CreditAnswer is what a responder signs in reply to one credit query.
@@ -635,7 +907,7 @@ type CreditAnswer struct {
 
 func (x *CreditAnswer) Reset() {
 	*x = CreditAnswer{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[8]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +919,7 @@ func (x *CreditAnswer) String() string {
 func (*CreditAnswer) ProtoMessage() {}
 
 func (x *CreditAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[8]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +932,7 @@ func (x *CreditAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAnswer.ProtoReflect.Descriptor instead.
 func (*CreditAnswer) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{8}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreditAnswer) GetNetworkId() string {
@@ -738,7 +1010,7 @@ type SignedCreditAnswer struct {
 
 func (x *SignedCreditAnswer) Reset() {
 	*x = SignedCreditAnswer{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +1022,7 @@ func (x *SignedCreditAnswer) String() string {
 func (*SignedCreditAnswer) ProtoMessage() {}
 
 func (x *SignedCreditAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +1035,7 @@ func (x *SignedCreditAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedCreditAnswer.ProtoReflect.Descriptor instead.
 func (*SignedCreditAnswer) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SignedCreditAnswer) GetAnswer() []byte {
@@ -784,24 +1056,28 @@ var File_credmesh_query_v1_query_proto protoreflect.FileDescriptor
 
 const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcredmesh/query/v1/query.proto\x12\x11credmesh.query.v1\x1a\x1dcredmesh/chain/v1/chain.proto\"\xd2\x01\n" +
+	"\x1dcredmesh/query/v1/query.proto\x12\x11credmesh.query.v1\x1a\x1dcredmesh/chain/v1/chain.proto\"\xa1\x02\n" +
 	"\aRequest\x127\n" +
 	"\x05heads\x18\x01 \x01(\v2\x1f.credmesh.query.v1.HeadsRequestH\x00R\x05heads\x12=\n" +
 	"\apayment\x18\x02 \x01(\v2!.credmesh.query.v1.PaymentRequestH\x00R\apayment\x12I\n" +
-	"\fcredit_query\x18\x03 \x01(\v2$.credmesh.query.v1.SignedCreditQueryH\x00R\vcreditQueryB\x04\n" +
+	"\fcredit_query\x18\x03 \x01(\v2$.credmesh.query.v1.SignedCreditQueryH\x00R\vcreditQuery\x12M\n" +
+	"\rpayment_batch\x18\x04 \x01(\v2&.credmesh.query.v1.PaymentBatchRequestH\x00R\fpaymentBatchB\x04\n" +
 	"\x02op\"\x0e\n" +
 	"\fHeadsRequest\"(\n" +
 	"\x0ePaymentRequest\x12\x16\n" +
-	"\x06lookup\x18\x01 \x01(\fR\x06lookup\"G\n" +
+	"\x06lookup\x18\x01 \x01(\fR\x06lookup\"/\n" +
+	"\x13PaymentBatchRequest\x12\x18\n" +
+	"\alookups\x18\x01 \x03(\fR\alookups\"G\n" +
 	"\x11SignedCreditQuery\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\fR\x05query\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xa5\x02\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xf5\x02\n" +
 	"\bResponse\x121\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x19.credmesh.query.v1.StatusR\x06status\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x128\n" +
 	"\x05heads\x18\x03 \x01(\v2 .credmesh.query.v1.HeadsResponseH\x00R\x05heads\x12>\n" +
 	"\apayment\x18\x04 \x01(\v2\".credmesh.query.v1.PaymentResponseH\x00R\apayment\x12L\n" +
-	"\rcredit_answer\x18\x05 \x01(\v2%.credmesh.query.v1.SignedCreditAnswerH\x00R\fcreditAnswerB\b\n" +
+	"\rcredit_answer\x18\x05 \x01(\v2%.credmesh.query.v1.SignedCreditAnswerH\x00R\fcreditAnswer\x12N\n" +
+	"\rpayment_batch\x18\x06 \x01(\v2'.credmesh.query.v1.PaymentBatchResponseH\x00R\fpaymentBatchB\b\n" +
 	"\x06result\"F\n" +
 	"\rHeadsResponse\x125\n" +
 	"\x05heads\x18\x01 \x03(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x05heads\"\x80\x01\n" +
@@ -812,7 +1088,20 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"|\n" +
 	"\x0fPaymentResponse\x120\n" +
 	"\x06proofs\x18\x01 \x03(\v2\x18.credmesh.query.v1.ProofR\x06proofs\x127\n" +
-	"\bevidence\x18\x02 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\"\xbe\x02\n" +
+	"\bevidence\x18\x02 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\"\xbe\x01\n" +
+	"\x14PaymentBatchResponse\x129\n" +
+	"\aheaders\x18\x01 \x03(\v2\x1f.credmesh.chain.v1.SignedHeaderR\aheaders\x122\n" +
+	"\x05items\x18\x02 \x03(\v2\x1c.credmesh.query.v1.BatchItemR\x05items\x127\n" +
+	"\bevidence\x18\x03 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\"u\n" +
+	"\tBatchItem\x121\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x19.credmesh.query.v1.StatusR\x06status\x125\n" +
+	"\x06proofs\x18\x02 \x03(\v2\x1d.credmesh.query.v1.BatchProofR\x06proofs\"d\n" +
+	"\n" +
+	"BatchProof\x12\x14\n" +
+	"\x05entry\x18\x01 \x01(\fR\x05entry\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\rR\x05index\x12\x12\n" +
+	"\x04path\x18\x03 \x03(\fR\x04path\x12\x16\n" +
+	"\x06header\x18\x04 \x01(\rR\x06header\"\xbe\x02\n" +
 	"\fCreditAnswer\x12\x1d\n" +
 	"\n" +
 	"network_id\x18\x01 \x01(\tR\tnetworkId\x12\x1c\n" +
@@ -851,40 +1140,51 @@ func file_credmesh_query_v1_query_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_query_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_credmesh_query_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_credmesh_query_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_credmesh_query_v1_query_proto_goTypes = []any{
 	(Status)(0),                  // 0: credmesh.query.v1.Status
 	(*Request)(nil),              // 1: credmesh.query.v1.Request
 	(*HeadsRequest)(nil),         // 2: credmesh.query.v1.HeadsRequest
 	(*PaymentRequest)(nil),       // 3: credmesh.query.v1.PaymentRequest
-	(*SignedCreditQuery)(nil),    // 4: credmesh.query.v1.SignedCreditQuery
-	(*Response)(nil),             // 5: credmesh.query.v1.Response
-	(*HeadsResponse)(nil),        // 6: credmesh.query.v1.HeadsResponse
-	(*Proof)(nil),                // 7: credmesh.query.v1.Proof
-	(*PaymentResponse)(nil),      // 8: credmesh.query.v1.PaymentResponse
-	(*CreditAnswer)(nil),         // 9: credmesh.query.v1.CreditAnswer
-	(*SignedCreditAnswer)(nil),   // 10: credmesh.query.v1.SignedCreditAnswer
-	(*chainpb.SignedHeader)(nil), // 11: credmesh.chain.v1.SignedHeader
-	(*chainpb.Evidence)(nil),     // 12: credmesh.chain.v1.Evidence
+	(*PaymentBatchRequest)(nil),  // 4: credmesh.query.v1.PaymentBatchRequest
+	(*SignedCreditQuery)(nil),    // 5: credmesh.query.v1.SignedCreditQuery
+	(*Response)(nil),             // 6: credmesh.query.v1.Response
+	(*HeadsResponse)(nil),        // 7: credmesh.query.v1.HeadsResponse
+	(*Proof)(nil),                // 8: credmesh.query.v1.Proof
+	(*PaymentResponse)(nil),      // 9: credmesh.query.v1.PaymentResponse
+	(*PaymentBatchResponse)(nil), // 10: credmesh.query.v1.PaymentBatchResponse
+	(*BatchItem)(nil),            // 11: credmesh.query.v1.BatchItem
+	(*BatchProof)(nil),           // 12: credmesh.query.v1.BatchProof
+	(*CreditAnswer)(nil),         // 13: credmesh.query.v1.CreditAnswer
+	(*SignedCreditAnswer)(nil),   // 14: credmesh.query.v1.SignedCreditAnswer
+	(*chainpb.SignedHeader)(nil), // 15: credmesh.chain.v1.SignedHeader
+	(*chainpb.Evidence)(nil),     // 16: credmesh.chain.v1.Evidence
 }
 var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	2,  // 0: credmesh.query.v1.Request.heads:type_name -> credmesh.query.v1.HeadsRequest
 	3,  // 1: credmesh.query.v1.Request.payment:type_name -> credmesh.query.v1.PaymentRequest
-	4,  // 2: credmesh.query.v1.Request.credit_query:type_name -> credmesh.query.v1.SignedCreditQuery
-	0,  // 3: credmesh.query.v1.Response.status:type_name -> credmesh.query.v1.Status
-	6,  // 4: credmesh.query.v1.Response.heads:type_name -> credmesh.query.v1.HeadsResponse
-	8,  // 5: credmesh.query.v1.Response.payment:type_name -> credmesh.query.v1.PaymentResponse
-	10, // 6: credmesh.query.v1.Response.credit_answer:type_name -> credmesh.query.v1.SignedCreditAnswer
-	11, // 7: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
-	11, // 8: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
-	7,  // 9: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
-	12, // 10: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
-	7,  // 11: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	5,  // 2: credmesh.query.v1.Request.credit_query:type_name -> credmesh.query.v1.SignedCreditQuery
+	4,  // 3: credmesh.query.v1.Request.payment_batch:type_name -> credmesh.query.v1.PaymentBatchRequest
+	0,  // 4: credmesh.query.v1.Response.status:type_name -> credmesh.query.v1.Status
+	7,  // 5: credmesh.query.v1.Response.heads:type_name -> credmesh.query.v1.HeadsResponse
+	9,  // 6: credmesh.query.v1.Response.payment:type_name -> credmesh.query.v1.PaymentResponse
+	14, // 7: credmesh.query.v1.Response.credit_answer:type_name -> credmesh.query.v1.SignedCreditAnswer
+	10, // 8: credmesh.query.v1.Response.payment_batch:type_name -> credmesh.query.v1.PaymentBatchResponse
+	15, // 9: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
+	15, // 10: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
+	8,  // 11: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
+	16, // 12: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	15, // 13: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
+	11, // 14: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
+	16, // 15: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	0,  // 16: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
+	12, // 17: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
+	8,  // 18: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }
@@ -896,11 +1196,13 @@ func file_credmesh_query_v1_query_proto_init() {
 		(*Request_Heads)(nil),
 		(*Request_Payment)(nil),
 		(*Request_CreditQuery)(nil),
+		(*Request_PaymentBatch)(nil),
 	}
-	file_credmesh_query_v1_query_proto_msgTypes[4].OneofWrappers = []any{
+	file_credmesh_query_v1_query_proto_msgTypes[5].OneofWrappers = []any{
 		(*Response_Heads)(nil),
 		(*Response_Payment)(nil),
 		(*Response_CreditAnswer)(nil),
+		(*Response_PaymentBatch)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -908,7 +1210,7 @@ func file_credmesh_query_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_query_v1_query_proto_rawDesc), len(file_credmesh_query_v1_query_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

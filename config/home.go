@@ -31,8 +31,9 @@ func (h Home) SecretPath() string { return filepath.Join(string(h), SecretFile) 
 func (h Home) DataDir() string { return filepath.Join(string(h), "data") }
 
 // Init makes h the home of a new institution called name: it creates the
-// directory (mode 0700) if needed, a new key and a default config.toml with
-// that name, and returns the peer ID of the key. The genesis and the
+// directory (mode 0700) if needed, a new key, a default config.toml with
+// that name and an empty data directory (mode 0700), and returns the peer
+// ID of the key. The genesis and the
 // members' shared subject secret are not created here: they come from the
 // network (credmesh genesis new writes both into every member's home).
 //
@@ -41,14 +42,22 @@ func (h Home) DataDir() string { return filepath.Join(string(h), "data") }
 // wraps fs.ErrExist): an institution's key is never replaced by accident.
 // If a step fails, what this call created is removed again.
 func (h Home) Init(name string) (peer.ID, error) {
-	return h.init(name, func(string) error { return nil })
-}
-
-// init is Init; before it writes each file it calls before with the
-// file's name, and stops if that fails (tests use it to fail a step).
-func (h Home) init(name string, before func(file string) error) (id peer.ID, err error) {
 	cfg := Default()
 	cfg.Name = name
+	return h.InitWith(cfg)
+}
+
+// InitWith is Init with a whole configuration instead of the default one
+// with a name: cfg is validated before anything is written, so a bad
+// setting (a port out of range) leaves no key or config.toml behind for
+// a retry to trip over.
+func (h Home) InitWith(cfg Config) (peer.ID, error) {
+	return h.init(cfg, func(string) error { return nil })
+}
+
+// init is InitWith; before it writes each file it calls before with the
+// file's name, and stops if that fails (tests use it to fail a step).
+func (h Home) init(cfg Config, before func(file string) error) (id peer.ID, err error) {
 	if err := cfg.Validate(); err != nil {
 		return "", err
 	}
@@ -105,6 +114,14 @@ func (h Home) init(name string, before func(file string) error) (id peer.ID, err
 		return "", err
 	}
 	created = append(created, h.ConfigPath())
+	// The database directory is the owner's only, like the home: the store
+	// would create it on the first run, but a home copied or backed up
+	// before then keeps the mode it has now.
+	if err := os.Mkdir(h.DataDir(), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
+	} else if err == nil {
+		created = append(created, h.DataDir())
+	}
 	return peerid.OfKey(key), nil
 }
 

@@ -29,6 +29,9 @@ func TestHomeInit(t *testing.T) {
 			t.Errorf("%s: %v, %v; want mode 0600", p, st.Mode(), err)
 		}
 	}
+	if st, err := os.Stat(h.DataDir()); err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
+		t.Errorf("%s: %v, %v; want a 0700 directory", h.DataDir(), st.Mode(), err)
+	}
 	key, err := config.LoadKey(h.KeyPath())
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +51,7 @@ func TestHomeInit(t *testing.T) {
 	if c.Name != want.Name || c.API != want.API || c.P2P.MaxPeers != want.P2P.MaxPeers {
 		t.Errorf("config %+v, want the default named Example Bank", c)
 	}
-	assertOnlyFiles(t, string(h), "config.toml", "key")
+	assertOnlyFiles(t, string(h), "config.toml", "data", "key")
 
 	if h.GenesisPath() != filepath.Join(string(h), "genesis.json") || h.DataDir() != filepath.Join(string(h), "data") {
 		t.Errorf("paths %s %s", h.GenesisPath(), h.DataDir())
@@ -73,7 +76,7 @@ func TestHomeInitTwice(t *testing.T) {
 			t.Errorf("%s changed", p)
 		}
 	}
-	assertOnlyFiles(t, string(h), "config.toml", "key")
+	assertOnlyFiles(t, string(h), "config.toml", "data", "key")
 }
 
 func TestHomeInitRefusesBeforeWriting(t *testing.T) {
@@ -95,6 +98,29 @@ func TestHomeInitRefusesBeforeWriting(t *testing.T) {
 		t.Fatalf("got %v, want fs.ErrExist naming config.toml", err)
 	}
 	assertOnlyFiles(t, string(h), "config.toml")
+}
+
+// A setting that does not validate (a port beyond 65535) is refused before
+// anything is written, so the retry with the right value succeeds.
+func TestHomeInitWithRefusesBeforeWriting(t *testing.T) {
+	h := config.Home(filepath.Join(t.TempDir(), "new"))
+	cfg := config.Default()
+	cfg.Name = "Example Bank"
+	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/70000"}
+	if _, err := h.InitWith(cfg); !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "p2p.listen[0]") {
+		t.Fatalf("got %v, want ErrInvalid naming p2p.listen[0]", err)
+	}
+	if _, err := os.Stat(string(h)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("home exists after a refused InitWith: %v", err)
+	}
+	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/7000"}
+	if _, err := h.InitWith(cfg); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	got, err := config.Load(h.ConfigPath())
+	if err != nil || len(got.P2P.Listen) != 1 || got.P2P.Listen[0] != cfg.P2P.Listen[0] {
+		t.Fatalf("config after InitWith: %+v, %v", got.P2P, err)
+	}
 }
 
 func TestHomeInitUnderAFile(t *testing.T) {

@@ -13,18 +13,23 @@ import (
 )
 
 // Load reads the configuration of a peer: Default, then the file at path,
-// then the CREDMESH_* environment variables (ApplyEnv), then Validate.
+// then the CREDMESH_* environment variables (ApplyEnv), then Validate. A
+// file that group or others may write, or read while it holds api.token,
+// is refused with an error wrapping ErrPermissions.
 // Command-line flags are the caller's to apply after Load, followed by
 // another Validate. Errors are *FieldError values naming path (or the
 // environment variable) and the field, with line and column for mistakes
 // in the file; keys the file should not have are refused.
 func Load(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, perm, err := readConfigFile(path)
 	if err != nil {
 		return Config{}, err
 	}
 	c := Default()
 	if err := decodeTOML(path, data, &c); err != nil {
+		return Config{}, err
+	}
+	if err := checkConfigMode(path, perm, &c); err != nil {
 		return Config{}, err
 	}
 	fromEnv, err := applyEnv(&c, os.Environ())

@@ -144,3 +144,21 @@ func missingDirs(dir string) ([]string, error) {
 	}
 	return missing, nil
 }
+
+// LoadGenesis is LoadGenesis of the home's genesis.json, with what to do
+// when it fails: a missing file is fetched from the network (or, for a new
+// network, made with genesis new); a corrupt or edited one is replaced
+// by another member's copy, never remade, since a new genesis is another
+// network.
+func (h Home) LoadGenesis() (*Genesis, error) {
+	g, err := LoadGenesis(h.GenesisPath())
+	switch {
+	case err == nil:
+		return g, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w: copy the network's genesis.json from another member's home into %s; only to create a new network: credmesh genesis new --network ID --member %s ...", err, h, h)
+	case errors.Is(err, ErrInvalid):
+		return nil, fmt.Errorf("%w\n%s is not the network's genesis as it was written: copy genesis.json from another member's home (check that `credmesh genesis show` prints the same hash there and here); do not run credmesh genesis new, which makes another network", err, h.GenesisPath())
+	}
+	return nil, err
+}

@@ -153,3 +153,22 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 		t.Fatalf("%s holds %v, want %v", dir, got, names)
 	}
 }
+
+// A damaged genesis is replaced by the network's copy, never remade: the
+// error says so, and does not suggest genesis new, which would make
+// another network.
+func TestHomeLoadGenesisHints(t *testing.T) {
+	h := config.Home(t.TempDir())
+	_, err := h.LoadGenesis()
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "from another member") {
+		t.Fatalf("missing genesis: %v", err)
+	}
+	if err := os.WriteFile(h.GenesisPath(), []byte(`{"network_id": "x",`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.LoadGenesis()
+	if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "copy genesis.json from another member") ||
+		!strings.Contains(err.Error(), "do not run credmesh genesis new") || !strings.Contains(err.Error(), "genesis.json:1:") {
+		t.Fatalf("corrupt genesis: %v", err)
+	}
+}

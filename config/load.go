@@ -37,26 +37,9 @@ func Load(path string) (Config, error) {
 		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, blame(err, path, fromEnv)
+		return Config{}, Sources(fromEnv).Blame(err, path)
 	}
 	return c, nil
-}
-
-// blame names, in the FieldErrors of err, the environment variable that
-// set a field, or else the file.
-func blame(err error, path string, fromEnv map[string]string) error {
-	withFile(err, path)
-	visitFieldErrors(err, func(fe *FieldError) {
-		field := fe.Field
-		if i := strings.IndexByte(field, '['); i >= 0 {
-			field = field[:i]
-		}
-		if v, ok := fromEnv[field]; ok {
-			fe.File = "environment"
-			fe.Field = v + " (" + fe.Field + ")"
-		}
-	})
-	return err
 }
 
 // decodeTOML decodes data over c, refusing unknown keys.

@@ -78,7 +78,8 @@
 // with mode 0600 and never replace an existing file (the error wraps
 // fs.ErrExist). Load refuses, the same way, a config.toml that group or
 // others may write (it says where the peer listens and whom it dials) or,
-// when it holds api.token, read. Home.Init makes data/ with mode 0700.
+// when it holds api.token, read. The store creates data/ with mode 0700;
+// Home.CheckDataDir warns of one that group or others may enter.
 //
 // Every file is written atomically: the bytes go to a temporary file in
 // the same directory, which is fsynced and then renamed (or, for files that

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/credmesh/credmesh/internal/peerid"
@@ -31,9 +32,9 @@ func (h Home) SecretPath() string { return filepath.Join(string(h), SecretFile) 
 func (h Home) DataDir() string { return filepath.Join(string(h), "data") }
 
 // Init makes h the home of a new institution called name: it creates the
-// directory (mode 0700) if needed, a new key, a default config.toml with
-// that name and an empty data directory (mode 0700), and returns the peer
-// ID of the key. The genesis and the
+// directory (mode 0700) if needed, a new key and a default config.toml with
+// that name, and returns the peer ID of the key. The data directory is made
+// by the first run, mode 0700 (CheckDataDir). The genesis and the
 // members' shared subject secret are not created here: they come from the
 // network (credmesh genesis new writes both into every member's home).
 //
@@ -114,14 +115,6 @@ func (h Home) init(cfg Config, before func(file string) error) (id peer.ID, err 
 		return "", err
 	}
 	created = append(created, h.ConfigPath())
-	// The database directory is the owner's only, like the home: the store
-	// would create it on the first run, but a home copied or backed up
-	// before then keeps the mode it has now.
-	if err := os.Mkdir(h.DataDir(), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return "", err
-	} else if err == nil {
-		created = append(created, h.DataDir())
-	}
 	return peerid.OfKey(key), nil
 }
 
@@ -161,4 +154,20 @@ func (h Home) LoadGenesis() (*Genesis, error) {
 		return nil, fmt.Errorf("%w\n%s is not the network's genesis as it was written: copy genesis.json from another member's home (check that `credmesh genesis show` prints the same hash there and here); do not run credmesh genesis new, which makes another network", err, h.GenesisPath())
 	}
 	return nil, err
+}
+
+// CheckDataDir returns a warning if the data directory exists and group or
+// others may enter it, or "" if not. The database's files are created
+// readable by all (Pebble's mode), so the directory, which the store
+// creates with mode 0700, is what keeps them private; one made by hand or
+// copied from a backup may have lost that.
+func (h Home) CheckDataDir() string {
+	st, err := os.Stat(h.DataDir())
+	if err != nil || !st.IsDir() || runtime.GOOS == "windows" {
+		return ""
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Sprintf("%s has mode %04o, which lets group or others read the database (every chain and index): run chmod 700 %s", h.DataDir(), perm, h.DataDir())
+	}
+	return ""
 }

@@ -70,6 +70,9 @@ Environment variables (each overrides its config.toml key; lists comma-separated
 				return src.Blame(err, h.ConfigPath())
 			}
 			warnGenesisForm(cmd.ErrOrStderr(), h, o.Genesis)
+			if w := h.CheckDataDir(); w != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "credmesh: warning:", w)
+			}
 			n, err := node.New(o)
 			if err != nil {
 				return startHint(pendingDamageHint(err, h), h, o.Config, src)

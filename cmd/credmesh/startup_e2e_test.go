@@ -57,9 +57,6 @@ func TestInitAndGenesisRefuseBeforeWriting(t *testing.T) {
 		}
 	}
 	mustRun(t, "init", "--home", home, "--name", "Bank", "--listen-ip", "127.0.0.1", "--p2p-port", "7601", "--api-port", "7681")
-	if st, err := os.Stat(filepath.Join(home, "data")); err != nil || st.Mode().Perm() != 0o700 {
-		t.Fatalf("data/: %v, %v; want a 0700 directory", st, err)
-	}
 
 	other := filepath.Join(dir, "other")
 	mustRun(t, "init", "--home", other, "--name", " bank", "--listen-ip", "127.0.0.1", "--p2p-port", "7602", "--api-port", "7682")
@@ -103,6 +100,9 @@ func TestStartUpErrorsNameTheirCause(t *testing.T) {
 	p := soloPeer(t)
 	token := "0123456789abcdef-from-env"
 	p.startSolo(t, "CREDMESH_API_TOKEN="+token)
+	if st, err := os.Stat(filepath.Join(p.home, "data")); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("data/: %v, %v; want a 0700 directory", st, err)
+	}
 
 	_, errOut, code := credmesh(t, "run", "--home", p.home, "--trust-local-chain")
 	want := fmt.Sprintf("another credmesh peer (pid %d) is running on %s", p.cmd.Process.Pid, p.home)
@@ -124,10 +124,18 @@ func TestStartUpErrorsNameTheirCause(t *testing.T) {
 	}
 	p.stop()
 
+	// A data directory opened to others is warned about.
+	if err := os.Chmod(filepath.Join(p.home, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
 	// The p2p TCP port is taken: the peer does not start on QUIC alone.
 	l := holdPort(t, p2pPortOf(t, p.home))
 	_, errOut, code = credmesh(t, "run", "--home", p.home, "--trust-local-chain")
 	want = fmt.Sprintf("cannot listen on /ip4/127.0.0.1/tcp/%d", l)
+	if !strings.Contains(errOut, "warning: "+filepath.Join(p.home, "data")+" has mode 0755") {
+		t.Errorf("no warning of data/ at 0755: %q", errOut)
+	}
 	if code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "address already in use") ||
 		!strings.Contains(errOut, "p2p.listen from "+filepath.Join(p.home, "config.toml")) {
 		t.Errorf("p2p port taken: exit %d, %q; want %q from config.toml", code, errOut, want)

@@ -21,7 +21,7 @@ func startHint(err error, h config.Home, cfg config.Config, src config.Sources) 
 		if pid := lockHolder(h.DataDir()); pid > 0 {
 			who = fmt.Sprintf("another credmesh peer (pid %d)", pid)
 		}
-		return fmt.Errorf("%s is running on %s: stop it first, or give this one a home of its own (underlying error: %w)", who, h, err)
+		return &hinted{msg: fmt.Sprintf("%s is running on %s: stop it first, or give this one a home of its own", who, h), err: err}
 	}
 	var le *p2p.ListenError
 	if errors.As(err, &le) {
@@ -48,3 +48,13 @@ func warnGenesisForm(w io.Writer, h config.Home, g *config.Genesis) {
 		"so a member whose copy is as credmesh wrote it (hash %x) is on another network; compare `credmesh genesis show` with the other members\n",
 		h.GenesisPath(), diff, hash[:8], canon[:8])
 }
+
+// hinted is an error shown as msg alone, which says all the operator
+// needs; errors.Is still finds the cause.
+type hinted struct {
+	msg string
+	err error
+}
+
+func (e *hinted) Error() string { return e.msg }
+func (e *hinted) Unwrap() error { return e.err }

@@ -190,6 +190,8 @@ func (c Config) Validate() error {
 	for i, s := range c.P2P.Listen {
 		if err := checkListenAddr(s); err != "" {
 			bad(fmt.Sprintf("p2p.listen[%d]", i), "%s", err)
+		} else if sameTCPPort(s, c.API.Listen) {
+			bad(fmt.Sprintf("p2p.listen[%d]", i), "%q uses the TCP port of api.listen (%s): give the peer and the API different ports", s, c.API.Listen)
 		}
 	}
 	for i, s := range c.P2P.Bootstrap {

@@ -10,7 +10,7 @@
 //	<home>/genesis.json    Genesis: network ID, members, parameters     0644
 //	<home>/key             the institution's Ed25519 key, PKCS #8 PEM    0600
 //	<home>/subject.secret  the network's subject secret, hex            0600
-//	<home>/data/           the database
+//	<home>/data/           the database                                 0700
 //
 // Home.Init creates a new institution's home: directory, key, secret and a
 // default config. The genesis comes from the network (one member writes it
@@ -30,7 +30,18 @@
 //  4. Default.
 //
 // Load applies 4, 3 and 2 and validates. Unknown keys in config.toml are
-// refused, as are JSON fields genesis.json does not define.
+// refused, as are JSON fields genesis.json does not define. A caller that
+// applies flags records them in a Sources (EnvSources, SetBy) and passes
+// Validate's error through Sources.Blame, so an error names the variable
+// or flag that set a value rather than the file. UnknownEnv lists the
+// CREDMESH_ variables that are no key (nor CREDMESH_HOME), each with the
+// closest known name, for the caller to warn about.
+//
+// Validate checks what any peer needs; CheckDialable adds what a network
+// needs of a member's config (no port 0), and Genesis.CheckNew what a new
+// genesis should not have (two members of one name, port 0): init and
+// genesis new refuse those, while an existing network's genesis is still
+// read as it is.
 //
 // # Errors
 //
@@ -52,7 +63,11 @@
 // between the two (p2p and queryproto use it too), and members of a
 // genesis must have peer IDs of Ed25519 keys. The SHA-256 of the genesis file's exact
 // bytes (Genesis.Hash) is the network's identity: reformatting the file
-// makes another network.
+// makes another network. That stays so (genesis_form.go says why);
+// Genesis.FormDifference tells a file that is not byte for byte what
+// credmesh writes, and where it differs, so the peer can warn about it.
+// Home.LoadGenesis words a missing or damaged genesis as something to copy
+// from another member, never to make anew.
 //
 // # Permissions and writes
 //
@@ -61,7 +76,10 @@
 // any access, like ssh does, naming the mode and the chmod to run (the
 // error wraps ErrPermissions). WriteKey and WriteSecret create such files
 // with mode 0600 and never replace an existing file (the error wraps
-// fs.ErrExist).
+// fs.ErrExist). Load refuses, the same way, a config.toml that group or
+// others may write (it says where the peer listens and whom it dials) or,
+// when it holds api.token, read. The store creates data/ with mode 0700;
+// Home.CheckDataDir warns of one that group or others may enter.
 //
 // Every file is written atomically: the bytes go to a temporary file in
 // the same directory, which is fsynced and then renamed (or, for files that

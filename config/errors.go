@@ -12,7 +12,8 @@ var (
 	// config.toml, genesis.json, a key or secret file, or the environment.
 	ErrInvalid = errors.New("config: invalid")
 	// ErrPermissions is wrapped when a key or secret file can be read by
-	// anyone other than its owner.
+	// anyone other than its owner, or config.toml can be written by anyone
+	// other than its owner (or read, while it holds api.token).
 	ErrPermissions = errors.New("config: file permissions too open")
 )
 

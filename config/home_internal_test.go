@@ -16,7 +16,7 @@ func TestHomeInitRollsBack(t *testing.T) {
 		t.Run(failAt, func(t *testing.T) {
 			parent := t.TempDir()
 			h := Home(filepath.Join(parent, "new", "home"))
-			_, err := h.init("X", func(file string) error {
+			_, err := h.init(named("X"), func(file string) error {
 				if file == failAt {
 					return boom
 				}
@@ -33,7 +33,7 @@ func TestHomeInitRollsBack(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(string(existing), "other"), nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := existing.init("X", func(file string) error {
+			if _, err := existing.init(named("X"), func(file string) error {
 				if file == failAt {
 					return boom
 				}
@@ -51,4 +51,10 @@ func TestHomeInitRollsBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+func named(name string) Config {
+	c := Default()
+	c.Name = name
+	return c
 }

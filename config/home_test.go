@@ -29,6 +29,7 @@ func TestHomeInit(t *testing.T) {
 			t.Errorf("%s: %v, %v; want mode 0600", p, st.Mode(), err)
 		}
 	}
+
 	key, err := config.LoadKey(h.KeyPath())
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +98,29 @@ func TestHomeInitRefusesBeforeWriting(t *testing.T) {
 	assertOnlyFiles(t, string(h), "config.toml")
 }
 
+// A setting that does not validate (a port beyond 65535) is refused before
+// anything is written, so the retry with the right value succeeds.
+func TestHomeInitWithRefusesBeforeWriting(t *testing.T) {
+	h := config.Home(filepath.Join(t.TempDir(), "new"))
+	cfg := config.Default()
+	cfg.Name = "Example Bank"
+	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/70000"}
+	if _, err := h.InitWith(cfg); !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "p2p.listen[0]") {
+		t.Fatalf("got %v, want ErrInvalid naming p2p.listen[0]", err)
+	}
+	if _, err := os.Stat(string(h)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("home exists after a refused InitWith: %v", err)
+	}
+	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/7000"}
+	if _, err := h.InitWith(cfg); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	got, err := config.Load(h.ConfigPath())
+	if err != nil || len(got.P2P.Listen) != 1 || got.P2P.Listen[0] != cfg.P2P.Listen[0] {
+		t.Fatalf("config after InitWith: %+v, %v", got.P2P, err)
+	}
+}
+
 func TestHomeInitUnderAFile(t *testing.T) {
 	parent := t.TempDir()
 	file := filepath.Join(parent, "file")
@@ -125,5 +149,43 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 	sort.Strings(names)
 	if strings.Join(got, " ") != strings.Join(names, " ") {
 		t.Fatalf("%s holds %v, want %v", dir, got, names)
+	}
+}
+
+// A damaged genesis is replaced by the network's copy, never remade: the
+// error says so, and does not suggest genesis new, which would make
+// another network.
+func TestHomeLoadGenesisHints(t *testing.T) {
+	h := config.Home(t.TempDir())
+	_, err := h.LoadGenesis()
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "from another member") {
+		t.Fatalf("missing genesis: %v", err)
+	}
+	if err := os.WriteFile(h.GenesisPath(), []byte(`{"network_id": "x",`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.LoadGenesis()
+	if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "copy genesis.json from another member") ||
+		!strings.Contains(err.Error(), "do not run credmesh genesis new") || !strings.Contains(err.Error(), "genesis.json:1:") {
+		t.Fatalf("corrupt genesis: %v", err)
+	}
+}
+
+func TestHomeCheckDataDir(t *testing.T) {
+	h := config.Home(t.TempDir())
+	if w := h.CheckDataDir(); w != "" {
+		t.Errorf("no data directory: %q", w)
+	}
+	if err := os.Mkdir(h.DataDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if w := h.CheckDataDir(); w != "" {
+		t.Errorf("mode 0700: %q", w)
+	}
+	if err := os.Chmod(h.DataDir(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if w := h.CheckDataDir(); !strings.Contains(w, "mode 0755") || !strings.Contains(w, "chmod 700 "+h.DataDir()) {
+		t.Errorf("mode 0755: %q", w)
 	}
 }

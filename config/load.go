@@ -13,13 +13,15 @@ import (
 )
 
 // Load reads the configuration of a peer: Default, then the file at path,
-// then the CREDMESH_* environment variables (ApplyEnv), then Validate.
+// then the CREDMESH_* environment variables (ApplyEnv), then Validate. A
+// file that group or others may write, or read while it holds api.token,
+// is refused with an error wrapping ErrPermissions.
 // Command-line flags are the caller's to apply after Load, followed by
 // another Validate. Errors are *FieldError values naming path (or the
 // environment variable) and the field, with line and column for mistakes
 // in the file; keys the file should not have are refused.
 func Load(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, perm, err := readConfigFile(path)
 	if err != nil {
 		return Config{}, err
 	}
@@ -27,31 +29,17 @@ func Load(path string) (Config, error) {
 	if err := decodeTOML(path, data, &c); err != nil {
 		return Config{}, err
 	}
+	if err := checkConfigMode(path, perm, &c); err != nil {
+		return Config{}, err
+	}
 	fromEnv, err := applyEnv(&c, os.Environ())
 	if err != nil {
 		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, blame(err, path, fromEnv)
+		return Config{}, Sources(fromEnv).Blame(err, path)
 	}
 	return c, nil
-}
-
-// blame names, in the FieldErrors of err, the environment variable that
-// set a field, or else the file.
-func blame(err error, path string, fromEnv map[string]string) error {
-	withFile(err, path)
-	visitFieldErrors(err, func(fe *FieldError) {
-		field := fe.Field
-		if i := strings.IndexByte(field, '['); i >= 0 {
-			field = field[:i]
-		}
-		if v, ok := fromEnv[field]; ok {
-			fe.File = "environment"
-			fe.Field = v + " (" + fe.Field + ")"
-		}
-	})
-	return err
 }
 
 // decodeTOML decodes data over c, refusing unknown keys.

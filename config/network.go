@@ -15,7 +15,8 @@ import (
 // MemberFromHome describes the institution of a home as a genesis member:
 // the peer ID of its key, the name in its config, the given roles, and the
 // addresses it listens on, with a wildcard host (0.0.0.0, ::) replaced by
-// advertise (the address other members dial, e.g. its public IP).
+// advertise (the address other members dial, e.g. its public IP). A
+// config that CheckDialable refuses (port 0) is refused here too.
 func MemberFromHome(h Home, roles []Role, advertise string) (Member, error) {
 	key, err := LoadKey(h.KeyPath())
 	if err != nil {
@@ -24,6 +25,9 @@ func MemberFromHome(h Home, roles []Role, advertise string) (Member, error) {
 	cfg, err := Load(h.ConfigPath())
 	if err != nil {
 		return Member{}, err
+	}
+	if err := cfg.CheckDialable(); err != nil {
+		return Member{}, EnvSources(os.Environ()).Blame(err, h.ConfigPath())
 	}
 	m := Member{ID: peerid.OfKey(key), Name: cfg.Name, Roles: roles}
 	for _, s := range cfg.P2P.Listen {

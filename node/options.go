@@ -59,9 +59,9 @@ func LoadOptions(home config.Home) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	g, err := config.LoadGenesis(home.GenesisPath())
+	g, err := home.LoadGenesis() // its errors say how to get the network's file
 	if err != nil {
-		return Options{}, fmt.Errorf("%w (create it with: credmesh genesis new --network ID --member %s ...)", err, home)
+		return Options{}, err
 	}
 	key, err := config.LoadKey(home.KeyPath())
 	if err != nil {

@@ -7,7 +7,14 @@
 // clients need the query protocol), but only members pass the pubsub peer
 // filter, enter the DHT routing table, and may open status and sync; a peer
 // whose status carries another genesis hash is disconnected and banned for
-// a while.
+// a while (logged once per ban, with both hashes). That ban stops our dials
+// only: when the member restarts with the right genesis and dials us, its
+// status lifts the ban at once (gater.go).
+//
+// The host listens on each configured address on its own, and New fails
+// with a *ListenError naming the first one it cannot take: libp2p alone
+// would start if any address worked, leaving a peer whose TCP port is
+// taken on QUIC alone without a word.
 //
 // Blocks arrive on /credmesh/<network>/blocks/1. A message's ID is SHA-256
 // of its whole data, never the block hash: pubsub marks an ID seen before

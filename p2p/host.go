@@ -1,19 +1,22 @@
 package p2p
 
 import (
+	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/credmesh/credmesh/internal/version"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
-	"github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 // Resource limits of our own protocols, per peer. A member syncing, a
@@ -58,10 +61,13 @@ func newHost(cfg *Config, g *gater, cm *connmgr.BasicConnMgr) (host.Host, error)
 	if cfg.Transports != nil {
 		opts = append(opts, cfg.Transports...)
 	} else {
+		// Listening is done below, one address at a time: libp2p's own
+		// listening succeeds if any address does, and a peer whose TCP
+		// port is taken would run on QUIC alone with no word said.
 		opts = append(opts,
 			libp2p.Transport(tcp.NewTCPTransport),
 			libp2p.Transport(quic.NewTransport),
-			libp2p.ListenAddrs(cfg.ListenAddrs...),
+			libp2p.NoListenAddrs,
 		)
 	}
 	h, err := libp2p.New(opts...)
@@ -69,7 +75,42 @@ func newHost(cfg *Config, g *gater, cm *connmgr.BasicConnMgr) (host.Host, error)
 		rm.Close()
 		return nil, fmt.Errorf("p2p: starting host: %w", err)
 	}
+	if cfg.Transports == nil {
+		for _, a := range cfg.ListenAddrs {
+			if err := listenOn(h, a); err != nil {
+				h.Close()
+				return nil, &ListenError{Addr: a, Err: err}
+			}
+		}
+	}
 	return h, nil
+}
+
+// ListenError says that the host could not listen on one of its
+// addresses; the peer does not start on the others, so that it never runs
+// short of a transport unnoticed.
+type ListenError struct {
+	Addr ma.Multiaddr
+	Err  error
+}
+
+func (e *ListenError) Error() string {
+	hint := ""
+	if errors.Is(e.Err, syscall.EADDRINUSE) {
+		hint = " (another program, or another credmesh peer, uses this port)"
+	}
+	return fmt.Sprintf("p2p: cannot listen on %s: %v%s", e.Addr, e.Err, hint)
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// listenOn makes h listen on a alone, returning the transport's own error
+// (the swarm's Listen words it as "failed to listen on any addresses").
+func listenOn(h host.Host, a ma.Multiaddr) error {
+	if sw, ok := h.Network().(interface{ AddListenAddr(ma.Multiaddr) error }); ok {
+		return sw.AddListenAddr(a)
+	}
+	return h.Network().Listen(a)
 }
 
 func newConnManager(maxPeers int) (*connmgr.BasicConnMgr, error) {

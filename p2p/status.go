@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -104,10 +105,21 @@ func (n *Network) exchangeStatus(ctx context.Context, p peer.ID) error {
 
 func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 	if subtle.ConstantTimeCompare(st.GenesisHash, n.cfg.GenesisHash[:]) != 1 {
-		n.log.Warn("peer is on another genesis; disconnecting", "peer", p, "their_genesis", fmt.Sprintf("%x", st.GenesisHash))
-		n.gater.ban(p, n.cfg.BanDuration)
+		// Logged once per ban: a peer that keeps dialling us on its
+		// genesis is disconnected each time without a line each time.
+		level := slog.LevelDebug
+		if n.gater.banGenesis(p, n.cfg.BanDuration) {
+			level = slog.LevelWarn
+		}
+		n.log.Log(context.Background(), level, "peer is on another genesis; disconnecting", "peer", p,
+			"our_genesis", fmt.Sprintf("%x", n.cfg.GenesisHash), "their_genesis", fmt.Sprintf("%x", st.GenesisHash),
+			"ban", n.cfg.BanDuration.String(),
+			"hint", "the genesis files differ, if only by a blank: compare `credmesh genesis show` on both peers and copy the network's genesis.json to the one that differs; the ban is lifted when it reconnects with the right genesis")
 		n.host.Network().ClosePeer(p)
 		return
+	}
+	if n.gater.liftGenesisBan(p) {
+		n.log.Info("peer is on our genesis now; its ban for another genesis is lifted", "peer", p)
 	}
 	heads, evs, err := n.verifyStatus(st)
 	if err != nil {

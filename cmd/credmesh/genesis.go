@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -15,7 +16,7 @@ import (
 
 func newGenesisCmd() *cobra.Command {
 	c := &cobra.Command{Use: "genesis", Short: "Create a network's genesis"}
-	c.AddCommand(newGenesisNewCmd())
+	c.AddCommand(newGenesisNewCmd(), newGenesisShowCmd())
 	return c
 }
 
@@ -95,7 +96,7 @@ homes are reachable, or copy genesis.json and subject.secret to them afterwards
 			}
 			p.SubjectSecretFingerprint = config.SecretFingerprint(network, secret)
 			g := config.NewGenesis(network, time.Now().UTC(), members, p)
-			if err := g.Validate(); err != nil {
+			if err := errors.Join(g.Validate(), g.CheckNew()); err != nil {
 				return err
 			}
 			if err := config.InstallGenesis(g, secret, hs...); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 
@@ -21,6 +22,12 @@ verified replica of every member's signed chain.
 Start with 'credmesh demo' to see a whole network on this machine.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A misspelt CREDMESH_ variable is ignored by every command: say so.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			for _, w := range config.UnknownEnv(os.Environ()) {
+				fmt.Fprintln(cmd.ErrOrStderr(), "credmesh: warning:", w)
+			}
+		},
 	}
 	root.AddCommand(newInitCmd(), newGenesisCmd(), newRunCmd(), newSubmitCmd(), newStatusCmd(),
 		newQueryCmd(), newReportCmd(), newBillingCmd(), newCreditCmd(), newDemoCmd(), newSimCmd(),
@@ -30,7 +37,7 @@ Start with 'credmesh demo' to see a whole network on this machine.`,
 
 // homeFlag adds --home, defaulting to $CREDMESH_HOME.
 func homeFlag(c *cobra.Command, home *string) {
-	c.Flags().StringVar(home, "home", os.Getenv("CREDMESH_HOME"), "the peer's home directory (default $CREDMESH_HOME)")
+	c.Flags().StringVar(home, "home", os.Getenv(config.HomeEnv), "the peer's home directory (default $CREDMESH_HOME)")
 }
 
 func requireHome(home string) (config.Home, error) {

@@ -36,7 +36,6 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 	defer b.Close()
 	heads := make(map[chain.IssuerID]*chain.SignedHeader)
 	added := make(map[string]struct{})
-	var w sortedWrites
 	for _, vb := range vbs {
 		head, seen := heads[vb.Issuer]
 		if !seen {
@@ -45,13 +44,10 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 		if err := chain.CheckLink(vb.SignedHeader, head); err != nil {
 			return err
 		}
-		if err := s.addBlock(&w, vb, added, keysChecked); err != nil {
+		if err := s.addBlock(b, vb, added, keysChecked); err != nil {
 			return err
 		}
 		heads[vb.Issuer] = vb.SignedHeader
-	}
-	if err := w.add(b); err != nil {
-		return err
 	}
 	if extra != nil {
 		if err := extra(b); err != nil {
@@ -78,9 +74,9 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 	return nil
 }
 
-// addBlock puts one block and its index keys into w. added holds the index
+// addBlock puts one block and its index keys into b. added holds the index
 // keys of entry keys already in this batch.
-func (s *Store) addBlock(w *sortedWrites, vb *chain.VerifiedBlock, added map[string]struct{}, keysChecked bool) error {
+func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[string]struct{}, keysChecked bool) error {
 	iss, height := vb.Issuer, vb.Height
 	// Every key the block takes: its entries' keys, and each receipt's
 	// second key (querier and query ID), both in the entry-key index.
@@ -129,12 +125,16 @@ func (s *Store) addBlock(w *sortedWrites, vb *chain.VerifiedBlock, added map[str
 			return fmt.Errorf("%w: block %d entry %d of %s reuses a key", chain.ErrDuplicateKey, height, i, iss.Short())
 		}
 		added[string(key)] = struct{}{}
-		w.Set(key, encodeLocation(height, uint32(i)))
+		if err := b.Set(key, encodeLocation(height, uint32(i)), nil); err != nil {
+			return err
+		}
 		if e == nil {
 			// Pruned before it reached us (chain.ValidateSynced): its key
 			// stays taken, as on the peers that pruned it, and nothing
 			// else of it is indexed.
-			w.Set(prunedKey(iss, height, uint32(i)), vb.Keys[i])
+			if err := b.Set(prunedKey(iss, height, uint32(i)), vb.Keys[i], nil); err != nil {
+				return err
+			}
 			continue
 		}
 		if id := ids[i]; id != nil {
@@ -142,18 +142,26 @@ func (s *Store) addBlock(w *sortedWrites, vb *chain.VerifiedBlock, added map[str
 				return fmt.Errorf("%w: block %d entry %d of %s is a receipt of a second query under a querier's query ID", chain.ErrDuplicateKey, height, i, iss.Short())
 			}
 			added[string(id)] = struct{}{}
-			w.Set(id, encodeLocation(height, uint32(i)))
+			if err := b.Set(id, encodeLocation(height, uint32(i)), nil); err != nil {
+				return err
+			}
 		}
-		w.Set(entryKey(iss, height, uint32(i)), vb.Entries[i])
+		if err := b.Set(entryKey(iss, height, uint32(i)), vb.Entries[i], nil); err != nil {
+			return err
+		}
 		if subj := chain.SubjectOf(e); subj != nil {
-			w.Set(postingKey(prefixSubject, subj, loc), nil)
+			if err := b.Set(postingKey(prefixSubject, subj, loc), nil, nil); err != nil {
+				return err
+			}
 		}
 		if r := e.GetQueryReceipt(); r != nil {
 			q, err := chain.ReceiptQuery(r)
 			if err != nil {
 				return err
 			}
-			w.Set(postingKey(prefixQuerier, q.Querier, loc), nil)
+			if err := b.Set(postingKey(prefixQuerier, q.Querier, loc), nil, nil); err != nil {
+				return err
+			}
 		}
 		if c := e.GetCorrection(); c != nil {
 			_, inBatch := added[string(keyIndexKey(iss, c.TargetKey))]
@@ -162,11 +170,15 @@ func (s *Store) addBlock(w *sortedWrites, vb *chain.VerifiedBlock, added map[str
 			}
 			targets = targets[1:]
 			fix := append(append([]byte(nil), iss[:]...), c.TargetKey...)
-			w.Set(postingKey(prefixFix, fix, loc), nil)
+			if err := b.Set(postingKey(prefixFix, fix, loc), nil, nil); err != nil {
+				return err
+			}
 		}
 		if exp, ok := chain.ExpiresAt(e); ok {
 			field := binary.BigEndian.AppendUint64(nil, uint64(exp.UnixMilli()))
-			w.Set(postingKey(prefixExpiry, field, loc), nil)
+			if err := b.Set(postingKey(prefixExpiry, field, loc), nil, nil); err != nil {
+				return err
+			}
 		}
 	}
 	nodes := vb.Tree.Nodes()
@@ -180,7 +192,9 @@ func (s *Store) addBlock(w *sortedWrites, vb *chain.VerifiedBlock, added map[str
 		{blockKey(prefixTree, iss, height), tree},
 		{headKey(iss), head},
 	} {
-		w.Set(kv[0], kv[1])
+		if err := b.Set(kv[0], kv[1], nil); err != nil {
+			return err
+		}
 	}
 	return nil
 }

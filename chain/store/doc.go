@@ -50,10 +50,8 @@
 //
 // Duplicate-key checks probe the tables through their bloom filters and
 // search the memtables only for keys a set of recently written index keys
-// may hold (recent.go); a block's writes enter the batch in key order, so
-// the memtable inserts its random lookup keys from a nearby position
-// (sorted_batch.go). Both were found by profiling the replica path, where
-// the memtable's skiplist searches took 40 % of the CPU.
+// may hold (recent.go): on the replica path, the memtable's skiplist
+// searches for keys that do not exist took a third of the CPU.
 //
 // A read that meets a corrupt table returns an error wrapping ErrCorrupt
 // and marks the store unhealthy (Health), instead of Pebble's default

@@ -10,7 +10,7 @@ LDFLAGS  := -X github.com/credmesh/credmesh/internal/version.Version=$(VERSION)
 # Packages with concurrency, run under the race detector by `make race`.
 RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devnet/... ./simnet/...
 
-.PHONY: all build test race bench lint proto fuzz clean demo simnet chromium
+.PHONY: all build test race bench bench-scale lint proto fuzz clean demo simnet chromium
 
 all: build
 
@@ -53,6 +53,18 @@ race:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./chain/...
 	$(GO) test -run '^$$' -bench . -benchtime 30000x ./queryproto/
+
+## bench-scale: one peer's store built to SCALE_RECORDS payments (default
+## 10,000,000) in a temporary directory while payments are looked up;
+## prints ingest rate, RSS, disk and lookup latency every tenth of the way.
+## 10 M took about 15-35 minutes on the 2-core development machine (see
+## docs/BENCHMARKS.md); it stops adding at SCALE_MAX_DURATION (default 40m).
+## SCALE_RECORDS=1000000 is a quick run of a few minutes.
+SCALE_RECORDS ?= 10000000
+SCALE_MAX_DURATION ?= 40m
+bench-scale:
+	CREDMESH_SCALE=1 SCALE_RECORDS=$(SCALE_RECORDS) SCALE_MAX_DURATION=$(SCALE_MAX_DURATION) \
+		$(GO) test -count=1 -run '^TestScale$$' -v -timeout 60m ./chain/store/
 
 ## fuzz: each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s

@@ -57,8 +57,14 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 	if err := s.room(refuseAt, b.Len()); err != nil {
 		return err
 	}
+	rotate := s.recent.add(added, b.Len())
 	if err := b.Commit(sync); err != nil {
 		return fmt.Errorf("store: committing blocks: %w", err)
+	}
+	if rotate {
+		if err := s.recent.rotate(s.db); err != nil {
+			s.log.Debug("store: starting a flush of recent keys", "err", err)
+		}
 	}
 	s.mu.Lock()
 	for iss, h := range heads {

@@ -1,7 +1,10 @@
 package store_test
 
 import (
+	"errors"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/credmesh/credmesh/chain"
@@ -12,8 +15,18 @@ import (
 // BenchmarkReplicaValidateAndStore measures a replica receiving another
 // member's blocks as bytes: decode, validate (signature, Merkle root, every
 // entry) and append with all indexes. Blocks are full 64 KiB blocks of
-// realistic sealed payments (about 240 bytes each).
+// realistic sealed payments (about 240 bytes each). serial does one block
+// after the other on one goroutine; pipelined is what sync does (p2p's
+// syncer.validate): batches of replicaBatch blocks decoded and validated
+// over all cores while the batch before is appended.
 func BenchmarkReplicaValidateAndStore(b *testing.B) {
+	b.Run("serial", func(b *testing.B) { benchReplica(b, false) })
+	b.Run("pipelined", func(b *testing.B) { benchReplica(b, true) })
+}
+
+const replicaBatch = 16
+
+func benchReplica(b *testing.B, pipelined bool) {
 	s, err := store.Open(b.TempDir(), store.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -27,22 +40,81 @@ func BenchmarkReplicaValidateAndStore(b *testing.B) {
 	}
 	records := 0
 	b.ResetTimer()
-	for i := range b.N {
-		blk, err := chain.DecodeBlock(wire[i], params)
-		if err != nil {
-			b.Fatal(err)
+	if !pipelined {
+		for i := range b.N {
+			blk, err := chain.DecodeBlock(wire[i], params)
+			if err != nil {
+				b.Fatal(err)
+			}
+			vb, err := chain.ValidateBlock(blk, s.Head(blk.Issuer), members, params, later)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Append(vb); err != nil {
+				b.Fatal(err)
+			}
+			records += len(blk.Entries)
 		}
-		vb, err := chain.ValidateBlock(blk, s.Head(blk.Issuer), members, params, later)
-		if err != nil {
-			b.Fatal(err)
+	} else {
+		validated := make(chan []*chain.VerifiedBlock, 1)
+		go func() {
+			defer close(validated)
+			var head *chain.SignedHeader
+			for first := 0; first < b.N; first += replicaBatch {
+				vbs, err := validateBatch(wire[first:min(first+replicaBatch, b.N)], head)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				head = vbs[len(vbs)-1].SignedHeader
+				validated <- vbs
+			}
+		}()
+		for vbs := range validated {
+			if err := s.Append(vbs...); err != nil {
+				b.Fatal(err)
+			}
+			for _, vb := range vbs {
+				records += len(vb.Entries)
+			}
 		}
-		if err := s.Append(vb); err != nil {
-			b.Fatal(err)
-		}
-		records += len(blk.Entries)
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
+
+// validateBatch decodes and validates consecutive blocks after head over
+// GOMAXPROCS goroutines, each block against the header of the one before.
+func validateBatch(wire [][]byte, head *chain.SignedHeader) ([]*chain.VerifiedBlock, error) {
+	blks := make([]*chain.Block, len(wire))
+	vbs := make([]*chain.VerifiedBlock, len(wire))
+	errs := make([]error, len(wire))
+	parallel := func(f func(i int)) {
+		workers := min(runtime.GOMAXPROCS(0), len(wire))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(wire); i += workers {
+					f(i)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	parallel(func(i int) { blks[i], errs[i] = chain.DecodeBlock(wire[i], params) })
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	parallel(func(i int) {
+		prev := head
+		if i > 0 {
+			prev = blks[i-1].SignedHeader
+		}
+		vbs[i], errs[i] = chain.ValidateBlock(blks[i], prev, members, params, later)
+	})
+	return vbs, errors.Join(errs...)
 }
 
 // filled returns a store holding n bulk payments of issuer 1.

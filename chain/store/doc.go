@@ -48,6 +48,11 @@
 // lookup then reads one small data block instead of a whole 64 KiB block of
 // entries, and sync reads a block's entries with one short scan.
 //
+// Duplicate-key checks probe the tables through their bloom filters and
+// search the memtables only for keys a set of recently written index keys
+// may hold (recent.go): on the replica path, the memtable's skiplist
+// searches for keys that do not exist took a third of the CPU.
+//
 // A read that meets a corrupt table returns an error wrapping ErrCorrupt
 // and marks the store unhealthy (Health), instead of Pebble's default
 // Fatalf; Check verifies a stopped store offline: table checksums, every

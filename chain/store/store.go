@@ -63,6 +63,9 @@ type Options struct {
 type Store struct {
 	db     *pebble.DB
 	health *health // corruption met by reads (health.go)
+	// recent holds the index keys the memtables may hold, so that
+	// duplicate checks search them only for those (recent.go).
+	recent *recentKeys
 	// disk watches the free space of the database's file system (nil:
 	// not watched).
 	disk *diskspace.Watch
@@ -137,6 +140,7 @@ func Open(dir string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
 	}
 	s.db, s.health, s.lock = db, h, lock
+	s.recent = newRecentKeys(s.readOnly, int(opts.MemTableSize*3/4))
 	if err := s.checkSchema(); err != nil {
 		s.closeDB()
 		return nil, err

@@ -130,6 +130,12 @@ func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) {
 					t.Fatalf("run %d: no acknowledgement in 20 s", run)
 				}
 			}
+			if cut == cutsPerRun-1 {
+				// The last cut is the disk the next run starts from: it
+				// comes after this run handed out blocks of its own, so
+				// that every run crosses sealing however slow the machine.
+				awaitHandedOut(t, &mu, &pub, 2, run)
+			}
 			mu.Lock()
 			mustHave := append(append([]int(nil), durable...), acked...)
 			handedOut := append([]sealedBlock(nil), pub...)
@@ -216,5 +222,23 @@ func checkClone(t *testing.T, fs vfs.FS, run, cut, unsynced int, mustHave []int,
 			t.Fatalf("run %d cut %d (unsynced %d%%): block %d was handed out as %s before the cut; the disk holds %v (%v)",
 				run, cut, unsynced, sb.height, sb.hash, blk, err)
 		}
+	}
+}
+
+// awaitHandedOut waits until *pub holds n blocks.
+func awaitHandedOut(t *testing.T, mu *sync.Mutex, pub *[]sealedBlock, n, run int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		got := len(*pub)
+		mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %d: %d blocks handed out in 20 s, want %d", run, got, n)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

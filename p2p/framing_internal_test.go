@@ -21,7 +21,11 @@ func TestReadMsgIsStrict(t *testing.T) {
 	good := buf.Bytes()
 	read := func(b []byte) error {
 		var req p2ppb.SyncRequest
-		return readMsg(bufio.NewReader(bytes.NewReader(b)), &req, MaxSyncRequestBytes)
+		release, err := readMsg(bytes.NewReader(b), nil, &req, MaxSyncRequestBytes)
+		if err == nil {
+			release()
+		}
+		return err
 	}
 	if err := read(good); err != nil {
 		t.Fatalf("a good message: %v", err)
@@ -41,7 +45,7 @@ func TestReadMsgIsStrict(t *testing.T) {
 			t.Errorf("%s: %v, want frame.ErrMalformed", name, err)
 		}
 	}
-	if err := read(append([]byte{0x82, 0x02}, make([]byte, 258)...)); err == nil {
-		t.Error("a message over the cap was read")
+	if err := read(append([]byte{0x82, 0x02}, make([]byte, 258)...)); !errors.Is(err, frame.ErrTooLarge) {
+		t.Errorf("a message over the cap: %v, want frame.ErrTooLarge", err)
 	}
 }

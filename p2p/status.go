@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"bufio"
 	"context"
 	"crypto/subtle"
 	"fmt"
@@ -52,17 +51,14 @@ func (n *Network) handleStatus(s network.Stream) {
 		s.Reset()
 		return
 	}
-	if err := reserve(s, MaxStatusBytes); err != nil {
-		s.Reset()
-		return
-	}
-	defer s.Scope().ReleaseMemory(MaxStatusBytes)
 	s.SetDeadline(time.Now().Add(StatusTimeout))
 	var theirs p2ppb.Status
-	if err := readMsg(bufio.NewReader(s), &theirs, MaxStatusBytes); err != nil {
+	release, err := readMsg(s, s.Scope(), &theirs, MaxStatusBytes)
+	if err != nil {
 		s.Reset()
 		return
 	}
+	defer release()
 	if err := writeMsg(s, n.ourStatus()); err != nil {
 		s.Reset()
 		return
@@ -79,11 +75,6 @@ func (n *Network) exchangeStatus(ctx context.Context, p peer.ID) error {
 	if err != nil {
 		return err
 	}
-	if err := reserve(s, MaxStatusBytes); err != nil {
-		s.Reset()
-		return err
-	}
-	defer s.Scope().ReleaseMemory(MaxStatusBytes)
 	if d, ok := ctx.Deadline(); ok {
 		s.SetDeadline(d)
 	}
@@ -93,10 +84,12 @@ func (n *Network) exchangeStatus(ctx context.Context, p peer.ID) error {
 	}
 	s.CloseWrite()
 	var theirs p2ppb.Status
-	if err := readMsg(bufio.NewReader(s), &theirs, MaxStatusBytes); err != nil {
+	release, err := readMsg(s, s.Scope(), &theirs, MaxStatusBytes)
+	if err != nil {
 		s.Reset()
 		return err
 	}
+	defer release()
 	s.Close()
 	n.processStatus(p, &theirs)
 	return nil

@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -247,21 +246,18 @@ func (s *syncer) request(ctx context.Context, p peer.ID, iss chain.IssuerID, fro
 	if d, ok := ctx.Deadline(); ok {
 		st.SetDeadline(d)
 	}
-	if err := reserve(st, MaxSyncBytes); err != nil {
-		st.Reset()
-		return nil, err
-	}
-	defer st.Scope().ReleaseMemory(MaxSyncBytes)
 	if err := writeMsg(st, &p2ppb.SyncRequest{Issuer: iss[:], FromHeight: from, Count: count}); err != nil {
 		st.Reset()
 		return nil, err
 	}
 	st.CloseWrite()
 	var resp p2ppb.SyncResponse
-	if err := readMsg(bufio.NewReader(st), &resp, MaxSyncBytes); err != nil {
+	release, err := readMsg(st, st.Scope(), &resp, MaxSyncBytes)
+	if err != nil {
 		st.Reset()
 		return nil, err
 	}
+	defer release()
 	st.Close()
 	if resp.Status == p2ppb.SyncStatus_SYNC_STATUS_NOT_FOUND {
 		return nil, errSyncNotFound

@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/connmgr"
@@ -13,39 +12,41 @@ import (
 
 // gater lets any peer connect — light clients need the query protocol —
 // except peers we have banned, for a while, because their status showed
-// another genesis. Members-only protocols check membership themselves; the
-// gater only keeps out peers that are provably on another network.
+// another genesis or did not verify. Members-only protocols check
+// membership themselves; the gater only keeps out peers that are provably
+// on another network or lying. The swarm calls it on every dial and
+// accept, so its path is one map lookup under the state's lock, which is
+// never held across I/O (state.go).
 type gater struct {
-	mu     sync.Mutex
-	banned map[peer.ID]time.Time // until
-	now    func() time.Time
+	st  *state
+	now func() time.Time
 }
 
 var _ connmgr.ConnectionGater = (*gater)(nil)
 
-func newGater(now func() time.Time) *gater {
-	return &gater{banned: make(map[peer.ID]time.Time), now: now}
+// ban keeps p out until until.
+func (st *state) ban(p peer.ID, until time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.banned[p] = until
 }
 
-func (g *gater) ban(p peer.ID, d time.Duration) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.banned[p] = g.now().Add(d)
-}
-
-func (g *gater) allowed(p peer.ID) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	until, ok := g.banned[p]
+// allowed reports whether p is not banned at now.
+func (st *state) allowed(p peer.ID, now time.Time) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	until, ok := st.banned[p]
 	if !ok {
 		return true
 	}
-	if g.now().After(until) {
-		delete(g.banned, p)
+	if now.After(until) {
+		delete(st.banned, p)
 		return true
 	}
 	return false
 }
+
+func (g *gater) allowed(p peer.ID) bool { return g.st.allowed(p, g.now()) }
 
 func (g *gater) InterceptPeerDial(p peer.ID) bool                 { return g.allowed(p) }
 func (g *gater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g.allowed(p) }

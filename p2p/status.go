@@ -47,10 +47,11 @@ func (n *Network) ourStatus() *p2ppb.Status {
 // handleStatus answers a status exchange a member opened.
 func (n *Network) handleStatus(s network.Stream) {
 	p := s.Conn().RemotePeer()
-	if !n.IsMember(p) {
+	if !n.IsMember(p) || !n.state.admitStatus(p, time.Now()) { // status_cap.go
 		s.Reset()
 		return
 	}
+	defer n.state.statusDone(p)
 	s.SetDeadline(time.Now().Add(StatusTimeout))
 	var theirs p2ppb.Status
 	release, err := readMsg(s, s.Scope(), &theirs, MaxStatusBytes)
@@ -98,7 +99,7 @@ func (n *Network) exchangeStatus(ctx context.Context, p peer.ID) error {
 func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 	if subtle.ConstantTimeCompare(st.GenesisHash, n.cfg.GenesisHash[:]) != 1 {
 		n.log.Warn("peer is on another genesis; disconnecting", "peer", p, "their_genesis", fmt.Sprintf("%x", st.GenesisHash))
-		n.gater.ban(p, n.cfg.BanDuration)
+		n.state.ban(p, n.cfg.Now().Add(n.cfg.BanDuration))
 		n.host.Network().ClosePeer(p)
 		return
 	}
@@ -119,7 +120,7 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 			n.checkEquivocation(h) // another header at a height we hold is a fork
 		case h.Issuer == n.self:
 			n.noteOwnAhead(h.Height, p) // signed with our key, above our head
-		case !n.forks.has(h.Issuer):
+		case !n.state.forked(h.Issuer):
 			n.sync.want(h.Issuer, h.Height, p)
 		}
 	}
@@ -161,15 +162,15 @@ func (n *Network) statusLoop(ctx context.Context, sub event.Subscription, joins 
 			if !n.IsMember(ev.Peer) || !supports(ev.Protocols, proto) {
 				continue
 			}
-			n.goTracked(func() { n.exchangeStatus(ctx, ev.Peer) })
+			n.goTracked(func() { n.statusWithRetry(ctx, ev.Peer) })
 		case p := <-joined:
 			if n.IsMember(p) {
-				n.goTracked(func() { n.exchangeStatus(ctx, p) })
+				n.goTracked(func() { n.statusWithRetry(ctx, p) })
 			}
 		case <-tick.C:
 			if ps := n.ConnectedMembers(); len(ps) > 0 {
 				p := ps[rand.IntN(len(ps))]
-				n.goTracked(func() { n.exchangeStatus(ctx, p) })
+				n.goTracked(func() { n.statusWithRetry(ctx, p) })
 			}
 		}
 	}

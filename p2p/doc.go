@@ -90,24 +90,46 @@
 // the ping goes unanswered, and a lost member is dialled again
 // (connections.go, keepalive.go).
 //
-// State and goroutines. The network's mutable state is split between
-// structures that each guard themselves with one lock, held for map work
-// and never across network I/O or a store write: forks (evidence.go:
-// evidence held and fork probes under way, an RWMutex), scores (score.go:
-// application scores and penalties), the syncer's wants (sync_client.go:
-// claims per chain, and which chains a worker fetches), the gater
-// (gater.go: bans), orphans (orphans.go: blocks waiting for their parent)
-// and the provider records (providers.go). The nestings are the syncer's
-// lock around forks.has and Store.Head (a read), and the provider records'
-// around the in-memory datastore they count; no other lock is taken while
-// one is held. Counters (stats.go) and our chain's alarms (own.go) are
-// atomics. Every goroutine is started by goTracked (network.go), from New,
-// from another tracked goroutine or from a gated validator, and ends once
-// the network's context is done; Close cancels it, shuts the gate (waiting
-// for stream handlers and validators under way), closes the DHT and host,
-// then waits for every tracked goroutine, so nothing of the network runs,
-// or uses the store, once Close returns. RecoverOwnChain, run by its
-// caller, ends with ErrClosed.
+// State and goroutines. The network's shared mutable state has one owner,
+// state (state.go), under one lock: the evidence held and the fork probes
+// under way, peer scores and penalties, bans (the gater reads them), the
+// syncer's claims per chain and which chains a worker fetches, and the
+// inbound status exchanges being served. Helpers that need the lock held
+// end in Locked. It is a leaf lock held for map work only, never across
+// network I/O, a store read or write, a log call or another lock; so the
+// gater, which the swarm calls on every dial and accept, waits at most for
+// one short map operation, and a store read that a decision needs (our head
+// of a chain, when the syncer starts workers) is made between two holds of
+// the lock, the decision taken on the state as it is then. A lock rather
+// than one goroutine owning the maps (as pubsub's processLoop does): every
+// caller here needs an answer at once, the gater and pubsub's score
+// callback among them, and a request/reply loop would put a channel round
+// trip and a goroutine that must outlive them on each.
+//
+// Two structures stay apart, each with its own lock, because what they
+// guard is not shared with anything above: orphans (orphans.go: blocks
+// waiting for their parent, and the channels that wake them, touched only
+// by validators and the places that store a block), and the DHT's provider
+// records (providers.go), which the DHT calls into and whose lock is held
+// around the in-memory datastore it counts. Neither takes another lock
+// while holding its own, nor is taken under the state's. The members being
+// dialled again are local to the reconnect loop and its redials
+// (connections.go). Counters
+// (stats.go) and our chain's alarms (own.go) are atomics.
+//
+// Status exchanges are capped in number (status_cap.go): a member's inbound
+// status is served at most twice in any second and twice at once, and at
+// most 32 at once in all; over the cap the stream is reset before anything
+// is read. An exchange we open that fails is tried once more a second or
+// two later.
+//
+// Every goroutine is started by goTracked (network.go), from New, from
+// another tracked goroutine or from a gated validator, and ends once the
+// network's context is done; Close cancels it, shuts the gate (waiting for
+// stream handlers and validators under way), closes the DHT and host, then
+// waits for every tracked goroutine, so nothing of the network runs, or
+// uses the store, once Close returns. RecoverOwnChain, run by its caller,
+// ends with ErrClosed.
 //
 // Use:
 //

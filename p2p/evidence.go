@@ -2,61 +2,50 @@ package p2p
 
 import (
 	"context"
-	"sync"
+	"maps"
 
 	"github.com/credmesh/credmesh/chain"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// forks is the set of issuers proven to have equivocated, and the issuers
-// whose fork is being probed (forkprobe.go).
-type forks struct {
-	mu      sync.RWMutex
-	ev      map[chain.IssuerID]*chain.Evidence
-	probing map[chain.IssuerID]bool
+// forked reports whether iss is proven to have equivocated.
+func (st *state) forked(iss chain.IssuerID) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.forkedLocked(iss)
 }
 
-func newForks() *forks {
-	return &forks{ev: make(map[chain.IssuerID]*chain.Evidence), probing: make(map[chain.IssuerID]bool)}
-}
-
-func (f *forks) has(iss chain.IssuerID) bool {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	_, ok := f.ev[iss]
+func (st *state) forkedLocked(iss chain.IssuerID) bool {
+	_, ok := st.evidence[iss]
 	return ok
 }
 
-// add records ev and reports whether it was new.
-func (f *forks) add(ev *chain.Evidence) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.ev[ev.A.Issuer]; ok {
+// addEvidence records ev and reports whether it was new.
+func (st *state) addEvidence(ev *chain.Evidence) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.forkedLocked(ev.A.Issuer) {
 		return false
 	}
-	f.ev[ev.A.Issuer] = ev
+	st.evidence[ev.A.Issuer] = ev
 	return true
 }
 
 // Forked returns the evidence against every issuer known to have
 // equivocated.
 func (n *Network) Forked() map[chain.IssuerID]*chain.Evidence {
-	n.forks.mu.RLock()
-	defer n.forks.mu.RUnlock()
-	out := make(map[chain.IssuerID]*chain.Evidence, len(n.forks.ev))
-	for k, v := range n.forks.ev {
-		out[k] = v
-	}
-	return out
+	n.state.mu.Lock()
+	defer n.state.mu.Unlock()
+	return maps.Clone(n.state.evidence)
 }
 
 // EvidenceOf returns the evidence against iss, or nil if iss is not known
 // to have forked. (The store's EvidenceOf reads the same, from disk.)
 func (n *Network) EvidenceOf(iss chain.IssuerID) *chain.Evidence {
-	n.forks.mu.RLock()
-	defer n.forks.mu.RUnlock()
-	return n.forks.ev[iss]
+	n.state.mu.Lock()
+	defer n.state.mu.Unlock()
+	return n.state.evidence[iss]
 }
 
 // checkEquivocation compares a validly signed header at a height we hold
@@ -88,7 +77,7 @@ func (n *Network) spreadEvidence(ev *chain.Evidence) {
 // recordEvidence marks the issuer forked and keeps the evidence; it
 // reports whether the evidence was new to us.
 func (n *Network) recordEvidence(ev *chain.Evidence) bool {
-	if !n.forks.add(ev) {
+	if !n.state.addEvidence(ev) {
 		return false
 	}
 	n.noteEvidence(ev)
@@ -132,7 +121,7 @@ func (n *Network) loadEvidence() error {
 		return err
 	}
 	for _, ev := range evs {
-		n.forks.add(ev)
+		n.state.addEvidence(ev)
 		n.noteEvidence(ev)
 	}
 	return nil

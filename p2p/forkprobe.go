@@ -30,31 +30,31 @@ var errOtherBranch = errors.New("p2p: the peer holds another branch of the chain
 
 // startProbe reserves the probe of iss's fork; it reports false if one is
 // under way, too many are, or iss is known forked already.
-func (f *forks) startProbe(iss chain.IssuerID) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, forked := f.ev[iss]; forked || f.probing[iss] || len(f.probing) >= maxForkProbes {
+func (st *state) startProbe(iss chain.IssuerID) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.forkedLocked(iss) || st.probing[iss] || len(st.probing) >= maxForkProbes {
 		return false
 	}
-	f.probing[iss] = true
+	st.probing[iss] = true
 	return true
 }
 
-func (f *forks) endProbe(iss chain.IssuerID) {
-	f.mu.Lock()
-	delete(f.probing, iss)
-	f.mu.Unlock()
+func (st *state) endProbe(iss chain.IssuerID) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.probing, iss)
 }
 
 // probeFork handles a gossiped block h, validly signed, that does not link
 // to our head: in the background it asks p, who sent it, for the header h
 // links to.
 func (n *Network) probeFork(h *chain.SignedHeader, p peer.ID) {
-	if h.Height < 2 || !n.forks.startProbe(h.Issuer) {
+	if h.Height < 2 || !n.state.startProbe(h.Issuer) {
 		return
 	}
 	n.goTracked(func() { // inside a validator: Close waits for those before n.wg
-		defer n.forks.endProbe(h.Issuer)
+		defer n.state.endProbe(h.Issuer)
 		ctx, cancel := context.WithTimeout(n.ctx, StatusTimeout)
 		defer cancel()
 		if err := n.proveFork(ctx, p, h.Issuer, h.Height-1); err != nil {

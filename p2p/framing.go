@@ -11,8 +11,10 @@ import (
 )
 
 // Every message on our streams is uvarint(length) || protobuf, one each
-// way, and every read is capped: a peer cannot make us buffer more than the
-// cap.
+// way, read by the one reader of every protocol (internal/frame): a peer
+// cannot make us buffer more than the cap, and the memory of a frame above
+// frame.Unreserved is reserved from the stream's resource scope for the
+// length it announces, before its body is read.
 
 func writeMsg(w io.Writer, m proto.Message) error {
 	_, err := protodelim.MarshalTo(w, m)
@@ -20,28 +22,21 @@ func writeMsg(w io.Writer, m proto.Message) error {
 }
 
 // readMsg reads the one message of r strictly (docs/PROTOCOL.md section 4,
-// package frame): a minimal length prefix of at most maxBytes, the message,
-// then the end of the stream.
-func readMsg(r *bufio.Reader, m proto.Message, maxBytes int) error {
-	err := func() error {
-		n, err := frame.ReadLength(r)
-		if err != nil {
-			return err
+// frame.ReadOne): a minimal length prefix of at most maxBytes, the message,
+// then the end of the stream, reserving the message's memory from scope
+// (the stream's, nil for none) while the caller uses it. The caller calls
+// release once done with m; on an error nothing is held. A frame-level
+// error (frame.ErrTooLarge, frame.ErrNoMemory, frame.ErrMalformed) is
+// wrapped with the message it was reading.
+func readMsg(r io.Reader, scope frame.Scope, m proto.Message, maxBytes int) (release func(), err error) {
+	data, release, err := frame.ReadOne(bufio.NewReader(r), scope, maxBytes)
+	if err == nil {
+		if err = proto.Unmarshal(data, m); err != nil {
+			release()
 		}
-		if n > uint64(maxBytes) {
-			return fmt.Errorf("message of %d bytes is over the cap", n)
-		}
-		data := make([]byte, n)
-		if _, err := io.ReadFull(r, data); err != nil {
-			return err
-		}
-		if err := frame.ExpectEnd(r); err != nil {
-			return err
-		}
-		return proto.Unmarshal(data, m)
-	}()
-	if err != nil {
-		return fmt.Errorf("p2p: reading %T (limit %d bytes): %w", m, maxBytes, err)
 	}
-	return nil
+	if err != nil {
+		return nil, fmt.Errorf("p2p: reading %T (limit %d bytes): %w", m, maxBytes, err)
+	}
+	return release, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/credmesh/credmesh/internal/frame"
 	"github.com/credmesh/credmesh/p2p/p2ppb"
 	"google.golang.org/protobuf/encoding/protodelim"
+	"google.golang.org/protobuf/proto"
 )
 
 // Status and sync messages are framed as query messages are
@@ -21,7 +22,11 @@ func TestReadMsgIsStrict(t *testing.T) {
 	good := buf.Bytes()
 	read := func(b []byte) error {
 		var req p2ppb.SyncRequest
-		return readMsg(bufio.NewReader(bytes.NewReader(b)), &req, MaxSyncRequestBytes)
+		release, err := readMsg(bytes.NewReader(b), nil, &req, MaxSyncRequestBytes)
+		if err == nil {
+			release()
+		}
+		return err
 	}
 	if err := read(good); err != nil {
 		t.Fatalf("a good message: %v", err)
@@ -41,7 +46,46 @@ func TestReadMsgIsStrict(t *testing.T) {
 			t.Errorf("%s: %v, want frame.ErrMalformed", name, err)
 		}
 	}
-	if err := read(append([]byte{0x82, 0x02}, make([]byte, 258)...)); err == nil {
-		t.Error("a message over the cap was read")
+	if err := read(append([]byte{0x82, 0x02}, make([]byte, 258)...)); !errors.Is(err, frame.ErrTooLarge) {
+		t.Errorf("a message over the cap: %v, want frame.ErrTooLarge", err)
+	}
+}
+
+// scope counts the memory reserved of it.
+type scope struct{ asked []int }
+
+func (s *scope) ReserveMemory(n int, _ uint8) error { s.asked = append(s.asked, n); return nil }
+func (s *scope) ReleaseMemory(int)                  {}
+
+// A status or sync message reserves from the stream's scope the length it
+// announces, not its cap, and a small one nothing.
+func TestReadMsgReservesTheAnnouncedLength(t *testing.T) {
+	var buf bytes.Buffer
+	big := &p2ppb.SyncResponse{Status: p2ppb.SyncStatus_SYNC_STATUS_OK, Blocks: [][]byte{make([]byte, 40<<10)}}
+	if err := writeMsg(&buf, big); err != nil {
+		t.Fatal(err)
+	}
+	sc := &scope{}
+	var resp p2ppb.SyncResponse
+	release, err := readMsg(bytes.NewReader(buf.Bytes()), sc, &resp, MaxSyncBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if want := proto.Size(big); len(sc.asked) != 1 || sc.asked[0] != want {
+		t.Fatalf("reserved %v for a message of %d bytes (cap %d)", sc.asked, want, MaxSyncBytes)
+	}
+	buf.Reset()
+	if err := writeMsg(&buf, &p2ppb.SyncRequest{Issuer: make([]byte, 32), FromHeight: 1, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	sc = &scope{}
+	var req p2ppb.SyncRequest
+	if release, err = readMsg(bytes.NewReader(buf.Bytes()), sc, &req, MaxSyncRequestBytes); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if len(sc.asked) != 0 {
+		t.Fatalf("reserved %v for a request of a few bytes", sc.asked)
 	}
 }

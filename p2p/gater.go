@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/connmgr"
@@ -13,9 +12,11 @@ import (
 
 // gater lets any peer connect — light clients need the query protocol —
 // except peers we have banned, for a while, because their status showed
-// another genesis or a claim that does not verify. Members-only protocols
-// check membership themselves; the gater only keeps out peers that are
-// provably on another network or misbehaved.
+// another genesis or did not verify. Members-only protocols check
+// membership themselves; the gater only keeps out peers that are provably
+// on another network or lying. The swarm calls it on every dial and
+// accept, so its path is one map lookup under the state's lock, which is
+// never held across I/O (state.go).
 //
 // A ban for another genesis keeps our dials away, but lets the peer dial
 // us: a member that fixed its genesis file and restarted dials the others,
@@ -23,71 +24,69 @@ import (
 // (liftGenesisBan) instead of keeping it out, silently, for BanDuration.
 // One still on another genesis is disconnected again at its status.
 type gater struct {
-	mu     sync.Mutex
-	banned map[peer.ID]ban
-	now    func() time.Time
+	st  *state
+	now func() time.Time
 }
 
+var _ connmgr.ConnectionGater = (*gater)(nil)
+
+// ban is why and until when a peer is kept out.
 type ban struct {
 	until   time.Time
 	genesis bool // for another genesis only: inbound connections are let in
 }
 
-var _ connmgr.ConnectionGater = (*gater)(nil)
-
-func newGater(now func() time.Time) *gater {
-	return &gater{banned: make(map[peer.ID]ban), now: now}
+// ban keeps p out, both ways, until until: it misbehaved.
+func (st *state) ban(p peer.ID, until time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.banned[p] = ban{until: until}
 }
 
-// ban keeps p out, both ways, for d: it misbehaved.
-func (g *gater) ban(p peer.ID, d time.Duration) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.banned[p] = ban{until: g.now().Add(d)}
-}
-
-// banGenesis bans p for d for showing another genesis, and reports whether
-// this is a new ban (p was not banned for that already), which is when
-// to log it. A ban for misbehaviour stays one.
-func (g *gater) banGenesis(p peer.ID, d time.Duration) (fresh bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.now()
-	b, ok := g.banned[p]
+// banGenesis bans p until until for showing another genesis, and reports
+// whether this is a new ban (p was not banned for that already at now),
+// which is when to log it. A ban for misbehaviour stays one.
+func (st *state) banGenesis(p peer.ID, now, until time.Time) (fresh bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, ok := st.banned[p]
 	active := ok && !now.After(b.until)
 	if active && !b.genesis {
 		return false
 	}
-	g.banned[p] = ban{until: now.Add(d), genesis: true}
+	st.banned[p] = ban{until: until, genesis: true}
 	return !active
 }
 
 // liftGenesisBan ends a ban of p for another genesis, reporting whether
-// there was one; p has just shown ours.
-func (g *gater) liftGenesisBan(p peer.ID) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	b, ok := g.banned[p]
+// one was in force at now; p has just shown ours.
+func (st *state) liftGenesisBan(p peer.ID, now time.Time) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, ok := st.banned[p]
 	if !ok || !b.genesis {
 		return false
 	}
-	delete(g.banned, p)
-	return !g.now().After(b.until)
+	delete(st.banned, p)
+	return !now.After(b.until)
 }
 
-func (g *gater) allowed(p peer.ID, inbound bool) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	b, ok := g.banned[p]
+// allowed reports whether p may connect at now, dialling us if inbound.
+func (st *state) allowed(p peer.ID, now time.Time, inbound bool) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, ok := st.banned[p]
 	if !ok {
 		return true
 	}
-	if g.now().After(b.until) {
-		delete(g.banned, p)
+	if now.After(b.until) {
+		delete(st.banned, p)
 		return true
 	}
 	return b.genesis && inbound
 }
+
+func (g *gater) allowed(p peer.ID, inbound bool) bool { return g.st.allowed(p, g.now(), inbound) }
 
 func (g *gater) InterceptPeerDial(p peer.ID) bool                 { return g.allowed(p, false) }
 func (g *gater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g.allowed(p, false) }

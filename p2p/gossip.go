@@ -23,7 +23,7 @@ import (
 func (n *Network) startGossip() error {
 	net := n.cfg.Params.NetworkID
 	bt, et := BlocksTopic(net), EvidenceTopic(net)
-	sp, th := scoreParams(func(p peer.ID) float64 { return n.scores.app(p, n.cfg.Now()) }, bt, et)
+	sp, th := scoreParams(func(p peer.ID) float64 { return n.state.appScore(p, n.cfg.Now()) }, bt, et)
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
@@ -38,7 +38,7 @@ func (n *Network) startGossip() error {
 		pubsub.WithPeerOutboundQueueSize(n.cfg.OutboundQueue),
 		pubsub.WithMaxMessageSize(n.cfg.Params.MaxWireBlockBytes()+4096),
 		pubsub.WithRawTracer(dropTracer{&n.stats}),
-		pubsub.WithPeerScoreInspect(n.scores.set, scoreInspectInterval),
+		pubsub.WithPeerScoreInspect(n.state.setScores, scoreInspectInterval),
 	)
 	if err != nil {
 		return fmt.Errorf("p2p: gossipsub: %w", err)
@@ -153,7 +153,7 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 	if b.Issuer == n.self {
 		return n.judgeOwn(b, from), nil // only our builder writes our chain
 	}
-	if n.forks.has(b.Issuer) {
+	if n.state.forked(b.Issuer) {
 		return pubsub.ValidationIgnore, nil
 	}
 	st := n.cfg.Store

@@ -25,7 +25,7 @@ type Network struct {
 	cfg     Config
 	self    chain.IssuerID
 	host    host.Host
-	gater   *gater
+	state   *state // shared mutable state, under one lock (state.go)
 	dht     *dht.IpfsDHT
 	members map[peer.ID]chain.IssuerID
 	log     *slog.Logger
@@ -36,10 +36,8 @@ type Network struct {
 	blocks   *pubsub.Topic
 	evidence *pubsub.Topic
 	sync     *syncer
-	forks    *forks
 	orphans  *orphans // blocks waiting for their parent (orphans.go)
 	own      *ownAlarms
-	scores   scores
 	// gate admits stream handlers and validators, which use the store;
 	// Close shuts it and waits for them.
 	gate gate.Gate
@@ -61,9 +59,8 @@ func New(cfg Config) (*Network, error) {
 		started: time.Now(),
 		cfg:     cfg,
 		self:    chain.IssuerOf(cfg.Key.Public().(ed25519.PublicKey)),
-		gater:   newGater(cfg.Now),
+		state:   newState(),
 		members: make(map[peer.ID]chain.IssuerID, len(cfg.Members)),
-		forks:   newForks(),
 		orphans: newOrphans(),
 		own:     newOwnAlarms(),
 	}
@@ -79,7 +76,7 @@ func New(cfg Config) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.host, err = newHost(&n.cfg, n.gater, cm); err != nil {
+	if n.host, err = newHost(&n.cfg, &gater{st: n.state, now: cfg.Now}, cm); err != nil {
 		return nil, err
 	}
 	n.log = cfg.Logger.With("peer", n.host.ID().String())

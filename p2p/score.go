@@ -1,7 +1,7 @@
 package p2p
 
 import (
-	"sync"
+	"maps"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -69,47 +69,38 @@ func scoreParams(app func(peer.ID) float64, topics ...string) (*pubsub.PeerScore
 	}
 }
 
-// scores keeps the latest peer scores pubsub reported, and the peers
-// penalized, until when, for misbehaviour outside gossip (a status that
-// does not verify).
-type scores struct {
-	mu        sync.Mutex
-	m         map[peer.ID]float64
-	penalties map[peer.ID]time.Time
-}
-
 // misbehaviourPenalty is the application score of a penalized peer: past
 // the graylist threshold, like one invalid message.
 const misbehaviourPenalty = invalidPenalty
 
-func (s *scores) penalize(p peer.ID, until time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.penalties == nil {
-		s.penalties = make(map[peer.ID]time.Time)
-	}
-	s.penalties[p] = until
+// penalize gives p misbehaviourPenalty until until: it misbehaved outside
+// gossip (a status that does not verify).
+func (st *state) penalize(p peer.ID, until time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.penalties[p] = until
 }
 
-// app is pubsub's application-specific score of p at now.
-func (s *scores) app(p peer.ID, now time.Time) float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	until, ok := s.penalties[p]
+// appScore is pubsub's application-specific score of p at now.
+func (st *state) appScore(p peer.ID, now time.Time) float64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	until, ok := st.penalties[p]
 	if !ok {
 		return 0
 	}
 	if now.After(until) {
-		delete(s.penalties, p)
+		delete(st.penalties, p)
 		return 0
 	}
 	return misbehaviourPenalty
 }
 
-func (s *scores) set(m map[peer.ID]float64) {
-	s.mu.Lock()
-	s.m = m
-	s.mu.Unlock()
+// setScores keeps the peer scores pubsub reports.
+func (st *state) setScores(m map[peer.ID]float64) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.scores = m
 }
 
 // scoreInspectInterval is how often PeerScores is refreshed: a quarter of
@@ -121,11 +112,7 @@ const scoreInspectInterval = 250 * time.Millisecond
 // PeerScores returns every gossip peer's score as of the last quarter
 // second.
 func (n *Network) PeerScores() map[peer.ID]float64 {
-	n.scores.mu.Lock()
-	defer n.scores.mu.Unlock()
-	out := make(map[peer.ID]float64, len(n.scores.m))
-	for k, v := range n.scores.m {
-		out[k] = v
-	}
-	return out
+	n.state.mu.Lock()
+	defer n.state.mu.Unlock()
+	return maps.Clone(n.state.scores)
 }

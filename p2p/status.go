@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"bufio"
 	"context"
 	"crypto/subtle"
 	"fmt"
@@ -49,21 +48,19 @@ func (n *Network) ourStatus() *p2ppb.Status {
 // handleStatus answers a status exchange a member opened.
 func (n *Network) handleStatus(s network.Stream) {
 	p := s.Conn().RemotePeer()
-	if !n.IsMember(p) {
+	if !n.IsMember(p) || !n.state.admitStatus(p, time.Now()) { // status_cap.go
 		s.Reset()
 		return
 	}
-	if err := reserve(s, MaxStatusBytes); err != nil {
-		s.Reset()
-		return
-	}
-	defer s.Scope().ReleaseMemory(MaxStatusBytes)
+	defer n.state.statusDone(p)
 	s.SetDeadline(time.Now().Add(StatusTimeout))
 	var theirs p2ppb.Status
-	if err := readMsg(bufio.NewReader(s), &theirs, MaxStatusBytes); err != nil {
+	release, err := readMsg(s, s.Scope(), &theirs, MaxStatusBytes)
+	if err != nil {
 		s.Reset()
 		return
 	}
+	defer release()
 	if err := writeMsg(s, n.ourStatus()); err != nil {
 		s.Reset()
 		return
@@ -80,11 +77,6 @@ func (n *Network) exchangeStatus(ctx context.Context, p peer.ID) error {
 	if err != nil {
 		return err
 	}
-	if err := reserve(s, MaxStatusBytes); err != nil {
-		s.Reset()
-		return err
-	}
-	defer s.Scope().ReleaseMemory(MaxStatusBytes)
 	if d, ok := ctx.Deadline(); ok {
 		s.SetDeadline(d)
 	}
@@ -94,10 +86,12 @@ func (n *Network) exchangeStatus(ctx context.Context, p peer.ID) error {
 	}
 	s.CloseWrite()
 	var theirs p2ppb.Status
-	if err := readMsg(bufio.NewReader(s), &theirs, MaxStatusBytes); err != nil {
+	release, err := readMsg(s, s.Scope(), &theirs, MaxStatusBytes)
+	if err != nil {
 		s.Reset()
 		return err
 	}
+	defer release()
 	s.Close()
 	n.processStatus(p, &theirs)
 	return nil
@@ -108,7 +102,7 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 		// Logged once per ban: a peer that keeps dialling us on its
 		// genesis is disconnected each time without a line each time.
 		level := slog.LevelDebug
-		if n.gater.banGenesis(p, n.cfg.BanDuration) {
+		if n.state.banGenesis(p, n.cfg.Now(), n.cfg.Now().Add(n.cfg.BanDuration)) {
 			level = slog.LevelWarn
 		}
 		n.log.Log(context.Background(), level, "peer is on another genesis; disconnecting", "peer", p,
@@ -118,7 +112,7 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 		n.host.Network().ClosePeer(p)
 		return
 	}
-	if n.gater.liftGenesisBan(p) {
+	if n.state.liftGenesisBan(p, n.cfg.Now()) {
 		n.log.Info("peer is on our genesis now; its ban for another genesis is lifted", "peer", p)
 	}
 	heads, evs, err := n.verifyStatus(st)
@@ -138,7 +132,7 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 			n.checkEquivocation(h) // another header at a height we hold is a fork
 		case h.Issuer == n.self:
 			n.noteOwnAhead(h.Height, p) // signed with our key, above our head
-		case !n.forks.has(h.Issuer):
+		case !n.state.forked(h.Issuer):
 			n.sync.want(h.Issuer, h.Height, p)
 		}
 	}
@@ -180,15 +174,15 @@ func (n *Network) statusLoop(ctx context.Context, sub event.Subscription, joins 
 			if !n.IsMember(ev.Peer) || !supports(ev.Protocols, proto) {
 				continue
 			}
-			n.goTracked(func() { n.exchangeStatus(ctx, ev.Peer) })
+			n.goTracked(func() { n.statusWithRetry(ctx, ev.Peer) })
 		case p := <-joined:
 			if n.IsMember(p) {
-				n.goTracked(func() { n.exchangeStatus(ctx, p) })
+				n.goTracked(func() { n.statusWithRetry(ctx, p) })
 			}
 		case <-tick.C:
 			if ps := n.ConnectedMembers(); len(ps) > 0 {
 				p := ps[rand.IntN(len(ps))]
-				n.goTracked(func() { n.exchangeStatus(ctx, p) })
+				n.goTracked(func() { n.statusWithRetry(ctx, p) })
 			}
 		}
 	}

@@ -71,7 +71,8 @@ func (n *Network) verifyHeader(h *chain.SignedHeader) error {
 func (n *Network) misbehaved(p peer.ID, what string, err error) {
 	n.log.Warn("peer misbehaved; disconnecting", "peer", p, "what", what, "err", err)
 	n.stats.misbehaved.Add(1)
-	n.scores.penalize(p, n.cfg.Now().Add(n.cfg.BanDuration))
-	n.gater.ban(p, n.cfg.BanDuration)
+	until := n.cfg.Now().Add(n.cfg.BanDuration)
+	n.state.penalize(p, until)
+	n.state.ban(p, until)
 	n.host.Network().ClosePeer(p)
 }

@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -22,15 +21,14 @@ import (
 // validating every block; a peer that fails loses its claim and the next
 // is asked, so the target falls back to the highest claim still standing,
 // and once every claimant has failed the chain is no longer synced (until
-// a new claim).
+// a new claim). The claims are part of the network's state (state.wants,
+// under its lock); the store is read outside it.
 type syncer struct {
 	n    *Network
 	kick chan struct{}
-
-	mu    sync.Mutex
-	wants map[chain.IssuerID]*want
 }
 
+// want is what the syncer knows of one chain.
 type want struct {
 	claims  []claim // most recently heard of first
 	running bool
@@ -64,16 +62,26 @@ var errSyncNotFound = errors.New("p2p: sync answered: no such block")
 const maxSyncWorkers = 4
 
 func newSyncer(n *Network) *syncer {
-	return &syncer{n: n, kick: make(chan struct{}, 1), wants: make(map[chain.IssuerID]*want)}
+	return &syncer{n: n, kick: make(chan struct{}, 1)}
 }
 
 // want records that p holds iss's chain up to height (a height iss signed).
 func (s *syncer) want(iss chain.IssuerID, height uint64, p peer.ID) {
-	s.mu.Lock()
-	w := s.wants[iss]
+	s.n.state.claim(iss, height, p)
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// claim records p's claim to hold iss's chain up to height.
+func (st *state) claim(iss chain.IssuerID, height uint64, p peer.ID) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w := st.wants[iss]
 	if w == nil {
 		w = &want{}
-		s.wants[iss] = w
+		st.wants[iss] = w
 	}
 	for _, c := range w.claims {
 		if c.p == p {
@@ -82,19 +90,15 @@ func (s *syncer) want(iss chain.IssuerID, height uint64, p peer.ID) {
 	}
 	w.drop(p)
 	w.claims = append([]claim{{p, height}}, w.claims...)
-	s.mu.Unlock()
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
 }
 
 // stored notes progress made by gossip.
 func (s *syncer) stored(iss chain.IssuerID, height uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if w := s.wants[iss]; w != nil && !w.running && height >= w.target() {
-		delete(s.wants, iss)
+	st := s.n.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if w := st.wants[iss]; w != nil && !w.running && height >= w.target() {
+		delete(st.wants, iss)
 	}
 }
 
@@ -104,16 +108,20 @@ func (n *Network) Syncing() map[chain.IssuerID]uint64 {
 	if n.sync == nil {
 		return nil
 	}
-	n.sync.mu.Lock()
-	defer n.sync.mu.Unlock()
-	out := make(map[chain.IssuerID]uint64)
-	for iss, w := range n.sync.wants {
-		t := w.target()
-		if h := n.cfg.Store.Head(iss); t > 0 && (h == nil || h.Height < t) {
-			out[iss] = t
+	n.state.mu.Lock()
+	targets := make(map[chain.IssuerID]uint64, len(n.state.wants))
+	for iss, w := range n.state.wants {
+		if t := w.target(); t > 0 {
+			targets[iss] = t
 		}
 	}
-	return out
+	n.state.mu.Unlock()
+	for iss, t := range targets { // the store is read outside the lock
+		if n.headHeight(iss) >= t {
+			delete(targets, iss)
+		}
+	}
+	return targets
 }
 
 func (s *syncer) run(ctx context.Context) {
@@ -130,24 +138,47 @@ func (s *syncer) run(ctx context.Context) {
 	}
 }
 
+// startWorkers starts a worker for every chain still behind its target,
+// up to maxSyncWorkers in all. Our heads are read between two holds of the
+// lock, since the store is never read under it; a head read a moment ago
+// is at most lower than the store's by then, which can only start a worker
+// that finds its claims met and ends.
 func (s *syncer) startWorkers(ctx context.Context) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	st := s.n.state
+	st.mu.Lock()
+	var idle []chain.IssuerID
+	for iss, w := range st.wants {
+		if !w.running {
+			idle = append(idle, iss)
+		}
+	}
+	st.mu.Unlock()
+	if len(idle) == 0 {
+		return
+	}
+	heads := make(map[chain.IssuerID]uint64, len(idle))
+	for _, iss := range idle {
+		heads[iss] = s.n.headHeight(iss)
+	}
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	running := 0
-	for _, w := range s.wants {
+	for _, w := range st.wants {
 		if w.running {
 			running++
 		}
 	}
-	for iss, w := range s.wants {
+	for _, iss := range idle {
 		if running >= maxSyncWorkers {
 			return
 		}
-		if w.running {
+		w := st.wants[iss]
+		if w == nil || w.running {
 			continue
 		}
-		if h := s.n.cfg.Store.Head(iss); len(w.claims) == 0 || (h != nil && h.Height >= w.target()) || s.n.forks.has(iss) {
-			delete(s.wants, iss)
+		if len(w.claims) == 0 || heads[iss] >= w.target() || st.forkedLocked(iss) {
+			delete(st.wants, iss)
 			continue
 		}
 		w.running = true
@@ -160,12 +191,13 @@ func (s *syncer) startWorkers(ctx context.Context) {
 
 // fetch catches iss's chain up to its target, one range at a time.
 func (s *syncer) fetch(ctx context.Context, iss chain.IssuerID) {
+	st := s.n.state
 	defer func() {
-		s.mu.Lock()
-		if w := s.wants[iss]; w != nil {
+		st.mu.Lock()
+		if w := st.wants[iss]; w != nil {
 			w.running = false
 		}
-		s.mu.Unlock()
+		st.mu.Unlock()
 	}()
 	for ctx.Err() == nil {
 		head := s.n.cfg.Store.Head(iss)
@@ -173,19 +205,10 @@ func (s *syncer) fetch(ctx context.Context, iss chain.IssuerID) {
 		if head != nil {
 			from = head.Height + 1
 		}
-		s.mu.Lock()
-		w := s.wants[iss]
-		if w != nil {
-			// Claims we have reached are met, not failed.
-			w.claims = slices.DeleteFunc(w.claims, func(c claim) bool { return c.height < from })
-		}
-		if w == nil || len(w.claims) == 0 || s.n.forks.has(iss) {
-			delete(s.wants, iss)
-			s.mu.Unlock()
+		c, ok := st.nextClaim(iss, from)
+		if !ok {
 			return
 		}
-		c := w.claims[0]
-		s.mu.Unlock()
 
 		count := min(uint64(MaxSyncBlocks), c.height-from+1)
 		stored, err := s.fetchRange(ctx, c.p, iss, head, from, uint32(count))
@@ -194,15 +217,38 @@ func (s *syncer) fetch(ctx context.Context, iss chain.IssuerID) {
 				s.n.stats.syncFailures.Add(1)
 			}
 			s.n.log.Debug("sync failed; trying another peer", "peer", c.p, "issuer", iss.Short(), "from", from, "err", err)
-			s.mu.Lock()
-			if w := s.wants[iss]; w != nil {
-				w.drop(c.p)
-			}
-			s.mu.Unlock()
+			st.dropClaim(iss, c.p)
 			continue
 		}
 		s.n.stats.syncedBlocks.Add(uint64(stored))
 		s.n.stats.blocksStored.Add(uint64(stored))
+	}
+}
+
+// nextClaim returns the claim to fetch iss's chain from, from height from
+// on: the most recent one above our head. Claims we have reached are met,
+// not failed, and are dropped; with none left, or iss known forked, the
+// chain is no longer wanted and ok is false.
+func (st *state) nextClaim(iss chain.IssuerID, from uint64) (c claim, ok bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w := st.wants[iss]
+	if w != nil {
+		w.claims = slices.DeleteFunc(w.claims, func(c claim) bool { return c.height < from })
+	}
+	if w == nil || len(w.claims) == 0 || st.forkedLocked(iss) {
+		delete(st.wants, iss)
+		return claim{}, false
+	}
+	return w.claims[0], true
+}
+
+// dropClaim removes p's claim on iss's chain: p failed to serve it.
+func (st *state) dropClaim(iss chain.IssuerID, p peer.ID) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if w := st.wants[iss]; w != nil {
+		w.drop(p)
 	}
 }
 
@@ -247,21 +293,18 @@ func (s *syncer) request(ctx context.Context, p peer.ID, iss chain.IssuerID, fro
 	if d, ok := ctx.Deadline(); ok {
 		st.SetDeadline(d)
 	}
-	if err := reserve(st, MaxSyncBytes); err != nil {
-		st.Reset()
-		return nil, err
-	}
-	defer st.Scope().ReleaseMemory(MaxSyncBytes)
 	if err := writeMsg(st, &p2ppb.SyncRequest{Issuer: iss[:], FromHeight: from, Count: count}); err != nil {
 		st.Reset()
 		return nil, err
 	}
 	st.CloseWrite()
 	var resp p2ppb.SyncResponse
-	if err := readMsg(bufio.NewReader(st), &resp, MaxSyncBytes); err != nil {
+	release, err := readMsg(st, st.Scope(), &resp, MaxSyncBytes)
+	if err != nil {
 		st.Reset()
 		return nil, err
 	}
+	defer release()
 	st.Close()
 	if resp.Status == p2ppb.SyncStatus_SYNC_STATUS_NOT_FOUND {
 		return nil, errSyncNotFound

@@ -1,7 +1,6 @@
 package p2p
 
 import (
-	"bufio"
 	"errors"
 	"time"
 
@@ -27,10 +26,12 @@ func (n *Network) handleSync(s network.Stream) {
 		return
 	}
 	var req p2ppb.SyncRequest
-	if err := readMsg(bufio.NewReader(s), &req, MaxSyncRequestBytes); err != nil {
+	release, err := readMsg(s, s.Scope(), &req, MaxSyncRequestBytes)
+	if err != nil {
 		respond(&p2ppb.SyncResponse{Status: p2ppb.SyncStatus_SYNC_STATUS_BAD_REQUEST, Error: err.Error()})
 		return
 	}
+	release() // the request is a few bytes, never reserved
 	if len(req.Issuer) != len(chain.IssuerID{}) || req.FromHeight == 0 || req.Count == 0 || req.Count > MaxSyncBlocks {
 		respond(&p2ppb.SyncResponse{Status: p2ppb.SyncStatus_SYNC_STATUS_BAD_REQUEST,
 			Error: "want a 32-byte issuer, from_height >= 1 and 1 <= count <= 128"})

@@ -69,3 +69,27 @@ func TestReadStreamFrameWantsTheEnd(t *testing.T) {
 		t.Fatalf("a reset after the frame: %v, want the read error", err)
 	}
 }
+
+// refusingScope grants no memory.
+type refusingScope struct{}
+
+func (refusingScope) ReserveMemory(int, uint8) error { return errors.New("resource limit exceeded") }
+func (refusingScope) ReleaseMemory(int)              {}
+
+// The frame's errors map to ours: a refused reservation of a large frame is
+// ErrRateLimited (the server answers RATE_LIMITED), a small frame needs none.
+func TestFrameErrorsMapToOurs(t *testing.T) {
+	large := append(binary.AppendUvarint(nil, 20<<10), make([]byte, 20<<10)...)
+	if _, _, err := readStreamFrame(bytes.NewReader(large), refusingScope{}, 64<<10); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("a refused reservation: %v, want ErrRateLimited", err)
+	}
+	small := append(binary.AppendUvarint(nil, 3), "abc"...)
+	if data, release, err := readStreamFrame(bytes.NewReader(small), refusingScope{}, 64<<10); err != nil || string(data) != "abc" {
+		t.Fatalf("a small frame with a refusing scope: %q %v", data, err)
+	} else {
+		release()
+	}
+	if _, _, err := readStreamFrame(bytes.NewReader(large), nil, 1<<10); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("over the cap: %v, want ErrTooLarge", err)
+	}
+}

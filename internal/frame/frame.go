@@ -3,7 +3,14 @@
 // message is uvarint(length) || message, the length prefix is a minimal
 // varint of at most five bytes whose value fits in 32 bits, and a stream
 // carries one message each way, so a message is followed by the end of the
-// stream. The callers cap the length and read the body.
+// stream.
+//
+// ReadOne is the one reader of every protocol: the length prefix, the cap,
+// a reservation from the stream's resource scope of the length announced
+// (above Unreserved), exactly the announced bytes, then the end of the
+// stream. Its errors are frame-level (ErrTooLarge, ErrNoMemory,
+// ErrMalformed, or the stream's read error) and each protocol maps them to
+// its own.
 package frame
 
 import (

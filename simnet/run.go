@@ -35,6 +35,10 @@ type RunOptions struct {
 	// MaxCheckedKeys bounds the store lookups of the lost-record check per
 	// peer (default 50,000; keys are sampled evenly beyond it).
 	MaxCheckedKeys int
+	// HeapProfile, if set, is a file the Go heap profile is written to
+	// whenever the heap in use reaches a new peak during the load (the
+	// last one written is the peak's).
+	HeapProfile string
 }
 
 // Run builds the scenario's network, runs its load and faults, waits for

@@ -14,7 +14,8 @@ import (
 // (testing/synctest): the figures are the protocol's, free of this
 // machine's CPU contention, and the runs take a fraction of their virtual
 // duration. Set CREDMESH_SIM_LONG=1 to also run the long ones (100 peers),
-// and CREDMESH_SIM_OUT=DIR to keep every run's report and plots there.
+// CREDMESH_SIM_OUT=DIR to keep every run's report and plots there, and
+// CREDMESH_SIM_HEAPPROFILE=FILE for the Go heap profile at the load's peak.
 // Under -race the networks are smaller, so the suite stays within minutes.
 
 // longTests reports whether CREDMESH_SIM_LONG asks for the long scenarios.
@@ -29,7 +30,7 @@ func runScenario(t *testing.T, s *Scenario) *Report {
 	wall := time.Now()
 	synctest.Test(t, func(t *testing.T) {
 		var err error
-		rep, err = Run(context.Background(), s, RunOptions{Virtual: true, Dir: t.TempDir()})
+		rep, err = Run(context.Background(), s, RunOptions{Virtual: true, Dir: t.TempDir(), HeapProfile: os.Getenv("CREDMESH_SIM_HEAPPROFILE")})
 		if rep != nil {
 			t.Cleanup(func() { logReport(t, rep) })
 		}

@@ -13,11 +13,11 @@ import (
 type Memory struct {
 	HeapInuseMiB float64 `json:"heap_inuse_mib"`
 	// StackMiB is the goroutines' stacks.
-	StackMiB float64 `json:"stack_mib"`
-	SysMiB       float64 `json:"go_sys_mib"`
-	RSSMiB       float64 `json:"rss_mib"`
-	PeakRSSMiB   float64 `json:"peak_rss_mib"`
-	Goroutines   int     `json:"goroutines"`
+	StackMiB   float64 `json:"stack_mib"`
+	SysMiB     float64 `json:"go_sys_mib"`
+	RSSMiB     float64 `json:"rss_mib"`
+	PeakRSSMiB float64 `json:"peak_rss_mib"`
+	Goroutines int     `json:"goroutines"`
 }
 
 // readMemory reads runtime.MemStats and, on Linux, /proc/self/status.

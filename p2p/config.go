@@ -118,3 +118,23 @@ func (c *Config) setDefaults() error {
 	}
 	return nil
 }
+
+// Gossipsub's mesh degrees on both topics (gossip.go). A block crosses
+// about log_D(members) hops, each costing the one-way latency plus the
+// time a forwarder needs to push the block to its mesh peers, which
+// share its uplink: a larger D means fewer hops but slower ones, and Dhi
+// bounds the slowest (a peer's mesh grows to Dhi with grafts from
+// others before a heartbeat prunes it back to D). Against gossipsub's
+// defaults (6, 5, 12, 6), 8/6/10 took the p99 of a 64 KiB block to all
+// of 100 simulated peers at 25 ms and 100 Mbit/s from 357 to 275 ms, where
+// 4/3/6 made it worse (451 ms: more hops), docs/BENCHMARKS.md. With D = 8
+// a member sends a block it receives to at most 9 others, which a 64 KiB
+// block every 0.5 s keeps far below any uplink of 10 Mbit/s or more, and
+// a mesh of 6 to 10 of the members keeps its redundancy against a
+// member that drops what it should forward. Dlazy = 8 offers IHAVE to as
+// many more. IDONTWANT (gossipsub 1.2, on for messages above 1 KiB, and
+// our message IDs) spares copies to peers that already announced the
+// block; it cannot recall copies already on the wire.
+const (
+	meshD, meshDlo, meshDhi, meshDlazy = 8, 6, 10, 8
+)

@@ -118,3 +118,25 @@ func (c *Config) setDefaults() error {
 	}
 	return nil
 }
+
+// Gossipsub's mesh degrees on both topics (gossip.go). A block crosses
+// about log_D(members) hops, each costing the one-way latency plus the
+// time a forwarder needs to push the block to its mesh peers, which
+// share its uplink: a larger D means fewer hops but slower ones, and Dhi
+// bounds the slowest (a peer's mesh grows to Dhi with grafts from
+// others before a heartbeat prunes it back to D). Against gossipsub's
+// defaults (6, 5, 12, 6), 8/6/10 took the median of a 64 KiB block to all
+// of 100 simulated peers at 25 ms and 100 Mbit/s from 221 to 201–214 ms
+// and the slowest block of a run from 357 to 275–343 ms; 4/3/6 made the
+// tail worse (more hops) and 10/8/12 the median (more copies per hop),
+// docs/BENCHMARKS.md. At 20 Mbit/s it costs about 3 %. With D = 8
+// a member sends a block it receives to at most 9 others: 9.4 Mbit/s for
+// a member forwarding every block of a network sealing two 64 KiB blocks
+// a second, within a 20 Mbit/s uplink (IDONTWANT spares many), and a mesh of 6 to 10 of the members keeps its redundancy against a
+// member that drops what it should forward. Dlazy = 8 offers IHAVE to as
+// many more. IDONTWANT (gossipsub 1.2, on for messages above 1 KiB, and
+// our message IDs) spares copies to peers that already announced the
+// block; it cannot recall copies already on the wire.
+const (
+	meshD, meshDlo, meshDhi, meshDlazy = 8, 6, 10, 8
+)

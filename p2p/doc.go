@@ -24,6 +24,12 @@
 // its copy arrived first. Any altered copy has another ID, so the genuine
 // bytes are validated when they arrive, whatever came before them.
 //
+// The mesh is wider than gossipsub's default: D = 8, Dlo = 6, Dhi = 10,
+// Dlazy = 8 (config.go says why and what it measured). Flood publishing
+// stays off, so an issuer pushes a new block to its mesh peers only, and
+// gossipsub 1.2's IDONTWANT, on by default above 1 KiB, applies to every
+// block: it carries our message IDs.
+//
 // The topic validator decodes the block, runs chain.ValidateBlock against
 // our head of that chain and, if it is the next block, stores it before
 // accepting, so what we forward we hold. Only what no honest member would

@@ -32,6 +32,7 @@ func (n *Network) startGossip() error {
 		pubsub.WithAppSpecificRpcInspector(n.inspectRPC),
 		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(bt, et)),
 		pubsub.WithPeerScore(sp, th),
+		pubsub.WithGossipSubParams(gossipParams()),
 		pubsub.WithFloodPublish(false),
 		pubsub.WithPeerExchange(false),
 		pubsub.WithValidateQueueSize(n.cfg.ValidateQueue),
@@ -64,6 +65,13 @@ func (n *Network) startGossip() error {
 		n.goLoop(func(ctx context.Context) { drain(ctx, sub) })
 	}
 	return nil
+}
+
+// gossipParams are gossipsub's defaults with our mesh degrees (config.go).
+func gossipParams() pubsub.GossipSubParams {
+	p := pubsub.DefaultGossipSubParams()
+	p.D, p.Dlo, p.Dhi, p.Dlazy = meshD, meshDlo, meshDhi, meshDlazy
+	return p
 }
 
 // errNotMember drops a gossip RPC from a peer outside the genesis.

@@ -140,6 +140,13 @@
 // once every peer is connected to nine tenths of the members (the report
 // says how many).
 //
+// Simulated peers' stores have the smallest block cache (8 MiB): they are
+// in memory already. RunOptions.MemoryLimit sets the Go runtime's soft
+// memory limit for a run (the 100-peer tests use 3 GiB), so the collector
+// runs before the heap reaches twice what the peers hold live; it costs
+// CPU, never virtual time. RunOptions.HeapProfile (CREDMESH_SIM_HEAPPROFILE
+// in the tests) keeps the heap profile of the load's peak.
+//
 // Peers run without their HTTP API (node.Options.NoAPI): its listener
 // would be real network I/O, which a synctest bubble cannot wait for.
 package simnet

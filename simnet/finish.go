@@ -29,6 +29,9 @@ func (env *Env) watch(ctx context.Context, o RunOptions) *Memory {
 			case <-t.C:
 			}
 			m := readMemory()
+			if m.HeapInuseMiB > peak.HeapInuseMiB && o.HeapProfile != "" {
+				writeHeapProfile(o.HeapProfile)
+			}
 			if m.RSSMiB > peak.RSSMiB || m.HeapInuseMiB > peak.HeapInuseMiB {
 				peak = m
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 )
@@ -11,10 +12,12 @@ import (
 // Memory is the process's memory, in MiB.
 type Memory struct {
 	HeapInuseMiB float64 `json:"heap_inuse_mib"`
-	SysMiB       float64 `json:"go_sys_mib"`
-	RSSMiB       float64 `json:"rss_mib"`
-	PeakRSSMiB   float64 `json:"peak_rss_mib"`
-	Goroutines   int     `json:"goroutines"`
+	// StackMiB is the goroutines' stacks.
+	StackMiB   float64 `json:"stack_mib"`
+	SysMiB     float64 `json:"go_sys_mib"`
+	RSSMiB     float64 `json:"rss_mib"`
+	PeakRSSMiB float64 `json:"peak_rss_mib"`
+	Goroutines int     `json:"goroutines"`
 }
 
 // readMemory reads runtime.MemStats and, on Linux, /proc/self/status.
@@ -22,7 +25,7 @@ func readMemory() Memory {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	m := Memory{
-		HeapInuseMiB: mib(ms.HeapInuse), SysMiB: mib(ms.Sys), Goroutines: runtime.NumGoroutine(),
+		HeapInuseMiB: mib(ms.HeapInuse), StackMiB: mib(ms.StackInuse), SysMiB: mib(ms.Sys), Goroutines: runtime.NumGoroutine(),
 	}
 	m.RSSMiB, m.PeakRSSMiB = procStatus("VmRSS:"), procStatus("VmHWM:")
 	return m
@@ -51,4 +54,15 @@ func procStatus(field string) float64 {
 		return float64(int(kb*10/1024)) / 10
 	}
 	return 0
+}
+
+// writeHeapProfile writes the heap profile (as of the last GC) to path;
+// a failure only loses the profile.
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = pprof.Lookup("heap").WriteTo(f, 0)
 }

@@ -118,6 +118,10 @@ func (p *Peer) options() (node.Options, *signal, error) {
 	n := p.net
 	cfg := config.Default()
 	cfg.Name = p.Spec.Name
+	// The smallest block cache: a simulated peer's store is in memory
+	// (or on the test's disk) and holds minutes of blocks, which Pebble's
+	// default 128 MiB cache per peer would only duplicate.
+	cfg.Store.CacheMB = config.MinCacheMB
 	cfg.P2P.Listen = []string{Addr(p.Index).String()}
 	for _, b := range p.Spec.Bootstrap {
 		q := n.peers[b]

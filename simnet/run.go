@@ -35,6 +35,15 @@ type RunOptions struct {
 	// MaxCheckedKeys bounds the store lookups of the lost-record check per
 	// peer (default 50,000; keys are sampled evenly beyond it).
 	MaxCheckedKeys int
+	// MemoryLimit, if set, is the Go runtime's soft memory limit during
+	// the run (debug.SetMemoryLimit): the collector runs more often as the
+	// process nears it instead of letting the heap grow to twice what is
+	// live. It costs CPU, never virtual time.
+	MemoryLimit int64
+	// HeapProfile, if set, is a file the Go heap profile is written to
+	// whenever the heap in use reaches a new peak during the load (the
+	// last one written is the peak's).
+	HeapProfile string
 }
 
 // Run builds the scenario's network, runs its load and faults, waits for
@@ -54,6 +63,9 @@ func Run(ctx context.Context, s *Scenario, o RunOptions) (*Report, error) {
 		o.MaxCheckedKeys = 50_000
 	}
 	wallStart := time.Now()
+	if o.MemoryLimit > 0 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(o.MemoryLimit))
+	}
 	rep := &Report{Scenario: s.Name, Description: s.Description, Clock: "wall", Peers: s.Peers, Duration: s.Duration, Network: s.Network, Machine: machine()}
 	if o.Virtual {
 		rep.Clock = "virtual"

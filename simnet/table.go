@@ -79,8 +79,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	m := r.Memory
-	p("memory: RSS %.0f MiB before, %.0f started, %.0f peak (%.1f MiB per peer); Go heap in use %.0f MiB at peak; %d goroutines",
-		m.Before.RSSMiB, m.Started.RSSMiB, max(m.Peak.RSSMiB, m.End.RSSMiB), m.PerPeerMiB, m.Peak.HeapInuseMiB, m.Peak.Goroutines)
+	p("memory: RSS %.0f MiB before, %.0f started, %.0f peak (%.1f MiB per peer); Go heap in use %.0f MiB, stacks %.0f MiB at peak; %d goroutines",
+		m.Before.RSSMiB, m.Started.RSSMiB, max(m.Peak.RSSMiB, m.End.RSSMiB), m.PerPeerMiB, m.Peak.HeapInuseMiB, m.Peak.StackMiB, m.Peak.Goroutines)
 	c := r.Checks
 	p("checks: settled %v (in %s), %d chains, heads identical %v, records lost %d => %s", c.Settled, c.SettleIn, c.Chains, c.HeadsIdentical, r.Records.Lost, okWord(r.OK()))
 	for _, d := range c.Diffs {

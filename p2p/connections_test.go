@@ -214,8 +214,10 @@ func TestSilentlyDeadMemberIsDetectedAndReachableAfterRestart(t *testing.T) {
 
 	// Back at its address, knowing nobody: member 0 dials it again.
 	b = startPeer(t, 1, "", nil, tcpOnly(bAddr), fast)
-	// (Its first dial may try the dead link, which takes the dial timeout.)
-	eventually(t, 30*time.Second, "member 0 is connected to the restarted member", func() bool {
+	// (Its first dial may try the dead link, which takes the dial timeout,
+	// and member 0's redials back off, doubling from 1 s, while member 1
+	// is down: on a loaded machine the next one can be half a minute away.)
+	eventually(t, 90*time.Second, "member 0 is connected to the restarted member", func() bool {
 		return a.net.Host().Network().Connectedness(bID) == network.Connected
 	})
 	if resp := syncRequest(t, a.net.Host(), b, chaintest.Issuer(1)); resp.Status != p2ppb.SyncStatus_SYNC_STATUS_NOT_FOUND {

@@ -340,7 +340,7 @@ type PaymentView struct {
 	AmountMinor uint64    `json:"amount_minor"`
 	Currency    string    `json:"currency"`
 	Period      string    `json:"period"`
-	PaidAt      time.Time `json:"paid_at"` // UTC: the record keeps the instant, not the offset it was submitted in
+	PaidAt      time.Time `json:"paid_at"` // in the UTC offset it was submitted in
 	Channel     string    `json:"channel,omitempty"`
 	Region      string    `json:"region,omitempty"`
 	Item        string    `json:"item,omitempty"`

@@ -55,6 +55,8 @@ func TestPaymentRecordFields(t *testing.T) {
 		{"period", func(r R) { r.Period = "2026-1" }},
 		{"period", func(r R) { r.Period = "11/2026" }},
 		{"paid_at_ms", func(r R) { r.PaidAtMs = 0 }},
+		{"paid_at_offset_min", func(r R) { r.PaidAtOffsetMin = chain.MaxOffsetMin + 1 }},
+		{"paid_at_offset_min", func(r R) { r.PaidAtOffsetMin = -chain.MaxOffsetMin - 1 }},
 		{"channel", func(r R) { r.Channel = strings.Repeat("c", chain.MaxLabelLen+1) }},
 		{"region", func(r R) { r.Region = "44\n0300" }},
 		{"item", func(r R) { r.Item = strings.Repeat("养", 40) }},

@@ -92,6 +92,18 @@ func checkTime(ms int64) error {
 	return nil
 }
 
+// MaxOffsetMin bounds a recorded UTC offset: 18 hours either way, as
+// time zones stay well within it.
+const MaxOffsetMin = 18 * 60
+
+// checkOffset accepts a UTC offset in minutes within ±MaxOffsetMin.
+func checkOffset(min int32) error {
+	if min < -MaxOffsetMin || min > MaxOffsetMin {
+		return fmt.Errorf("%d minutes is not a UTC offset (at most %d either way)", min, MaxOffsetMin)
+	}
+	return nil
+}
+
 // checkPeriod accepts YYYY-MM between 1970-01 and 2199-12.
 func checkPeriod(p string) error {
 	t, err := time.Parse("2006-01", p)

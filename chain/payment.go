@@ -34,6 +34,9 @@ func ValidatePaymentRecord(r *chainpb.PaymentRecord) error {
 	if err := checkTime(r.PaidAtMs); err != nil {
 		return fieldError(m, "paid_at_ms", "%v", err)
 	}
+	if err := checkOffset(r.PaidAtOffsetMin); err != nil {
+		return fieldError(m, "paid_at_offset_min", "%v", err)
+	}
 	if err := checkText(r.Channel, MaxLabelLen); err != nil {
 		return fieldError(m, "channel", "%v", err)
 	}

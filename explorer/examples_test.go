@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/credmesh/credmesh/chain"
@@ -48,11 +49,22 @@ func TestVerifierMatchesProtocolExamples(t *testing.T) {
 	base := serve(t, mux)
 	ctx, console := browser(t, 1280, 800)
 	var got map[string]any
-	var currencies []string
+	var currencies, shown []string
+	offsets := []string{"2026-10-15T09:30:00+08:00", "2026-10-15T09:30:00-05:30", "2026-10-15T01:30:00Z"}
+	var ms, mins []int64
+	for _, s := range offsets {
+		at, _ := time.Parse(time.RFC3339, s)
+		_, off := at.Zone()
+		ms, mins = append(ms, at.UnixMilli()), append(mins, int64(off/60))
+	}
 	run(t, ctx, "computing the examples",
 		chromedp.Navigate(base+"/explorer/config.json"),
 		evaluate(`import('/explorer/verify.js').then(m => m.protocolExamples(`+jsonOf(t, ex)+`))`, &got),
-		evaluate(`import('/explorer/currencies.js').then(m => [...m.CURRENCIES])`, &currencies))
+		evaluate(`import('/explorer/currencies.js').then(m => [...m.CURRENCIES])`, &currencies),
+		evaluate(`import('/explorer/verify.js').then(m => `+jsonOf(t, ms)+`.map((ms, i) => m.inOffset(ms, `+jsonOf(t, mins)+`[i])))`, &shown))
+	if !slices.Equal(shown, offsets) {
+		t.Errorf("the browser shows paid_at as %q, submitted as %q", shown, offsets)
+	}
 	for _, k := range []string{"prk", "lookup", "payment_key", "issuer", "peer_id_bytes", "aad", "nonce", "ciphertext", "entry_key",
 		"payment_record", "leaf_0", "leaf_1", "leaf_2", "node_01", "root_3", "path_0", "path_2", "block_hash", "subject_secret_fingerprint"} {
 		if got[k] != ex[k] {

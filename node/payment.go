@@ -14,7 +14,17 @@ func PaymentView(r *chainpb.PaymentRecord, issuer, issuerName string, height uin
 	return &api.PaymentView{
 		OrderID: r.OrderId, Issuer: issuer, IssuerName: issuerName, Height: height, BlockHash: blockHash,
 		Category:    strings.ToLower(strings.TrimPrefix(r.Category.String(), "PAYMENT_CATEGORY_")),
-		AmountMinor: r.AmountMinor, Currency: r.Currency, Period: r.Period, PaidAt: time.UnixMilli(r.PaidAtMs).UTC(),
+		AmountMinor: r.AmountMinor, Currency: r.Currency, Period: r.Period, PaidAt: PaidAt(r),
 		Channel: r.Channel, Region: r.Region, Item: r.Item, ReceiptNo: r.ReceiptNo, Verified: true,
 	}
+}
+
+// PaidAt is the record's payment time in the UTC offset it was submitted
+// in.
+func PaidAt(r *chainpb.PaymentRecord) time.Time {
+	t := time.UnixMilli(r.PaidAtMs).UTC()
+	if r.PaidAtOffsetMin == 0 {
+		return t
+	}
+	return t.In(time.FixedZone("", int(r.PaidAtOffsetMin)*60))
 }

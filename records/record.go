@@ -98,13 +98,13 @@ func (r *Record) payment(c Context) (*chainpb.Entry, error) {
 	if !ok || cat == 0 {
 		return nil, invalid("category", "%q is not one of pension, medical, unemployment, work_injury, maternity, tax, housing_fund", r.Category)
 	}
-	paid, err := parseTime("paid_at", r.PaidAt)
+	paid, offset, err := parseTimeOffset("paid_at", r.PaidAt)
 	if err != nil {
 		return nil, err
 	}
 	rec := &chainpb.PaymentRecord{
 		OrderId: r.OrderID, PayerRef: ref, Category: chainpb.PaymentCategory(cat),
-		AmountMinor: r.AmountMinor, Currency: r.Currency, Period: r.Period, PaidAtMs: paid,
+		AmountMinor: r.AmountMinor, Currency: r.Currency, Period: r.Period, PaidAtMs: paid, PaidAtOffsetMin: offset,
 		Channel: r.Channel, Region: r.Region, Item: r.Item, ReceiptNo: r.ReceiptNo,
 	}
 	e, err := chain.SealPayment(c.NetworkID, c.Issuer, rec)
@@ -169,12 +169,24 @@ func subjectRef(field string, s *Subject, secret []byte) ([]byte, error) {
 }
 
 func parseTime(field, s string) (int64, error) {
+	ms, _, err := parseTimeOffset(field, s)
+	return ms, err
+}
+
+// parseTimeOffset is parseTime that also returns the offset s was written
+// in, in minutes east of UTC, which a payment record keeps so that it is
+// shown as it was submitted.
+func parseTimeOffset(field, s string) (int64, int32, error) {
 	if s == "" {
-		return 0, invalid(field, "required (RFC 3339, e.g. 2026-11-02T09:30:00+08:00)")
+		return 0, 0, invalid(field, "required (RFC 3339, e.g. 2026-11-02T09:30:00+08:00)")
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return 0, invalid(field, "%q is not an RFC 3339 time", s)
+		return 0, 0, invalid(field, "%q is not an RFC 3339 time", s)
 	}
-	return t.UnixMilli(), nil
+	_, off := t.Zone()
+	if off%60 != 0 || off/60 < -chain.MaxOffsetMin || off/60 > chain.MaxOffsetMin {
+		return 0, 0, invalid(field, "%q has a UTC offset outside ±18:00", s)
+	}
+	return t.UnixMilli(), int32(off / 60), nil
 }

@@ -637,20 +637,21 @@ func (x *SealedPayment) GetCiphertext() []byte {
 
 // PaymentRecord is the plaintext of a SealedPayment: payment facts only.
 type PaymentRecord struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	PayerRef      []byte                 `protobuf:"bytes,2,opt,name=payer_ref,json=payerRef,proto3" json:"payer_ref,omitempty"` // subject reference, 32 bytes
-	Category      PaymentCategory        `protobuf:"varint,3,opt,name=category,proto3,enum=credmesh.chain.v1.PaymentCategory" json:"category,omitempty"`
-	AmountMinor   uint64                 `protobuf:"varint,4,opt,name=amount_minor,json=amountMinor,proto3" json:"amount_minor,omitempty"` // amount in the currency's minor units
-	Currency      string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`                           // ISO 4217 code
-	Period        string                 `protobuf:"bytes,6,opt,name=period,proto3" json:"period,omitempty"`                               // YYYY-MM the payment is for
-	PaidAtMs      int64                  `protobuf:"varint,7,opt,name=paid_at_ms,json=paidAtMs,proto3" json:"paid_at_ms,omitempty"`        // Unix milliseconds
-	Channel       string                 `protobuf:"bytes,8,opt,name=channel,proto3" json:"channel,omitempty"`                             // e.g. "bank", "online", "counter"
-	Region        string                 `protobuf:"bytes,9,opt,name=region,proto3" json:"region,omitempty"`                               // administrative division code
-	Item          string                 `protobuf:"bytes,10,opt,name=item,proto3" json:"item,omitempty"`                                  // levy item as the collector names it, e.g. "城镇职工基本养老保险"
-	ReceiptNo     string                 `protobuf:"bytes,11,opt,name=receipt_no,json=receiptNo,proto3" json:"receipt_no,omitempty"`       // the collector's receipt number
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	OrderId         string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	PayerRef        []byte                 `protobuf:"bytes,2,opt,name=payer_ref,json=payerRef,proto3" json:"payer_ref,omitempty"` // subject reference, 32 bytes
+	Category        PaymentCategory        `protobuf:"varint,3,opt,name=category,proto3,enum=credmesh.chain.v1.PaymentCategory" json:"category,omitempty"`
+	AmountMinor     uint64                 `protobuf:"varint,4,opt,name=amount_minor,json=amountMinor,proto3" json:"amount_minor,omitempty"`                  // amount in the currency's minor units
+	Currency        string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`                                            // ISO 4217 code
+	Period          string                 `protobuf:"bytes,6,opt,name=period,proto3" json:"period,omitempty"`                                                // YYYY-MM the payment is for
+	PaidAtMs        int64                  `protobuf:"varint,7,opt,name=paid_at_ms,json=paidAtMs,proto3" json:"paid_at_ms,omitempty"`                         // Unix milliseconds
+	Channel         string                 `protobuf:"bytes,8,opt,name=channel,proto3" json:"channel,omitempty"`                                              // e.g. "bank", "online", "counter"
+	Region          string                 `protobuf:"bytes,9,opt,name=region,proto3" json:"region,omitempty"`                                                // administrative division code
+	Item            string                 `protobuf:"bytes,10,opt,name=item,proto3" json:"item,omitempty"`                                                   // levy item as the collector names it, e.g. "城镇职工基本养老保险"
+	ReceiptNo       string                 `protobuf:"bytes,11,opt,name=receipt_no,json=receiptNo,proto3" json:"receipt_no,omitempty"`                        // the collector's receipt number
+	PaidAtOffsetMin int32                  `protobuf:"varint,12,opt,name=paid_at_offset_min,json=paidAtOffsetMin,proto3" json:"paid_at_offset_min,omitempty"` // the UTC offset paid_at was given in, minutes east of UTC (-1080..1080): shown as it was written
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *PaymentRecord) Reset() {
@@ -758,6 +759,13 @@ func (x *PaymentRecord) GetReceiptNo() string {
 		return x.ReceiptNo
 	}
 	return ""
+}
+
+func (x *PaymentRecord) GetPaidAtOffsetMin() int32 {
+	if x != nil {
+		return x.PaidAtOffsetMin
+	}
+	return 0
 }
 
 // CreditEvent is a lender's account event for a subject.
@@ -1216,7 +1224,7 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\x05nonce\x18\x02 \x01(\fR\x05nonce\x12\x1e\n" +
 	"\n" +
 	"ciphertext\x18\x03 \x01(\fR\n" +
-	"ciphertext\"\xe1\x02\n" +
+	"ciphertext\"\x8e\x03\n" +
 	"\rPaymentRecord\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1b\n" +
 	"\tpayer_ref\x18\x02 \x01(\fR\bpayerRef\x12>\n" +
@@ -1231,7 +1239,8 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\x04item\x18\n" +
 	" \x01(\tR\x04item\x12\x1d\n" +
 	"\n" +
-	"receipt_no\x18\v \x01(\tR\treceiptNo\"\xf9\x02\n" +
+	"receipt_no\x18\v \x01(\tR\treceiptNo\x12+\n" +
+	"\x12paid_at_offset_min\x18\f \x01(\x05R\x0fpaidAtOffsetMin\"\xf9\x02\n" +
 	"\vCreditEvent\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1f\n" +
 	"\vsubject_ref\x18\x02 \x01(\fR\n" +

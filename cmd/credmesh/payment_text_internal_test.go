@@ -18,11 +18,11 @@ func TestPaymentTextLeavesEmptyFieldsOut(t *testing.T) {
 		want     []string
 		wantNone []string
 	}{
-		{api.PaymentView{PaidAt: paid}, []string{"  paid at   2026-10-15T01:30:00Z\n"}, []string{"via", "region", "item", "receipt"}},
-		{api.PaymentView{PaidAt: paid, Channel: "bank"}, []string{"paid at   2026-10-15T01:30:00Z via bank\n"}, []string{"region"}},
-		{api.PaymentView{PaidAt: paid, Region: "440300"}, []string{"paid at   2026-10-15T01:30:00Z, region 440300\n"}, []string{"via"}},
+		{api.PaymentView{PaidAt: paid}, []string{"  paid at   2026-10-15T09:30:00+08:00\n"}, []string{"via", "region", "item", "receipt"}},
+		{api.PaymentView{PaidAt: paid, Channel: "bank"}, []string{"paid at   2026-10-15T09:30:00+08:00 via bank\n"}, []string{"region"}},
+		{api.PaymentView{PaidAt: paid, Region: "440300"}, []string{"paid at   2026-10-15T09:30:00+08:00, region 440300\n"}, []string{"via"}},
 		{api.PaymentView{PaidAt: paid, Channel: "bank", Region: "440300", ReceiptNo: "R-1"},
-			[]string{"2026-10-15T01:30:00Z via bank, region 440300\n", "  item      receipt R-1\n"}, nil},
+			[]string{"2026-10-15T09:30:00+08:00 via bank, region 440300\n", "  item      receipt R-1\n"}, nil},
 		{api.PaymentView{PaidAt: paid, Item: "pension", ReceiptNo: "R-1"}, []string{"  item      pension, receipt R-1\n"}, nil},
 	} {
 		tc.v.OrderID, tc.v.Issuer, tc.v.IssuerName, tc.v.Category, tc.v.Period, tc.v.Currency = "PAY-1", "12D3KooW", "Tax", "tax", "2026-10", "CNY"

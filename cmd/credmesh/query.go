@@ -350,7 +350,7 @@ func printPayment(out io.Writer, v *api.PaymentView, what string) {
 // instant, not the offset it was written in), and through which channel
 // and region, each left out when the record has none.
 func paidLine(v *api.PaymentView) string {
-	return joinNonEmpty(v.PaidAt.UTC().Format(time.RFC3339)+labelled(" via ", v.Channel), labelled("region ", v.Region))
+	return joinNonEmpty(v.PaidAt.Format(time.RFC3339)+labelled(" via ", v.Channel), labelled("region ", v.Region))
 }
 
 // labelled is label+value, or "" without a value.

@@ -249,7 +249,7 @@ async function lookup(orderID, pinned) {
     if (!failed.length) {
       recs.replaceChildren(...res.records.map((r) => el('dl', { class: 'kv record' },
         ...[['Issuer', `${r.issuer_name}${r.forked ? ' (forked)' : ''}`], ['Block', `${r.height} ${r.block_hash}`], ['Order ID', r.order_id], ['Category', r.category],
-          ['Amount', `${(Number(r.amount_minor) / 100).toFixed(2)} ${r.currency}`], ['Period', r.period], ['Paid at', when(r.paid_at)],
+          ['Amount', `${(Number(r.amount_minor) / 100).toFixed(2)} ${r.currency}`], ['Period', r.period], ['Paid at', r.paid_at.replace('T', ' ')],
           ['Channel', r.channel], ['Region', r.region], ['Item', r.item], ['Receipt', r.receipt_no]].flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v || '—')]))));
     }
   } catch (e) {

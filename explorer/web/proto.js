@@ -23,7 +23,7 @@ function varint(buf, pos) {
   throw new DecodeError('a varint longer than ten bytes');
 }
 
-const WIRE = { uint64: 0, int64: 0, uint32: 0, enum: 0, bool: 0, bytes: 2, string: 2, message: 2 };
+const WIRE = { uint64: 0, int64: 0, uint32: 0, int32: 0, enum: 0, bool: 0, bytes: 2, string: 2, message: 2 };
 
 export function decode(buf, schema, what) {
   const out = {};
@@ -49,6 +49,7 @@ export function decode(buf, schema, what) {
         case 'uint32':
           if (v > 0xffffffffn) throw new DecodeError(`${what}.${f.name} above 2^32 − 1`);
           break;
+        case 'int32':
         case 'enum': {
           const s = BigInt.asIntN(64, v);
           if (s < -(1n << 31n) || s >= 1n << 31n) throw new DecodeError(`${what}.${f.name} outside 32 bits`);
@@ -118,6 +119,7 @@ export const PaymentRecord = {
   9: { name: 'region', type: 'string' },
   10: { name: 'item', type: 'string' },
   11: { name: 'receipt_no', type: 'string' },
+  12: { name: 'paid_at_offset_min', type: 'int32' },
 };
 
 export const SignedHeader = {

@@ -172,6 +172,8 @@ export function recordProblem(r, orderID) {
   const m = /^(\d{4})-(\d{2})$/.exec(r.period ?? '');
   if (!m || +m[2] < 1 || +m[2] > 12 || +m[1] < 1970 || +m[1] > 2199) return 'period is not YYYY-MM from 1970-01 to 2199-12';
   if (!r.paid_at_ms || r.paid_at_ms < minT || r.paid_at_ms >= maxT) return 'paid_at_ms is outside 1970-01-02 to 2200';
+  const off = r.paid_at_offset_min ?? 0n;
+  if (off < -1080n || off > 1080n) return 'paid_at_offset_min is not a UTC offset of at most 18 hours';
   for (const [f, max] of [['channel', 32], ['region', 32], ['item', 96]]) {
     const v = r[f] ?? '';
     if (utf8Len(v) > max) return `${f} is over ${max} bytes`;
@@ -284,7 +286,7 @@ export async function verifyAnswer({ genesis, pinned, orderID, answer }) {
     out.records.push({
       issuer: m.id, issuer_name: m.name, height: Number(h.height), block_hash: hex(p.sh.hash),
       order_id: rec.order_id, category: CATEGORIES[Number(rec.category)], amount_minor: rec.amount_minor.toString(),
-      currency: rec.currency, period: rec.period, paid_at: new Date(Number(rec.paid_at_ms)).toISOString(),
+      currency: rec.currency, period: rec.period, paid_at: inOffset(Number(rec.paid_at_ms), Number(rec.paid_at_offset_min ?? 0n)),
       channel: rec.channel ?? '', region: rec.region ?? '', item: rec.item ?? '', receipt_no: rec.receipt_no ?? '',
     });
   }
@@ -363,4 +365,14 @@ export async function protocolExamples(ex) {
   got.flipped_signature_valid = await ed25519Verify(issuer, bad, headerSigningBytes(raw));
   got.subject_secret_fingerprint = hex(await sha256(concat(enc.encode('credmesh/v1/subject-secret\x00' + ex.network_id + '\x00'), unhex(ex.subject_secret, 'secret'))));
   return got;
+}
+
+// inOffset writes a Unix millisecond time as RFC 3339 in the UTC offset of
+// off minutes, as the record was submitted.
+export function inOffset(ms, off) {
+  const iso = new Date(ms + off * 60000).toISOString().replace(/\.000Z$/, 'Z');
+  if (off === 0) return iso;
+  const a = Math.abs(off);
+  const pad = (n) => String(n).padStart(2, '0');
+  return iso.replace(/Z$/, `${off < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`);
 }

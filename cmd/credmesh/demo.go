@@ -198,6 +198,10 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 		}
 		printKeep(keepOut, net)
 		<-ctx.Done()
+		return nil
+	}
+	if !f.asJSON {
+		fmt.Fprintf(out, "\nthe explorer was at http://%s/ while the network ran; `credmesh demo --keep` (make demo DEMOFLAGS=--keep) leaves it running to browse\n", net.Node(0).APIAddr())
 	}
 	return nil
 }

@@ -377,6 +377,11 @@ func TestDemo(t *testing.T) {
 	if s.Billing.TotalPayable["CNY"] == 0 || s.Billing.TotalPayable["CNY"] != s.Billing.TotalReceivable["CNY"] {
 		t.Fatalf("demo billing: %+v", s.Billing)
 	}
+	// The text form ends by telling where the explorer was and how to keep it.
+	text := mustRun(t, "demo", "--payments", "60", "--loans", "6")
+	if !strings.Contains(text, "the explorer was at http://127.0.0.1:") || !strings.Contains(text, "--keep") {
+		t.Fatalf("demo text does not point at the explorer:\n%s", text)
+	}
 }
 
 // syncBuffer is a peer's output, read by the test while the peer writes

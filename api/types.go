@@ -192,6 +192,10 @@ type Counters struct {
 	BlocksRejected  uint64 `json:"blocks_rejected"`
 	GossipDrops     uint64 `json:"gossip_drops"`
 	SyncedBlocks    uint64 `json:"synced_blocks"`
+	// Queries this peer's query server has decoded: payment lookups (each
+	// lookup hash of a batch counts) and credit queries.
+	PaymentLookups uint64 `json:"payment_lookups"`
+	CreditQueries  uint64 `json:"credit_queries"`
 }
 
 // BlockView is GET /v1/chains/{issuer}/blocks/{height}.

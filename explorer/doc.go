@@ -25,7 +25,8 @@
 // The network panel polls GET /v1/network every two seconds rather than
 // holding a Server-Sent Events stream: EventSource cannot send the bearer
 // token, and a poll is as fresh for a panel a person reads. Its charts of
-// records accepted, blocks stored and blocks sealed are the differences of
+// records accepted, blocks stored, blocks sealed and queries served
+// (payment lookups and credit queries) are the differences of
 // the peer's counters between polls, over the last five minutes the page
 // was open (the peer keeps no history of its own).
 package explorer

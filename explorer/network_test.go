@@ -132,7 +132,8 @@ func TestExplorerAgainstARealNetwork(t *testing.T) {
 			const names = `+jsonOf(t, names)+`;
 			return rows.length === 3 && names.every(n => rows.some(r => r.innerText.includes(n)))
 				&& rows.filter(r => r.innerText.includes('not connected')).length === 0
-				&& [...document.querySelectorAll('#chainlist tbody tr')].filter(r => !r.innerText.includes('no blocks')).length === 3;
+				&& [...document.querySelectorAll('#chainlist tbody tr')].filter(r => !r.innerText.includes('no blocks')).length === 3
+				&& ['Records accepted', 'Blocks stored', 'Blocks sealed here', 'Queries served'].every(c => document.getElementById('charts').innerText.includes(c));
 		})()`))
 	if shooting() {
 		// A picture with something in its charts: payments keep coming

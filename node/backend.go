@@ -43,6 +43,10 @@ func (n *Node) Status() api.Status {
 		BlocksReceived: s.BlocksReceived, BlocksStored: s.BlocksStored, BlocksRejected: s.BlocksRejected,
 		GossipDrops: s.GossipDrops, SyncedBlocks: s.SyncedBlocks,
 	}
+	if n.query != nil {
+		q := n.query.Stats()
+		st.Counters.PaymentLookups, st.Counters.CreditQueries = q.Payments, q.CreditQueries
+	}
 	st.Store = n.storeHealth()
 	return st
 }

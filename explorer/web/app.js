@@ -89,7 +89,7 @@ function tabs() {
 }
 
 // Network panel, polled.
-const trend = { records: [], blocks: [], sealed: [], at: [] };
+const trend = { records: [], blocks: [], sealed: [], queries: [], at: [] };
 const WINDOW = 150; // polls of 2 s: five minutes
 let last = null, view = null;
 
@@ -123,12 +123,12 @@ function renderNetwork(v) {
     `${f.name} signed two blocks at height ${f.height}: `, el('code', {}, f.hashes.map(short).join(' ≠ ')), f.acknowledged ? ` — acknowledged: ${f.acknowledged.note}` : ' — not acknowledged')) : [el('li', { class: 'ok' }, 'No member is proven forked.')]));
   if (last) {
     const d = (k) => Math.max(0, v.counters[k] - last.counters[k]);
-    trend.records.push(d('records_accepted')); trend.blocks.push(d('blocks_stored')); trend.sealed.push(d('blocks_sealed'));
-    for (const k of ['records', 'blocks', 'sealed']) if (trend[k].length > WINDOW) trend[k].shift();
+    trend.records.push(d('records_accepted')); trend.blocks.push(d('blocks_stored')); trend.sealed.push(d('blocks_sealed')); trend.queries.push(d('payment_lookups') + d('credit_queries'));
+    for (const k of ['records', 'blocks', 'sealed', 'queries']) if (trend[k].length > WINDOW) trend[k].shift();
   }
   last = v;
   $('charts').dataset.points = trend.records.length;
-  $('charts').replaceChildren(chart('Records accepted', trend.records), chart('Blocks stored', trend.blocks), chart('Blocks sealed here', trend.sealed));
+  $('charts').replaceChildren(chart('Records accepted', trend.records), chart('Blocks stored', trend.blocks), chart('Blocks sealed here', trend.sealed), chart('Queries served', trend.queries));
   renderChainList(v);
 }
 

@@ -54,7 +54,7 @@ func (n *Node) accept(ctx context.Context, recs []records.Record, publish, credi
 	if err := n.checkDisk(); err != nil {
 		return nil, err
 	}
-	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
+	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret, Now: n.opts.Now()}
 	errs := make([]error, len(recs))
 	var (
 		entries []*chainpb.Entry

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -41,6 +42,34 @@ func TestShuttingDownMatchesTheOpenAPIDocument(t *testing.T) {
 		valid := r.body != "{" && r.body != "{}"
 		if err := doc.Check(req, []byte(r.body), valid, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
 			t.Errorf("%s %s: %v", r.method, r.path, err)
+		}
+	}
+}
+
+// The probes of a server shutting down are answered 503 with a Health body
+// whose status is shutting_down, without the token, as docs/openapi.yaml
+// says: a load balancer takes the peer out of service.
+func TestProbesWhileShuttingDown(t *testing.T) {
+	doc, err := openapicheck.Load("../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Listen(nil, Options{Listen: "127.0.0.1:0", Token: "0123456789abcdef-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	s.gate.Close()
+	for _, path := range []string{"/readyz", "/healthz"} {
+		req := httptest.NewRequest("GET", "http://"+s.Addr()+path, nil)
+		rec := httptest.NewRecorder()
+		s.srv.Handler.ServeHTTP(rec, req)
+		var h Health
+		if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil || rec.Code != http.StatusServiceUnavailable || h.Status != "shutting_down" || h.Version == "" {
+			t.Errorf("GET %s: %d %s (%v)", path, rec.Code, rec.Body, err)
+		}
+		if err := doc.Check(req, nil, true, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			t.Errorf("GET %s: %v", path, err)
 		}
 	}
 }

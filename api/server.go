@@ -259,12 +259,16 @@ func writeResults(w http.ResponseWriter, errs []error, err error) {
 	}
 	resp := SubmitResponse{Results: make([]SubmitResult, len(errs))}
 	for i, e := range errs {
-		resp.Results[i] = SubmitResult{Index: i, Status: "accepted"}
-		if e != nil {
-			resp.Results[i] = SubmitResult{Index: i, Status: "refused", Error: e.Error()}
-			resp.Refused++
-		} else {
+		switch {
+		case e == nil:
+			resp.Results[i] = SubmitResult{Index: i, Status: StatusAccepted}
 			resp.Accepted++
+		case errors.Is(e, ErrDuplicate):
+			resp.Results[i] = SubmitResult{Index: i, Status: StatusDuplicate, Error: e.Error()}
+			resp.Duplicates++
+		default:
+			resp.Results[i] = SubmitResult{Index: i, Status: StatusRefused, Error: e.Error()}
+			resp.Refused++
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)

@@ -14,7 +14,7 @@ type Backend interface {
 	// events go on the peer's chain, every other credit event is kept
 	// private (as ImportCredit with publish). errs[i] says why record i
 	// was refused (nil: accepted and durable); a record whose key was
-	// used before is refused as a duplicate.
+	// used before is refused with an error wrapping ErrDuplicate.
 	Submit(ctx context.Context, recs []records.Record) (errs []error, err error)
 	Status() Status
 	Block(issuer string, height uint64) (*BlockView, error)
@@ -25,7 +25,8 @@ type Backend interface {
 	Billing(period string) (*BillingView, error)
 	// ImportCredit keeps credit events private, or publishes the negative
 	// ones; errs[i] says why record i was refused (an event ID used
-	// before, private or published, is a duplicate).
+	// before, private or published, is refused with an error wrapping
+	// ErrDuplicate).
 	ImportCredit(ctx context.Context, recs []records.Record, publish bool) ([]error, error)
 	// Payment looks an order ID up in the local replica: every record
 	// under it, each verified. Two or more records (of two or more
@@ -48,6 +49,12 @@ var (
 	// accept more; nothing of the request was accepted.
 	ErrInsufficientStorage = errors.New("insufficient storage")
 )
+
+// ErrDuplicate is wrapped by the refusal of a record whose key (order ID,
+// event ID) was accepted before: its result has status "duplicate", not
+// "refused", so that a client submitting a file again can tell "nothing
+// to do" from a refusal without reading the message.
+var ErrDuplicate = errors.New("duplicate")
 
 // Status is GET /v1/status.
 type Status struct {
@@ -225,16 +232,24 @@ type SubmitRequest struct {
 
 // SubmitResponse answers POST /v1/records.
 type SubmitResponse struct {
-	Accepted int            `json:"accepted"`
-	Refused  int            `json:"refused"`
-	Results  []SubmitResult `json:"results"`
+	Accepted   int            `json:"accepted"`
+	Refused    int            `json:"refused"`    // refusals other than duplicates
+	Duplicates int            `json:"duplicates"` // records accepted before
+	Results    []SubmitResult `json:"results"`
 }
+
+// Per-record statuses of a SubmitResult.
+const (
+	StatusAccepted  = "accepted"
+	StatusRefused   = "refused"
+	StatusDuplicate = "duplicate" // accepted before (ErrDuplicate): nothing to do
+)
 
 // SubmitResult is one record's outcome.
 type SubmitResult struct {
 	Index  int    `json:"index"`
-	Status string `json:"status"` // accepted or refused
-	Error  string `json:"error,omitempty"`
+	Status string `json:"status"`          // StatusAccepted, StatusRefused or StatusDuplicate
+	Error  string `json:"error,omitempty"` // why, when refused or a duplicate
 }
 
 // ErrorBody is every error response.

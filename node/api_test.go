@@ -45,8 +45,11 @@ func TestAPIOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Accepted != 2 || resp.Refused != 2 {
-		t.Fatalf("accepted %d, refused %d: %+v", resp.Accepted, resp.Refused, resp.Results)
+	if resp.Accepted != 2 || resp.Refused != 1 || resp.Duplicates != 1 {
+		t.Fatalf("accepted %d, refused %d, duplicates %d: %+v", resp.Accepted, resp.Refused, resp.Duplicates, resp.Results)
+	}
+	if resp.Results[2].Status != api.StatusRefused || resp.Results[3].Status != api.StatusDuplicate {
+		t.Fatalf("a bad currency and an order ID sent twice: %+v", resp.Results)
 	}
 	if !strings.Contains(resp.Results[2].Error, "currency") || !strings.Contains(resp.Results[3].Error, "already accepted") {
 		t.Fatalf("refusals do not say why: %+v", resp.Results)

@@ -54,7 +54,7 @@ func (n *Node) accept(ctx context.Context, recs []records.Record, publish, credi
 	if err := n.checkDisk(); err != nil {
 		return nil, err
 	}
-	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret}
+	rc := records.Context{NetworkID: n.params.NetworkID, Issuer: n.self, Secret: n.opts.Secret, Now: n.opts.Now()}
 	errs := make([]error, len(recs))
 	var (
 		entries []*chainpb.Entry
@@ -115,6 +115,9 @@ func (n *Node) accept(ctx context.Context, recs []records.Record, publish, credi
 			return nil, n.diskFull(st)
 		}
 		for j, e := range res {
+			if errors.Is(e, chain.ErrAlreadyAccepted) {
+				e = duplicate{e}
+			}
 			errs[at[j]] = e
 		}
 	}
@@ -143,8 +146,14 @@ func (n *Node) accept(ctx context.Context, recs []records.Record, publish, credi
 }
 
 // errDuplicateEvent starts the refusal of a credit event whose ID was used
-// before; onceRule ends it.
-var errDuplicateEvent = errors.New("duplicate")
+// before; onceRule ends it. The API answers such a record "duplicate".
+var errDuplicateEvent = api.ErrDuplicate
+
+// duplicate marks the builder's refusal of an entry key it holds
+// (chain.ErrAlreadyAccepted) as api.ErrDuplicate, its message unchanged.
+type duplicate struct{ error }
+
+func (d duplicate) Unwrap() []error { return []error{d.error, api.ErrDuplicate} }
 
 const onceRule = "an event ID is used once, private or published (docs/OPERATIONS.md, Records)"
 

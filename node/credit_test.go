@@ -97,16 +97,16 @@ func TestRecordsKeepsPrivateCreditPrivate(t *testing.T) {
 		t.Fatalf("report summary: %+v", rep.Summary)
 	}
 
-	// Sending loan 0 again, to either endpoint, is refused record by
-	// record; so is a second import of loan 1.
+	// Sending loan 0 again, to either endpoint, is answered "duplicate"
+	// record by record; so is a second import of loan 1.
 	refusedAll := func(what string, r *api.SubmitResponse, err error, want ...string) {
 		t.Helper()
-		if err != nil || r.Accepted != 0 || r.Refused != len(want) {
+		if err != nil || r.Accepted != 0 || r.Refused != 0 || r.Duplicates != len(want) {
 			t.Fatalf("%s: %+v %v", what, r, err)
 		}
 		for i, w := range want {
-			if !strings.Contains(r.Results[i].Error, w) {
-				t.Errorf("%s: record %d refused with %q, want %q", what, i, r.Results[i].Error, w)
+			if r.Results[i].Status != api.StatusDuplicate || !strings.Contains(r.Results[i].Error, w) {
+				t.Errorf("%s: record %d %s with %q, want duplicate with %q", what, i, r.Results[i].Status, r.Results[i].Error, w)
 			}
 		}
 	}
@@ -125,7 +125,7 @@ func TestRecordsKeepsPrivateCreditPrivate(t *testing.T) {
 	refusedAll("import again", r, err, "duplicate: credit event "+loan1[0].EventID+" was accepted before and is held privately")
 	twice := []records.Record{records.SampleCreditEvents("bank-a", 2, 10)[0], records.SampleCreditEvents("bank-a", 2, 10)[0]}
 	r, err = lender.ImportCredit(ctx, twice, false)
-	if err != nil || r.Accepted != 1 || !strings.Contains(r.Results[1].Error, "comes twice in this request (first at index 0)") {
+	if err != nil || r.Accepted != 1 || r.Results[1].Status != api.StatusDuplicate || !strings.Contains(r.Results[1].Error, "comes twice in this request (first at index 0)") {
 		t.Fatalf("one event twice in a request: %+v %v", r, err)
 	}
 }

@@ -31,8 +31,8 @@
 // validation runs as the last guard: messages name the field, the value
 // (never a subject's ID, nor an order ID, which is the capability that
 // opens a payment) and the rule. Times more than MaxAhead after
-// Context.Now are refused: a record is submitted after the fact. A zero
-// Now skips that rule, for a peer whose clock is not the records' (a
-// simulation in virtual time starts in 2000); the CLI applies it with the
-// machine's clock (Check).
+// Context.Now are refused: a record is submitted after the fact. The peer
+// applies it with its own clock, the CLI with the machine's (Check); a
+// zero Now skips it, for a caller only re-deriving the entry of a record
+// already judged.
 package records

@@ -59,8 +59,8 @@ type Context struct {
 	Issuer    chain.IssuerID
 	Secret    []byte // the members' subject secret
 	// Now is the clock that paid_at and occurred_at may lie at most
-	// MaxAhead after; zero skips that rule (a peer whose clock is not the
-	// records' own, as in a simulation, leaves it to the submitter's Check).
+	// MaxAhead after; zero skips that rule (a caller re-deriving the entry
+	// of a record already judged).
 	Now time.Time
 }
 

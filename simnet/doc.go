@@ -33,7 +33,10 @@
 // waits, so a 30-second scenario of 30 peers takes about a minute of CPU
 // and its figures are the protocols' alone, free of this machine's CPU
 // contention. `credmesh sim` runs in wall-clock time, where CPU contention
-// on a small machine adds to every figure.
+// on a small machine adds to every figure. Peers refuse a paid_at or
+// occurred_at more than a day after their clock, and the virtual clock
+// starts in 2000, so the workload moves the dates of its sample records
+// (all in 2026) back by whole years to before the run's clock (dateBefore).
 //
 // # Scenarios
 //

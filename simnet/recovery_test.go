@@ -56,6 +56,7 @@ func TestRestartedInMemoryPeerRecoversItsChain(t *testing.T) {
 			for i := range 50 {
 				recs = append(recs, records.SamplePayment(peers[0].Spec.Name, first+i, 10))
 			}
+			dateBefore(recs, time.Now()) // the bubble's clock starts in 2000
 			errs, err := peers[0].Submit(context.Background(), recs)
 			if err != nil {
 				t.Fatal(err)

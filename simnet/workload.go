@@ -97,6 +97,7 @@ func (w *issuing) Run(ctx context.Context, env *Env) {
 				w.counter++
 			}
 		}
+		dateBefore(recs, time.Now())
 		if got := env.records.take(len(recs)); got < len(recs) {
 			return false
 		}

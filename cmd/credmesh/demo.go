@@ -230,7 +230,7 @@ func submitDemoRecords(ctx context.Context, net *devnet.Net, f demoFlags) (map[s
 			if err != nil {
 				return nil, fmt.Errorf("submitting to %s: %w", m.Name, err)
 			}
-			if resp.Refused > 0 {
+			if resp.Refused+resp.Duplicates > 0 {
 				for _, r := range resp.Results {
 					if r.Error != "" {
 						return nil, fmt.Errorf("%s refused a sample record: %s", m.Name, r.Error)

@@ -42,7 +42,7 @@ func TestFileRunOrderAndFailure(t *testing.T) {
 		for i := range recs {
 			res := api.SubmitResult{Index: i, Status: "accepted"}
 			if batches == 2 && i == 0 {
-				res = api.SubmitResult{Index: i, Status: "refused", Error: chain.ErrAlreadyAccepted.Error()}
+				res = api.SubmitResult{Index: i, Status: api.StatusDuplicate, Error: chain.ErrAlreadyAccepted.Error()}
 			}
 			resp.Results = append(resp.Results, res)
 		}
@@ -76,5 +76,55 @@ func TestFileRunOrderAndFailure(t *testing.T) {
 	}
 	if batches != 3 {
 		t.Fatalf("%d batches sent, want none after the failure", batches)
+	}
+}
+
+// TestSubmitDuplicateIsThePeersStatus: a line is a duplicate when the peer
+// says so by status, whatever the text; --fail-on-duplicate refuses it
+// with the peer's reason.
+func TestSubmitDuplicateIsThePeersStatus(t *testing.T) {
+	var b strings.Builder
+	for i := range 3 {
+		data, _ := json.Marshal(records.SamplePayment("dup", i, 10))
+		b.Write(data)
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(t.TempDir(), "f.jsonl")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	send := func(context.Context, []json.RawMessage) (*api.SubmitResponse, error) {
+		return &api.SubmitResponse{Results: []api.SubmitResult{
+			{Index: 0, Status: api.StatusAccepted},
+			{Index: 1, Status: api.StatusDuplicate, Error: "order ID accepted before"},
+			{Index: 2, Status: api.StatusRefused, Error: "duplicate: " + chain.ErrAlreadyAccepted.Error()},
+		}}, nil
+	}
+	for _, failOnDuplicate := range []bool{false, true} {
+		var got []lineResult
+		f := &fileRun{path: path, batch: 10, send: send, failOnDuplicate: failOnDuplicate, emit: func(r lineResult) { got = append(got, r) }}
+		tl, err := f.run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []lineResult{
+			{Line: 1, Status: statusAccepted},
+			{Line: 2, Status: statusDuplicate},
+			{Line: 3, Status: statusRefused, Error: "duplicate: " + chain.ErrAlreadyAccepted.Error()},
+		}
+		if failOnDuplicate {
+			want[1] = lineResult{Line: 2, Status: statusRefused, Error: "order ID accepted before"}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("fail on duplicate %v: %+v", failOnDuplicate, got)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("fail on duplicate %v: line %d: %+v, want %+v", failOnDuplicate, i+1, got[i], want[i])
+			}
+		}
+		if tl.ExitCode != exitRefused {
+			t.Errorf("fail on duplicate %v: exit code %d, want %d", failOnDuplicate, tl.ExitCode, exitRefused)
+		}
 	}
 }

@@ -6,18 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/credmesh/credmesh/api"
-	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/records"
 )
 
 // Line outcomes.
 const (
-	statusAccepted  = "accepted"
-	statusDuplicate = "duplicate" // accepted before: nothing to do
-	statusRefused   = "refused"
+	statusAccepted  = api.StatusAccepted
+	statusDuplicate = api.StatusDuplicate // accepted before: nothing to do
+	statusRefused   = api.StatusRefused
 	statusNotSent   = "not_sent" // the peer failed before it judged the line
 	statusValid     = "valid"    // --dry-run: would be sent
 )
@@ -241,20 +239,15 @@ func (f *fileRun) judge(ctx context.Context, t *tally, c chunk) []lineResult {
 		default:
 			res := resp.Results[p.rec]
 			r.Status, r.Error = res.Status, res.Error
-			if r.Status != statusAccepted && isDuplicate(r.Error) && !f.failOnDuplicate {
+			switch {
+			case r.Status != api.StatusDuplicate:
+			case f.failOnDuplicate:
+				r.Status = statusRefused
+			default:
 				r.Status, r.Error = statusDuplicate, ""
 			}
 		}
 		out[i] = r
 	}
 	return out
-}
-
-// isDuplicate reports whether a refusal says the record's key was accepted
-// before (an order ID or event ID used once): submitting a file again is
-// then not an error. The API tells these apart only by their text: the
-// builder's chain.ErrAlreadyAccepted for entries on the chain, "duplicate:"
-// for credit events (node/credit.go).
-func isDuplicate(msg string) bool {
-	return strings.Contains(msg, chain.ErrAlreadyAccepted.Error()) || strings.HasPrefix(msg, "duplicate: ")
 }

@@ -250,8 +250,8 @@ func submit(t *testing.T, ctx context.Context, c *api.Client, recs []records.Rec
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Refused > 0 {
-		t.Fatalf("refused: %+v", resp.Results)
+	if resp.Refused > 0 || resp.Duplicates > 0 {
+		t.Fatalf("not all accepted (%d refused, %d duplicates): %+v", resp.Refused, resp.Duplicates, resp.Results)
 	}
 }
 

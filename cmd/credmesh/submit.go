@@ -161,8 +161,22 @@ func (ff *fileFlags) run(cmd *cobra.Command, path string, newSender func(*api.Cl
 	return e
 }
 
-// notSentMessage says what a failed file left behind.
+// notSentMessage says what a failed or interrupted file left behind.
 func notSentMessage(t *tally) string {
+	if t.NotSent == 0 && t.UnreadAfter > 0 {
+		if t.DryRun {
+			return fmt.Sprintf("%s: interrupted: lines 1 to %d were checked, the rest of the file was not read", t.File, t.UnreadAfter)
+		}
+		return fmt.Sprintf("%s: interrupted after line %d: %d records up to it were accepted and are stored (%d were duplicates); the rest of the file was not read or sent.\n"+
+			"  Submit the file again to send the rest: what was accepted is counted as duplicates, not stored twice.",
+			t.File, t.UnreadAfter, t.Accepted, t.Duplicates)
+	}
+	if t.UnreadAfter > 0 {
+		return fmt.Sprintf("%s: sending stopped at line %d: %v\n"+
+			"  %d records before it were accepted and are stored (%d were duplicates); lines %d to %d (%d records) were not sent, and the lines after line %d were not read.\n"+
+			"  Submit the file again once the peer answers: what was accepted is counted as duplicates, not stored twice.",
+			t.File, t.NotSentFrom, t.sendErr, t.Accepted, t.Duplicates, t.NotSentFrom, t.NotSentTo, t.NotSent, t.UnreadAfter)
+	}
 	return fmt.Sprintf("%s: sending stopped at line %d: %v\n"+
 		"  %d records before it were accepted and are stored (%d were duplicates); lines %d to %d (%d records) were not sent.\n"+
 		"  Submit the file again once the peer answers: what was accepted is counted as duplicates, not stored twice.",

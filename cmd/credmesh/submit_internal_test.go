@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/credmesh/credmesh/api"
@@ -126,5 +127,68 @@ func TestSubmitDuplicateIsThePeersStatus(t *testing.T) {
 		if tl.ExitCode != exitRefused {
 			t.Errorf("fail on duplicate %v: exit code %d, want %d", failOnDuplicate, tl.ExitCode, exitRefused)
 		}
+	}
+}
+
+// An interrupt (Ctrl-C cancels the command's context) while the file is
+// being read never ends in exit 0: every line handed to a batch is
+// reported, and the summary says after which line nothing was read.
+func TestFileRunInterrupted(t *testing.T) {
+	var b strings.Builder
+	for i := range 200 {
+		data, _ := json.Marshal(records.SamplePayment("run", i, 10))
+		b.Write(data)
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(t.TempDir(), "f.jsonl")
+	os.WriteFile(path, []byte(b.String()), 0o600)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	batches := 0
+	send := func(_ context.Context, recs []json.RawMessage) (*api.SubmitResponse, error) {
+		batches++
+		if batches == 2 {
+			cancel() // the interrupt arrives while the second batch is out; the peer still answers it
+		}
+		resp := &api.SubmitResponse{}
+		for i := range recs {
+			resp.Results = append(resp.Results, api.SubmitResult{Index: i, Status: "accepted"})
+		}
+		return resp, nil
+	}
+	for _, dry := range []bool{false, true} {
+		ctx, cancel = context.WithCancel(context.Background())
+		batches = 0
+		var got []lineResult
+		f := &fileRun{path: path, batch: 10, emit: func(r lineResult) { got = append(got, r) }}
+		if !dry {
+			f.send = send
+		} else {
+			var checked atomic.Int64
+			stop := cancel
+			f.check = func(*records.Record) error { // on the reading goroutine
+				if checked.Add(1) == 25 {
+					stop()
+				}
+				return nil
+			}
+		}
+		tl, err := f.run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tl.ExitCode != exitNotSent || tl.UnreadAfter == 0 || tl.UnreadAfter >= 200 || len(got) > tl.UnreadAfter {
+			t.Fatalf("dry run %v: %d lines reported, %+v", dry, len(got), tl)
+		}
+		for i, r := range got {
+			if r.Line != i+1 || r.Status == statusNotSent && i < 20 {
+				t.Fatalf("dry run %v: result %d: %+v", dry, i, r)
+			}
+		}
+		if msg := notSentMessage(tl); !strings.Contains(msg, "interrupted") {
+			t.Fatalf("dry run %v: %s", dry, msg)
+		}
+		cancel()
 	}
 }

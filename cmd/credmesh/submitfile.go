@@ -40,6 +40,9 @@ type tally struct {
 	NotSentFrom int    `json:"not_sent_from_line,omitempty"`
 	NotSentTo   int    `json:"not_sent_to_line,omitempty"`
 	Error       string `json:"error,omitempty"` // why the rest was not sent
+	// UnreadAfter is the last line read when an interruption stopped the
+	// reading: the lines after it were neither read nor sent.
+	UnreadAfter int `json:"unread_after_line,omitempty"`
 	ExitCode    int    `json:"exit_code"`
 	sendErr     error
 }
@@ -72,7 +75,7 @@ func (t *tally) add(r lineResult) {
 
 func (t *tally) exitCode() int {
 	switch {
-	case t.NotSent > 0:
+	case t.NotSent > 0 || t.UnreadAfter > 0:
 		return exitNotSent
 	case t.Refused > 0:
 		return exitRefused
@@ -153,6 +156,14 @@ func (f *fileRun) run(ctx context.Context) (*tally, error) {
 			f.progress(c.offset, total, t)
 		}
 	}
+	var stop *interrupted
+	if errors.As(readErr, &stop) {
+		t.UnreadAfter = max(stop.after, 1)
+		if t.sendErr == nil {
+			t.sendErr = readErr
+		}
+		readErr = nil
+	}
 	if readErr != nil {
 		return t, fmt.Errorf("%s: %w", f.path, readErr)
 	}
@@ -163,23 +174,36 @@ func (f *fileRun) run(ctx context.Context) (*tally, error) {
 	return t, nil
 }
 
+// interrupted is returned by read when the command was interrupted
+// before the end of the file.
+type interrupted struct{ after int }
+
+func (e *interrupted) Error() string {
+	return fmt.Sprintf("interrupted: the lines after line %d were not read", e.after)
+}
+
 // read parses the file into chunks of at most f.batch lines and
-// maxBatchBytes of records.
+// maxBatchBytes of records. Every chunk read is handed over, since run
+// reports every line it was given; once ctx is done (an interrupt) it stops
+// reading and says after which line.
 func (f *fileRun) read(ctx context.Context, sc *records.Scanner, out chan<- chunk) error {
 	var c chunk
-	size := 0
+	size, last := 0, 0
 	flush := func() bool {
 		c.offset = sc.Offset()
-		select {
-		case out <- c:
-		case <-ctx.Done():
-			return false
-		}
+		out <- c // run drains every chunk until the channel closes
 		c, size = chunk{}, 0
 		return true
 	}
 	for sc.Scan() {
+		if ctx.Err() != nil {
+			if len(c.lines) > 0 {
+				flush()
+			}
+			return &interrupted{after: last}
+		}
 		l := sc.Line()
+		last = l.Num
 		p := pendingLine{num: l.Num, err: l.Err}
 		if p.err == nil && f.check != nil {
 			p.err = f.check(&l.Record)

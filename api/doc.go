@@ -8,7 +8,9 @@
 //
 // The server listens on 127.0.0.1 by default; config.Validate makes a token
 // mandatory on any other address. The peer behind the API is a Backend;
-// package node provides it.
+// package node provides it. A browser cannot be made to write through it
+// from another site (browsers.go): cross-origin requests are refused, and
+// with no token so is any Host but an IP address or localhost.
 //
 // GET / and GET /explorer/{file} serve the explorer page (package
 // explorer) without the token, since a browser opening a page cannot send

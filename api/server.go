@@ -73,7 +73,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	s.srv = &http.Server{
-		Handler:           s.gated(s.auth(mux)),
+		Handler:           s.gated(s.forBrowsers(s.auth(mux))),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,

@@ -41,7 +41,7 @@ func TestBrowsersCannotWriteFromAnotherOrigin(t *testing.T) {
 		want    int
 		code    string
 	}{
-		"a page on another site":            {"", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, 403, "cross_origin"},
+		"a page on another site":             {"", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, 403, "cross_origin"},
 		"an old browser, Origin only":        {"", map[string]string{"Origin": "https://evil.example"}, 403, "cross_origin"},
 		"DNS rebinding: same-origin, a name": {"rebind.evil.example", map[string]string{"Sec-Fetch-Site": "same-origin"}, 403, "host"},
 		"the explorer, same origin":          {"", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "http://" + open}, 503, "unavailable"},

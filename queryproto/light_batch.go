@@ -202,13 +202,11 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 		}
 		return r
 	}
-	pctx, cancel := context.WithTimeout(ctx, lc.set.peerTimeout)
-	defer cancel()
 	hashes := make([][privacy.LookupSize]byte, len(ids))
 	for k, i := range ids {
 		hashes[k] = ls[i].hash
 	}
-	ba, err := lc.client.PaymentBatch(pctx, p, hashes)
+	ba, err := lc.paymentBatchPaced(ctx, p, hashes)
 	if errors.Is(err, ErrBadRequest) {
 		// A server from before batches knows no such operation: ask it
 		// one order ID at a time.
@@ -264,4 +262,34 @@ func hasIssuer(pays []Payment, iss chain.IssuerID) bool {
 		}
 	}
 	return false
+}
+
+// Pacing of a batch a peer answered RATE_LIMITED: a batch costs a token
+// per lookup hash of the peer's per-peer budget (PROTOCOL.md 11.4.2), which
+// refills at its rate, so two batches of 256 at once can outrun a burst
+// that either alone fits. The batch is asked again after batchRetryFirst,
+// doubling, while the wait stays within batchRetryMax.
+const (
+	batchRetryFirst = 250 * time.Millisecond
+	batchRetryMax   = 4 * time.Second
+)
+
+// paymentBatchPaced asks p for a batch, each attempt under the per-peer
+// deadline, and asks again, paced, while p answers RATE_LIMITED.
+func (lc *LightClient) paymentBatchPaced(ctx context.Context, p peer.ID, hashes [][privacy.LookupSize]byte) (*BatchAnswer, error) {
+	for wait := batchRetryFirst; ; wait *= 2 {
+		pctx, cancel := context.WithTimeout(ctx, lc.set.peerTimeout)
+		ba, err := lc.client.PaymentBatch(pctx, p, hashes)
+		cancel()
+		if !errors.Is(err, ErrRateLimited) || wait > batchRetryMax {
+			return ba, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
 }

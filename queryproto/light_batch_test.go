@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/p2p"
@@ -345,5 +346,39 @@ func TestPaymentBatchCostsATokenPerLookup(t *testing.T) {
 	}
 	if _, err := c.PaymentBatch(context.Background(), m.id(), ls[:1]); !errors.Is(err, queryproto.ErrRateLimited) {
 		t.Fatalf("after the budget is spent: %v, want RATE_LIMITED", err)
+	}
+}
+
+// TestLookupBatchPacesARateLimitedPeer: two batches of 256 at once outrun
+// a per-peer burst that either alone fits; the one answered RATE_LIMITED
+// is asked again once the budget has refilled, so every order ID verifies.
+func TestLookupBatchPacesARateLimitedPeer(t *testing.T) {
+	members := chaintest.Members(1)
+	m := startMember(t, 0, members, nil, func(c *queryproto.Config) {
+		c.PeerRate, c.PeerBurst = 1000, 300
+	})
+	const n = 2 * queryproto.MaxBatchLookups
+	var ids []string
+	for start := 0; start < n; start += 64 {
+		var es []*chainpb.Entry
+		for i := start; i < start+64; i++ {
+			es = append(es, paymentEntry(t, 0, i))
+			ids = append(ids, chaintest.OrderID(0, i))
+		}
+		m.submit(es...)
+	}
+	lcNet, _ := startLightClient(t, 200, members, []peer.AddrInfo{m.info()})
+	lc, err := queryproto.NewLightClient(lcNet.Host(), queryproto.Genesis{NetworkID: chaintest.NetworkID, Members: members, Bootstrap: []peer.AddrInfo{m.info()}}, queryproto.WithAnswers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := lc.LookupBatch(context.Background(), ids, m.id())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range out {
+		if r.Err != nil || r.Result == nil || len(r.Result.Payments) != 1 {
+			t.Fatalf("order ID %d of %d: %v", i, n, r.Err)
+		}
 	}
 }

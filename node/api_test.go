@@ -58,6 +58,18 @@ func TestAPIOverHTTP(t *testing.T) {
 	if err := net.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
 		t.Fatal(err)
 	}
+	// Once sealed: the same record again is a duplicate; another record
+	// under its order ID is refused, never taken for a resubmission.
+	other := recs[0]
+	other.AmountMinor++
+	resp, err = c.Submit(ctx, []records.Record{recs[0], other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Results[0].Status != api.StatusDuplicate || resp.Results[1].Status != api.StatusRefused ||
+		!strings.Contains(resp.Results[1].Error, "already used by another payment") {
+		t.Fatalf("a resubmission and a reused order ID: %+v", resp.Results)
+	}
 	st, err := api.NewClient(bank.APIAddr(), "").Status(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -93,14 +105,14 @@ func TestAPIOverHTTP(t *testing.T) {
 		}
 	}
 
-	// Metrics: a real scrape.
+	// Metrics: a real scrape; records not accepted (duplicates too) count as refused.
 	r, err := http.Get("http://" + tax.APIAddr() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	data, _ := io.ReadAll(r.Body)
 	r.Body.Close()
-	for _, want := range []string{"credmesh_records_accepted_total 2", "credmesh_records_refused_total 2", "credmesh_member_peers 1", "credmesh_chain_height{", "go_goroutines"} {
+	for _, want := range []string{"credmesh_records_accepted_total 2", "credmesh_records_refused_total 4", "credmesh_member_peers 1", "credmesh_chain_height{", "go_goroutines"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("metrics lack %q", want)
 		}

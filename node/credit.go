@@ -116,7 +116,7 @@ func (n *Node) accept(ctx context.Context, recs []records.Record, publish, credi
 		}
 		for j, e := range res {
 			if errors.Is(e, chain.ErrAlreadyAccepted) {
-				e = duplicate{e}
+				e = n.samePayment(entries[j], recs[at[j]].OrderID, e)
 			}
 			errs[at[j]] = e
 		}
@@ -151,8 +151,6 @@ var errDuplicateEvent = api.ErrDuplicate
 
 // duplicate marks the builder's refusal of an entry key it holds
 // (chain.ErrAlreadyAccepted) as api.ErrDuplicate, its message unchanged.
-type duplicate struct{ error }
-
 func (d duplicate) Unwrap() []error { return []error{d.error, api.ErrDuplicate} }
 
 const onceRule = "an event ID is used once, private or published (docs/OPERATIONS.md, Records)"

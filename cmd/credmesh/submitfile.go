@@ -43,7 +43,7 @@ type tally struct {
 	// UnreadAfter is the last line read when an interruption stopped the
 	// reading: the lines after it were neither read nor sent.
 	UnreadAfter int `json:"unread_after_line,omitempty"`
-	ExitCode    int    `json:"exit_code"`
+	ExitCode    int `json:"exit_code"`
 	sendErr     error
 }
 

@@ -127,7 +127,7 @@ Exit status:
 			if batchFile != "" {
 				ids, err := readOrderIDs(batchFile, cmd.InOrStdin())
 				if err != nil {
-					return usageErr(err.Error())
+					return err // the file, not the command line: exit 1
 				}
 				results, err := lookupBatch(ctx, g, ids, lf)
 				if err != nil {

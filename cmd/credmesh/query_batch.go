@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/queryproto"
 )
@@ -35,6 +36,9 @@ func readOrderIDs(path string, stdin io.Reader) ([]string, error) {
 		s := strings.TrimSpace(sc.Text())
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
+		}
+		if len(s) > privacy.MaxOrderIDLen {
+			return nil, fmt.Errorf("%s:%d: %d bytes is longer than any order ID (at most %d): is this a file of order IDs, one per line?", path, line, len(s), privacy.MaxOrderIDLen)
 		}
 		if len(ids) == maxBatchFile {
 			return nil, fmt.Errorf("%s: more than %d order IDs; split the file", path, maxBatchFile)

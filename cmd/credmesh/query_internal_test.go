@@ -129,3 +129,21 @@ func TestQueryPaymentForkJSON(t *testing.T) {
 		t.Fatalf("the evidence in JSON: %+v", f)
 	}
 }
+
+// A --batch file is read one order ID per line, and one that is not a file
+// of order IDs (a line longer than any order ID) is refused by line
+// before anything is held for the rest of it.
+func TestReadOrderIDs(t *testing.T) {
+	in := "# certificates\nSI-0000000000000001\n\n  SI-0000000000000002  \n"
+	ids, err := readOrderIDs("-", strings.NewReader(in))
+	if err != nil || len(ids) != 2 || ids[1] != "SI-0000000000000002" {
+		t.Fatalf("%q %v", ids, err)
+	}
+	_, err = readOrderIDs("-", strings.NewReader("SI-0000000000000001\n"+strings.Repeat("x", 4000)+"\n"))
+	if err == nil || !strings.Contains(err.Error(), "-:2:") {
+		t.Fatalf("a 4000-byte line: %v", err)
+	}
+	if _, err := readOrderIDs("-", strings.NewReader("# nothing\n")); err == nil {
+		t.Fatal("a file with no order IDs was accepted")
+	}
+}

@@ -138,9 +138,8 @@ func TestResumeContinuesTheRecoveredChainAndDropsItsEntries(t *testing.T) {
 	if err := h.b.Resume(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if h.b.Pending() != 10 {
-		t.Fatalf("after Resume %d pending, want the 10 not in blocks 1 and 2", h.b.Pending())
-	}
+	// Pending is not checked here: the 10 left make a full block, which may
+	// be sealed before Pending is read. Block 3 below shows which 10 they are.
 	if errs := h.submit(events(5, 1)); !errors.Is(errs[0], builder.ErrDuplicate) {
 		t.Fatalf("an entry of a recovered block was accepted again: %v", errs[0])
 	}

@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -166,15 +165,7 @@ func (n *Node) Proofs(lookup string) (*api.ProofBundle, error) {
 	if len(locs) == 0 {
 		return nil, fmt.Errorf("%w: no payment under this lookup hash in this peer's replica; it may be behind", api.ErrNotFound)
 	}
-	slices.SortFunc(locs, func(a, b store.Location) int {
-		if c := bytes.Compare(a.Issuer[:], b.Issuer[:]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Height, b.Height); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Index, b.Index)
-	})
+	slices.SortFunc(locs, store.CompareLocations)
 	v := &api.ProofBundle{Lookup: hex.EncodeToString(l)}
 	for _, loc := range locs {
 		p, err := n.store.Proof(loc)

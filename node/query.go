@@ -1,8 +1,6 @@
 package node
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -177,15 +175,7 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 	if len(locs) == 0 {
 		return nil, fmt.Errorf("%w: no payment with this order ID in this peer's replica", api.ErrNotFound)
 	}
-	slices.SortFunc(locs, func(a, b store.Location) int {
-		if c := bytes.Compare(a.Issuer[:], b.Issuer[:]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Height, b.Height); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Index, b.Index)
-	})
+	slices.SortFunc(locs, store.CompareLocations)
 	out := &api.PaymentLookup{OrderID: orderID, Records: make([]api.PaymentView, 0, len(locs)), Forks: []api.ForkStatus{}}
 	var acks map[chain.IssuerID]store.EvidenceAck
 	for _, loc := range locs {

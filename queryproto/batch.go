@@ -77,7 +77,7 @@ func (s *Server) batchItem(a *batchAnswer, lookup [privacy.LookupSize]byte) (ite
 		}
 		return internal, false
 	}
-	slices.SortFunc(locs, compareLocations)
+	slices.SortFunc(locs, store.CompareLocations)
 	item = &querypb.BatchItem{Status: querypb.Status_STATUS_OK}
 	headersBefore, size := len(a.out.Headers), a.size
 	var added []chain.Hash

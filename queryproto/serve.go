@@ -2,7 +2,6 @@ package queryproto
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"slices"
 
@@ -41,7 +40,7 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 	}
 	// The index is in issuer order already; sorting states the contract
 	// rather than relying on the key layout.
-	slices.SortFunc(locs, compareLocations)
+	slices.SortFunc(locs, store.CompareLocations)
 	out := &querypb.PaymentResponse{}
 	var served chain.IssuerID // the issuer of the last proof
 	for _, loc := range locs {
@@ -68,15 +67,4 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 		return failure(querypb.Status_STATUS_NOT_FOUND, "no payment under this lookup hash")
 	}
 	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{Payment: out}}
-}
-
-// compareLocations orders locations by issuer key bytes, height, index.
-func compareLocations(a, b store.Location) int {
-	if c := bytes.Compare(a.Issuer[:], b.Issuer[:]); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Height, b.Height); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Index, b.Index)
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 
 	"github.com/credmesh/credmesh/chain"
@@ -25,6 +27,18 @@ type Location struct {
 	Issuer chain.IssuerID
 	Height uint64
 	Index  uint32
+}
+
+// CompareLocations orders locations by issuer key bytes, then height, then
+// index: the order every answer lists the records under one key in.
+func CompareLocations(a, b Location) int {
+	if c := bytes.Compare(a.Issuer[:], b.Issuer[:]); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Height, b.Height); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Index, b.Index)
 }
 
 func headKey(iss chain.IssuerID) []byte {

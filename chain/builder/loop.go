@@ -34,7 +34,7 @@ func (b *Builder) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case req := <-b.submit:
+		case req := <-b.accepting():
 			b.accept(b.drain(req))
 			err = b.seal(false)
 		case werr := <-landed:
@@ -64,6 +64,13 @@ type flight struct {
 	entries int
 	done    chan error
 
+	// A flight sealed straight from acceptance (direct.go) also carries
+	// the requests it answers when it lands, the new entries its blocks
+	// hold (never written to the pending log), the new entries that did
+	// not fill a block (written to the log beside the blocks) and how
+	// that write went.
+	direct *directWrite
+
 	// What the pool and head were, to put back if the store refuses the
 	// batch for lack of disk space (see requeue).
 	pooled   []pooled
@@ -80,6 +87,10 @@ const diskRetry = time.Second
 func (b *Builder) land(ctx context.Context, werr error) error {
 	f := b.flight
 	b.flight = nil
+	if f.direct != nil {
+		b.landDirect(f, werr)
+		f.direct.answer()
+	}
 	if errors.Is(werr, store.ErrDiskFull) {
 		b.requeue(f, werr)
 		return nil
@@ -181,18 +192,27 @@ func (b *Builder) drain(req *request) []*request {
 	}
 }
 
-// accept dedups, numbers and durably pools the entries of reqs, then
-// answers every request.
+// accept dedups and numbers the entries of reqs. Those that complete a
+// block are sealed at once (sealDirect), and the requests are answered
+// when that flight lands; otherwise the entries are durably pooled and
+// every request is answered now.
 func (b *Builder) accept(reqs []*request) {
-	defer func() {
-		for _, r := range reqs {
-			close(r.done)
-		}
-	}()
+	placed, errsAt := b.admitAll(reqs)
+	if len(placed) > 0 && b.sealDirect(reqs, placed, errsAt) {
+		return
+	}
+	if len(placed) > 0 {
+		b.poolAll(placed, errsAt)
+	}
+	for _, r := range reqs {
+		close(r.done)
+	}
+}
+
+// admitAll returns the entries of reqs that may be accepted, numbered from
+// nextSeq, with where to put each one's answer; it answers the others.
+func (b *Builder) admitAll(reqs []*request) (placed []*pooled, errsAt []*error) {
 	var (
-		batch  [][]byte
-		placed []*pooled
-		errsAt []*error
 		first  = b.nextSeq
 		inThis = make(map[string]struct{})
 	)
@@ -207,7 +227,7 @@ func (b *Builder) accept(reqs []*request) {
 				r.errs[i] = fmt.Errorf("builder: checking for a duplicate: %w", err)
 				continue
 			}
-			if err := b.admit(p, len(batch), inThis, sealed); err != nil {
+			if err := b.admit(p, len(placed), inThis, sealed); err != nil {
 				r.errs[i] = fmt.Errorf("%w (%s)", err, describeKey(p.entry))
 				continue
 			}
@@ -215,14 +235,20 @@ func (b *Builder) accept(reqs []*request) {
 			if p.idKey != nil {
 				inThis[string(p.idKey)] = struct{}{}
 			}
-			p.seq = first + uint64(len(batch))
-			batch = append(batch, p.data)
+			p.seq = first + uint64(len(placed))
 			placed = append(placed, p)
 			errsAt = append(errsAt, &r.errs[i])
 		}
 	}
-	if len(batch) == 0 {
-		return
+	return placed, errsAt
+}
+
+// poolAll writes placed to the pending log (one fsync) and pools them.
+func (b *Builder) poolAll(placed []*pooled, errsAt []*error) {
+	first := placed[0].seq
+	batch := make([][]byte, len(placed))
+	for i, p := range placed {
+		batch[i] = p.data
 	}
 	if err := b.cfg.Store.AddPending(first, batch); err != nil {
 		for _, e := range errsAt {
@@ -319,30 +345,10 @@ func (b *Builder) seal(partial bool) error {
 	if b.flight != nil || b.held || b.cfg.Now().Before(b.retryAt) {
 		return nil
 	}
-	p := b.cfg.Params
-	var (
-		vbs  []*chain.VerifiedBlock
-		head = b.head
-		rest = b.pool
-		now  = b.cfg.Now()
-	)
-	for len(rest) > 0 {
-		n, bytes := 0, 0
-		for n < len(rest) && n < p.MaxBlockEntries && bytes+len(rest[n].data) <= p.MaxBlockBytes {
-			bytes += len(rest[n].data)
-			n++
-		}
-		full := n == p.MaxBlockEntries || n < len(rest)
-		if !full && !partial {
-			break
-		}
-		vb, err := b.build(head, rest[:n], now)
-		if err != nil {
-			return err
-		}
-		vbs = append(vbs, vb)
-		head = vb.SignedHeader
-		rest = rest[n:]
+	now := b.cfg.Now()
+	vbs, head, rest, err := b.cut(b.pool, partial, now)
+	if err != nil {
+		return err
 	}
 	if len(vbs) == 0 {
 		return nil
@@ -363,6 +369,33 @@ func (b *Builder) seal(partial bool) error {
 	b.updatePending()
 	go func() { f.done <- b.cfg.Store.AppendSealed(vbs, end) }()
 	return nil
+}
+
+// cut signs blocks of ps, in order, after the head: all of ps if partial
+// is set, else only full blocks. It returns the blocks, the new head and
+// the entries left over.
+func (b *Builder) cut(ps []pooled, partial bool, now time.Time) (vbs []*chain.VerifiedBlock, head *chain.SignedHeader, rest []pooled, err error) {
+	p := b.cfg.Params
+	head, rest = b.head, ps
+	for len(rest) > 0 {
+		n, bytes := 0, 0
+		for n < len(rest) && n < p.MaxBlockEntries && bytes+len(rest[n].data) <= p.MaxBlockBytes {
+			bytes += len(rest[n].data)
+			n++
+		}
+		full := n == p.MaxBlockEntries || n < len(rest)
+		if !full && !partial {
+			break
+		}
+		vb, err := b.build(head, rest[:n], now)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		vbs = append(vbs, vb)
+		head = vb.SignedHeader
+		rest = rest[n:]
+	}
+	return vbs, head, rest, nil
 }
 
 // build signs the block of ps after head. The entries were validated on

@@ -31,9 +31,10 @@ import (
 //
 // So that a left-over entry never depends on one lost with the blocks, a
 // group holding a correction takes the ordinary path. Nor is the path
-// taken while held, while a flight is in the air (the loop accepts nothing
-// then: the next group is gathered meanwhile) or before a retry after a
-// refusal for space.
+// taken while held or before a retry after a refusal for space. While a
+// flight is in the air the loop gathers the next group (checks it and
+// takes its keys, so that this work overlaps the write) and settles it
+// when the flight lands.
 
 // directWrite is what a flight sealed from acceptance answers when it
 // lands.
@@ -51,13 +52,39 @@ type directWrite struct {
 	logErr    error
 }
 
-// accepting is the channel of submissions, or nil while a flight is in the
-// air: the submissions that arrive meanwhile wait and form the next group.
-func (b *Builder) accepting() <-chan *request {
-	if b.flight != nil {
-		return nil
+// gathered are the submissions that arrived while a flight was in the air:
+// checked and their keys taken at once, so that the work overlaps the
+// write, then numbered, written and answered as one group once it lands.
+type gathered struct {
+	reqs   []*request
+	placed []*pooled
+	errsAt []*error
+}
+
+// gather admits reqs into the group waiting for the flight to land.
+func (b *Builder) gather(reqs []*request) {
+	placed, errsAt := b.admitAll(reqs)
+	for _, p := range placed {
+		b.take(p)
 	}
-	return b.submit
+	w := &b.waiting
+	w.reqs = append(w.reqs, reqs...)
+	w.placed = append(w.placed, placed...)
+	w.errsAt = append(w.errsAt, errsAt...)
+}
+
+// settleGathered settles the waiting group, if any, as accept would have.
+// It is called with no flight in the air.
+func (b *Builder) settleGathered() {
+	w := b.waiting
+	b.waiting = gathered{}
+	if len(w.reqs) == 0 {
+		return
+	}
+	for _, p := range w.placed {
+		b.release(p) // taken again by whichever path settles it
+	}
+	b.settle(w.reqs, w.placed, w.errsAt)
 }
 
 // sealDirect seals the pool and placed, the admitted entries of reqs, at

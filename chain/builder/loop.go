@@ -34,11 +34,16 @@ func (b *Builder) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case req := <-b.accepting():
+		case req := <-b.submit:
+			if b.flight != nil {
+				b.gather(b.drain(req))
+				break
+			}
 			b.accept(b.drain(req))
 			err = b.seal(false)
 		case werr := <-landed:
 			if err = b.land(ctx, werr); err == nil {
+				b.settleGathered()
 				err = b.seal(false)
 			}
 		case h := <-b.hold:
@@ -139,10 +144,11 @@ func (b *Builder) requeue(f *flight, err error) {
 // held builder seals nothing: its entries stay in the durable pool.
 func (b *Builder) flushAll(ctx context.Context) error {
 	b.retryAt = time.Time{}
-	if b.flight != nil {
+	for b.flight != nil {
 		if err := b.land(ctx, <-b.flight.done); err != nil {
 			return err
 		}
+		b.settleGathered() // may start a flight
 	}
 	if b.held {
 		return nil
@@ -198,6 +204,15 @@ func (b *Builder) drain(req *request) []*request {
 // every request is answered now.
 func (b *Builder) accept(reqs []*request) {
 	placed, errsAt := b.admitAll(reqs)
+	b.settle(reqs, placed, errsAt)
+}
+
+// settle numbers the admitted entries placed of reqs from nextSeq and seals
+// them at once or pools them.
+func (b *Builder) settle(reqs []*request, placed []*pooled, errsAt []*error) {
+	for i, p := range placed {
+		p.seq = b.nextSeq + uint64(i)
+	}
 	if len(placed) > 0 && b.sealDirect(reqs, placed, errsAt) {
 		return
 	}
@@ -274,7 +289,7 @@ func (b *Builder) poolAll(placed []*pooled, errsAt []*error) {
 // included), if its key is taken (pooled, in flight, earlier in this batch,
 // or sealed), or if it is a receipt whose querier and query ID are.
 func (b *Builder) admit(p *pooled, placed int, inThis map[string]struct{}, sealed map[string]bool) error {
-	if len(b.pool)+placed >= b.cfg.MaxPending {
+	if len(b.pool)+len(b.waiting.placed)+placed >= b.cfg.MaxPending {
 		return ErrPoolFull
 	}
 	taken := func(k []byte) bool {

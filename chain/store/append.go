@@ -182,6 +182,9 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 		}
 	}
 	nodes := vb.Tree.Nodes()
+	if treeCanSkip(vb) {
+		nodes = vb.Tree.Upper(treeSkip)
+	}
 	tree := make([]byte, 0, merkle.Size*len(nodes))
 	for _, n := range nodes {
 		tree = append(tree, n[:]...)

@@ -302,6 +302,32 @@ func (w *chainWalk) block(sh *chain.SignedHeader, entries map[uint32][]byte) {
 	switch {
 	case err != nil:
 		problem(ProblemMerkle, -1, tk, "%v", err)
+	case isUpperTree(flat, n):
+		// No leaves kept (tree.go): they are the entries' hashes, all of
+		// which must be there.
+		leaves = make([]merkle.Hash, n)
+		for i := range leaves {
+			e, ok := entries[uint32(i)]
+			if !ok {
+				problem(ProblemMerkle, i, entryKey(w.iss, sh.Height, uint32(i)), "the entry is missing from a block whose tree keeps no leaves")
+				leaves = nil
+				break
+			}
+			leaves[i] = merkle.LeafHash(e)
+		}
+		if leaves == nil {
+			break
+		}
+		tree := merkle.NewTree(leaves)
+		if tree.Root() != sh.EntriesRoot {
+			problem(ProblemMerkle, -1, tk, "the entries hash to root %.16s, the header says %.16s", tree.Root(), sh.EntriesRoot)
+		}
+		for j, node := range tree.Upper(treeSkip) {
+			if !bytes.Equal(node[:], flat[j*merkle.Size:(j+1)*merkle.Size]) {
+				problem(ProblemMerkle, -1, tk, "stored node %d differs from the one the entries give", j)
+				break
+			}
+		}
 	case len(flat) != merkle.Size*merkle.NodeCount(n):
 		problem(ProblemMerkle, -1, tk, "%d bytes cannot be the tree of %d entries", len(flat), n)
 	default:

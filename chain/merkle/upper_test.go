@@ -58,8 +58,11 @@ func TestProofFromUpperRefusesBadInput(t *testing.T) {
 		flat = append(flat, n[:]...)
 	}
 	cases := map[string]func() error{
-		"short value":   func() error { _, err := ProofFromUpper(flat[:len(flat)-1], 20, 3, 0, leaves[:8]); return err },
-		"whole tree":    func() error { _, err := ProofFromUpper(make([]byte, Size*NodeCount(20)), 20, 3, 0, leaves[:8]); return err },
+		"short value": func() error { _, err := ProofFromUpper(flat[:len(flat)-1], 20, 3, 0, leaves[:8]); return err },
+		"whole tree": func() error {
+			_, err := ProofFromUpper(make([]byte, Size*NodeCount(20)), 20, 3, 0, leaves[:8])
+			return err
+		},
 		"small tree":    func() error { _, err := ProofFromUpper(flat, 7, 3, 0, leaves[:7]); return err },
 		"index too big": func() error { _, err := ProofFromUpper(flat, 20, 3, 20, leaves[:4]); return err },
 		"wrong group":   func() error { _, err := ProofFromUpper(flat, 20, 3, 17, leaves[:8]); return err },

@@ -34,6 +34,10 @@ import (
 // benchmarks' bulk payments, each has its own random nonce and ciphertext,
 // so compression finds in them what it would find in real sealed records:
 // nothing.
+//
+// With SCALE_SAMPLES_DIR set it also writes scale-samples.csv there: one
+// line every fiftieth of the way (see scaleSamples), which
+// internal/benchplot draws.
 func TestScale(t *testing.T) {
 	if os.Getenv("CREDMESH_SCALE") != "1" {
 		t.Skip("set CREDMESH_SCALE=1 (make bench-scale) to build a store of SCALE_RECORDS records")
@@ -62,6 +66,9 @@ func TestScale(t *testing.T) {
 	reader := startScaleReader(s, gens)
 	defer reader.stop()
 
+	samples := newScaleSamples(t, total)
+	defer samples.close()
+
 	per := chaintest.PerBlock()
 	step := max(total/10, per)
 	start, lastAt, lastN := time.Now(), time.Now(), 0
@@ -81,6 +88,7 @@ func TestScale(t *testing.T) {
 		g.stored.Store(int64(g.count))
 		rawBytes += raw
 		n += len(vb.Entries)
+		samples.maybe(n, rawBytes, dir, reader)
 		if n/step != (n-len(vb.Entries))/step || n == total {
 			now := time.Now()
 			t.Logf("%9d records  %7.0f records/s since last  %7.0f overall  RSS %4d MiB (peak %4d)  disk %5.0f MiB = %.2f × entry bytes  lookups so far %d (p50 %s p99 %s)",
@@ -231,9 +239,12 @@ func (r *scaleReader) count() int {
 	return len(r.lat)
 }
 
-func (r *scaleReader) quantile(q float64) time.Duration {
+func (r *scaleReader) quantile(q float64) time.Duration { return r.quantileSince(0, q) }
+
+// quantileSince is the q-quantile of the lookups after the first from.
+func (r *scaleReader) quantileSince(from int, q float64) time.Duration {
 	r.mu.Lock()
-	l := slices.Clone(r.lat)
+	l := slices.Clone(r.lat[min(from, len(r.lat)):])
 	r.mu.Unlock()
 	if len(l) == 0 {
 		return 0

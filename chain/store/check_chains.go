@@ -55,6 +55,9 @@ func (c *checker) chains() {
 	}
 	slices.SortFunc(issuers, func(a, b chain.IssuerID) int { return bytes.Compare(a[:], b[:]) })
 	for _, iss := range issuers {
+		c.s.mu.byPrefix[prefixOf(iss)] = iss // for the short payment index keys
+	}
+	for _, iss := range issuers {
 		cc := c.chain(iss, heads[iss], headless[iss])
 		c.report.Chains = append(c.report.Chains, cc)
 		c.report.Blocks += cc.Blocks
@@ -371,12 +374,12 @@ func (w *chainWalk) indexKeys(height uint64, index uint32, data []byte, problem 
 		return
 	}
 	loc := Location{Issuer: w.iss, Height: height, Index: index}
-	want := [][2][]byte{{keyIndexKey(w.iss, chain.EntryKey(e)), encodeLocation(height, index)}}
+	want := [][2][]byte{{w.s.keyIndexKey(w.iss, chain.EntryKey(e)), encodeLocation(height, index)}}
 	if subj := chain.SubjectOf(e); subj != nil {
 		want = append(want, [2][]byte{postingKey(prefixSubject, subj, loc)})
 	}
 	if id := chain.QueryIDKey(e); id != nil {
-		want = append(want, [2][]byte{keyIndexKey(w.iss, id), encodeLocation(height, index)})
+		want = append(want, [2][]byte{w.s.keyIndexKey(w.iss, id), encodeLocation(height, index)})
 	}
 	if r := e.GetQueryReceipt(); r != nil {
 		if q, err := chain.ReceiptQuery(r); err == nil {

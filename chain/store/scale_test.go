@@ -102,6 +102,9 @@ func TestScale(t *testing.T) {
 		}
 	}
 	reader.stop()
+	tables, wal, other := diskParts(t, dir)
+	t.Logf("disk at the end: tables %.0f MiB (%.2f × entry bytes), WAL %.0f MiB, the rest %.0f MiB",
+		float64(tables)/(1<<20), float64(tables)/float64(rawBytes), float64(wal)/(1<<20), float64(other)/(1<<20))
 	t.Logf("done: %d records, %.0f MiB of entries, in %s (%.0f records/s); peak RSS %d MiB; disk %.0f MiB = %.2f × entry bytes",
 		n, float64(rawBytes)/(1<<20), time.Since(start).Round(time.Second), float64(n)/time.Since(start).Seconds(),
 		rssMiB("VmHWM"), float64(diskBytes(t, dir))/(1<<20), float64(diskBytes(t, dir))/float64(rawBytes))
@@ -289,6 +292,37 @@ func diskBytes(t *testing.T, dir string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// diskParts splits the disk used into Pebble's tables, its WAL files and
+// the rest (MANIFEST, OPTIONS, the pending log).
+func diskParts(t *testing.T, dir string) (tables, wal, other int64) {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		switch filepath.Ext(path) {
+		case ".sst":
+			tables += info.Size()
+		case ".log":
+			if filepath.Base(filepath.Dir(path)) != "pending" {
+				wal += info.Size()
+				return nil
+			}
+			other += info.Size()
+		default:
+			other += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables, wal, other
 }
 
 func envInt(t *testing.T, name string, def int) int {

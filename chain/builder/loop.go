@@ -16,9 +16,8 @@ import (
 // for the next start. Run closes Sealed when it returns.
 //
 // Sealed blocks are written by a goroutine of their own (one batch in
-// flight at a time) while the loop goes on accepting entries: the two
-// fsyncs, of the pending log and of the sealed blocks, overlap instead of
-// taking turns.
+// flight at a time) while the loop goes on checking submissions, which
+// form the next group when the batch lands (direct.go).
 func (b *Builder) Run(ctx context.Context) error {
 	defer close(b.sealed)
 	defer close(b.done)

@@ -73,6 +73,7 @@ type Builder struct {
 	nextSeq uint64
 	since   time.Time // when the oldest pooled entry was accepted
 	flight  *flight   // sealed blocks being written, if any
+	waiting gathered  // submissions admitted while the flight is in the air
 	held    bool      // sealing stopped until Resume
 
 	// After the store refused to seal for lack of disk space: no sealing

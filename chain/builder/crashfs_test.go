@@ -43,8 +43,18 @@ type sealedBlock struct {
 	hash   string
 }
 
-func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) {
-	const runs, cutsPerRun, perRun = 10, 6, 400
+func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) { testCrashFileSystem(t, 1) }
+
+// Submissions of 12 entries, with blocks of 16, make most group commits
+// complete a block, so most cuts fall in the path that seals straight from
+// acceptance (direct.go): block batch and log append side by side.
+func TestCrashFileSystemSealingFromAcceptance(t *testing.T) { testCrashFileSystem(t, 12) }
+
+// testCrashFileSystem cuts the disk while 4 submitters submit perSubmit
+// entries at a time.
+func testCrashFileSystem(t *testing.T, perSubmit int) {
+	const runs, cutsPerRun = 10, 6
+	perRun := 400 * max(1, perSubmit/4)
 	rng := rand.New(rand.NewPCG(3, 4))
 	fs := vfs.NewCrashableMem()
 	var (
@@ -82,33 +92,39 @@ func TestCrashFileSystemNeverLosesAcknowledgedEntries(t *testing.T) {
 		}()
 		ackSignal := make(chan struct{}, perRun)
 		var budget atomic.Int64
-		budget.Store(perRun)
+		budget.Store(int64(perRun))
 		var wg sync.WaitGroup
 		for range 4 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for {
-					if budget.Add(-1) < 0 {
+					if budget.Add(-int64(perSubmit)) < 0 {
 						return
 					}
-					n := int(entryNo.Add(1))
-					e := &chainpb.Entry{Body: &chainpb.Entry_CreditEvent{CreditEvent: chaintest.CreditEvent(n)}}
-					errs, err := b.Submit(ctx, []*chainpb.Entry{e})
+					ns := make([]int, perSubmit)
+					es := make([]*chainpb.Entry, perSubmit)
+					for i := range es {
+						ns[i] = int(entryNo.Add(1))
+						es[i] = &chainpb.Entry{Body: &chainpb.Entry_CreditEvent{CreditEvent: chaintest.CreditEvent(ns[i])}}
+					}
+					errs, err := b.Submit(ctx, es)
 					if err != nil {
 						return // stopped
 					}
-					if errors.Is(errs[0], builder.ErrPoolFull) {
-						continue
+					for i, n := range ns {
+						if errors.Is(errs[i], builder.ErrPoolFull) {
+							continue
+						}
+						if errs[i] != nil {
+							t.Errorf("run %d: entry %d: %v", run, n, errs[i])
+							return
+						}
+						mu.Lock()
+						acked = append(acked, n)
+						mu.Unlock()
+						ackSignal <- struct{}{}
 					}
-					if errs[0] != nil {
-						t.Errorf("run %d: entry %d: %v", run, n, errs[0])
-						return
-					}
-					mu.Lock()
-					acked = append(acked, n)
-					mu.Unlock()
-					ackSignal <- struct{}{}
 				}
 			}()
 		}

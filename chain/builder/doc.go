@@ -13,14 +13,21 @@
 //     to the store's pending pool. Entries of all the
 //     submissions waiting at that moment share one batch and one fsync
 //     (group commit). Only then does Submit report it accepted.
+//     When the group completes at least one block, the entries that fill
+//     it skip the pending log: the block is sealed at once and written
+//     with the pending mark, while only the entries left over go to the
+//     log, side by side, and the group is answered when both are durable
+//     (direct.go: each record is written once, and a crash keeps one write,
+//     both or neither, having acknowledged nothing).
 //  2. The loop seals a block when the pool holds a full block's worth of
 //     entries or its oldest entry has waited BlockInterval. Blocks are built
 //     in sequence order, signed, and written together with the removal of
 //     their entries from the pool in one fsynced batch.
 //  3. Only after that batch is durable is a block sent on Sealed() for
-//     publishing. The batch is written while the loop goes on accepting
-//     (one batch in flight at a time); until it lands, its entries' keys
-//     stay taken.
+//     publishing. While it is written (one batch in flight at a time) the
+//     loop checks the submissions that arrive and takes their keys; they
+//     are written as the next group once the batch lands. Until it lands,
+//     its entries' keys stay taken.
 //
 // If the store refuses a batch for lack of disk space (store.ErrDiskFull:
 // it wrote nothing), its entries go back to the front of the pool and the

@@ -54,10 +54,13 @@ func (b *Builder) setHeld(ctx context.Context, hold bool) error {
 func (b *Builder) setHold(ctx context.Context, h holdRequest) error {
 	if h.hold {
 		var err error
+		b.held = true
 		if b.flight != nil {
 			err = b.land(ctx, <-b.flight.done)
 		}
-		b.held = true
+		if err == nil {
+			b.settleGathered() // held: pooled, not sealed
+		}
 		h.reply <- err
 		return err
 	}

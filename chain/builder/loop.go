@@ -16,9 +16,8 @@ import (
 // for the next start. Run closes Sealed when it returns.
 //
 // Sealed blocks are written by a goroutine of their own (one batch in
-// flight at a time) while the loop goes on accepting entries: the two
-// fsyncs, of the pending log and of the sealed blocks, overlap instead of
-// taking turns.
+// flight at a time) while the loop goes on checking submissions, which
+// form the next group when the batch lands (direct.go).
 func (b *Builder) Run(ctx context.Context) error {
 	defer close(b.sealed)
 	defer close(b.done)
@@ -35,10 +34,15 @@ func (b *Builder) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case req := <-b.submit:
+			if b.flight != nil {
+				b.gather(b.drain(req))
+				break
+			}
 			b.accept(b.drain(req))
 			err = b.seal(false)
 		case werr := <-landed:
 			if err = b.land(ctx, werr); err == nil {
+				b.settleGathered()
 				err = b.seal(false)
 			}
 		case h := <-b.hold:
@@ -64,6 +68,13 @@ type flight struct {
 	entries int
 	done    chan error
 
+	// A flight sealed straight from acceptance (direct.go) also carries
+	// the requests it answers when it lands, the new entries its blocks
+	// hold (never written to the pending log), the new entries that did
+	// not fill a block (written to the log beside the blocks) and how
+	// that write went.
+	direct *directWrite
+
 	// What the pool and head were, to put back if the store refuses the
 	// batch for lack of disk space (see requeue).
 	pooled   []pooled
@@ -80,6 +91,10 @@ const diskRetry = time.Second
 func (b *Builder) land(ctx context.Context, werr error) error {
 	f := b.flight
 	b.flight = nil
+	if f.direct != nil {
+		b.landDirect(f, werr)
+		f.direct.answer()
+	}
 	if errors.Is(werr, store.ErrDiskFull) {
 		b.requeue(f, werr)
 		return nil
@@ -128,10 +143,11 @@ func (b *Builder) requeue(f *flight, err error) {
 // held builder seals nothing: its entries stay in the durable pool.
 func (b *Builder) flushAll(ctx context.Context) error {
 	b.retryAt = time.Time{}
-	if b.flight != nil {
+	for b.flight != nil {
 		if err := b.land(ctx, <-b.flight.done); err != nil {
 			return err
 		}
+		b.settleGathered() // may start a flight
 	}
 	if b.held {
 		return nil
@@ -181,18 +197,36 @@ func (b *Builder) drain(req *request) []*request {
 	}
 }
 
-// accept dedups, numbers and durably pools the entries of reqs, then
-// answers every request.
+// accept dedups and numbers the entries of reqs. Those that complete a
+// block are sealed at once (sealDirect), and the requests are answered
+// when that flight lands; otherwise the entries are durably pooled and
+// every request is answered now.
 func (b *Builder) accept(reqs []*request) {
-	defer func() {
-		for _, r := range reqs {
-			close(r.done)
-		}
-	}()
+	placed, errsAt := b.admitAll(reqs)
+	b.settle(reqs, placed, errsAt)
+}
+
+// settle numbers the admitted entries placed of reqs from nextSeq and seals
+// them at once or pools them.
+func (b *Builder) settle(reqs []*request, placed []*pooled, errsAt []*error) {
+	for i, p := range placed {
+		p.seq = b.nextSeq + uint64(i)
+	}
+	if len(placed) > 0 && b.sealDirect(reqs, placed, errsAt) {
+		return
+	}
+	if len(placed) > 0 {
+		b.poolAll(placed, errsAt)
+	}
+	for _, r := range reqs {
+		close(r.done)
+	}
+}
+
+// admitAll returns the entries of reqs that may be accepted, numbered from
+// nextSeq, with where to put each one's answer; it answers the others.
+func (b *Builder) admitAll(reqs []*request) (placed []*pooled, errsAt []*error) {
 	var (
-		batch  [][]byte
-		placed []*pooled
-		errsAt []*error
 		first  = b.nextSeq
 		inThis = make(map[string]struct{})
 	)
@@ -207,7 +241,7 @@ func (b *Builder) accept(reqs []*request) {
 				r.errs[i] = fmt.Errorf("builder: checking for a duplicate: %w", err)
 				continue
 			}
-			if err := b.admit(p, len(batch), inThis, sealed); err != nil {
+			if err := b.admit(p, len(placed), inThis, sealed); err != nil {
 				r.errs[i] = fmt.Errorf("%w (%s)", err, describeKey(p.entry))
 				continue
 			}
@@ -215,14 +249,20 @@ func (b *Builder) accept(reqs []*request) {
 			if p.idKey != nil {
 				inThis[string(p.idKey)] = struct{}{}
 			}
-			p.seq = first + uint64(len(batch))
-			batch = append(batch, p.data)
+			p.seq = first + uint64(len(placed))
 			placed = append(placed, p)
 			errsAt = append(errsAt, &r.errs[i])
 		}
 	}
-	if len(batch) == 0 {
-		return
+	return placed, errsAt
+}
+
+// poolAll writes placed to the pending log (one fsync) and pools them.
+func (b *Builder) poolAll(placed []*pooled, errsAt []*error) {
+	first := placed[0].seq
+	batch := make([][]byte, len(placed))
+	for i, p := range placed {
+		batch[i] = p.data
 	}
 	if err := b.cfg.Store.AddPending(first, batch); err != nil {
 		for _, e := range errsAt {
@@ -248,7 +288,7 @@ func (b *Builder) accept(reqs []*request) {
 // included), if its key is taken (pooled, in flight, earlier in this batch,
 // or sealed), or if it is a receipt whose querier and query ID are.
 func (b *Builder) admit(p *pooled, placed int, inThis map[string]struct{}, sealed map[string]bool) error {
-	if len(b.pool)+placed >= b.cfg.MaxPending {
+	if len(b.pool)+len(b.waiting.placed)+placed >= b.cfg.MaxPending {
 		return ErrPoolFull
 	}
 	taken := func(k []byte) bool {
@@ -319,30 +359,10 @@ func (b *Builder) seal(partial bool) error {
 	if b.flight != nil || b.held || b.cfg.Now().Before(b.retryAt) {
 		return nil
 	}
-	p := b.cfg.Params
-	var (
-		vbs  []*chain.VerifiedBlock
-		head = b.head
-		rest = b.pool
-		now  = b.cfg.Now()
-	)
-	for len(rest) > 0 {
-		n, bytes := 0, 0
-		for n < len(rest) && n < p.MaxBlockEntries && bytes+len(rest[n].data) <= p.MaxBlockBytes {
-			bytes += len(rest[n].data)
-			n++
-		}
-		full := n == p.MaxBlockEntries || n < len(rest)
-		if !full && !partial {
-			break
-		}
-		vb, err := b.build(head, rest[:n], now)
-		if err != nil {
-			return err
-		}
-		vbs = append(vbs, vb)
-		head = vb.SignedHeader
-		rest = rest[n:]
+	now := b.cfg.Now()
+	vbs, head, rest, err := b.cut(b.pool, partial, now)
+	if err != nil {
+		return err
 	}
 	if len(vbs) == 0 {
 		return nil
@@ -363,6 +383,33 @@ func (b *Builder) seal(partial bool) error {
 	b.updatePending()
 	go func() { f.done <- b.cfg.Store.AppendSealed(vbs, end) }()
 	return nil
+}
+
+// cut signs blocks of ps, in order, after the head: all of ps if partial
+// is set, else only full blocks. It returns the blocks, the new head and
+// the entries left over.
+func (b *Builder) cut(ps []pooled, partial bool, now time.Time) (vbs []*chain.VerifiedBlock, head *chain.SignedHeader, rest []pooled, err error) {
+	p := b.cfg.Params
+	head, rest = b.head, ps
+	for len(rest) > 0 {
+		n, bytes := 0, 0
+		for n < len(rest) && n < p.MaxBlockEntries && bytes+len(rest[n].data) <= p.MaxBlockBytes {
+			bytes += len(rest[n].data)
+			n++
+		}
+		full := n == p.MaxBlockEntries || n < len(rest)
+		if !full && !partial {
+			break
+		}
+		vb, err := b.build(head, rest[:n], now)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		vbs = append(vbs, vb)
+		head = vb.SignedHeader
+		rest = rest[n:]
+	}
+	return vbs, head, rest, nil
 }
 
 // build signs the block of ps after head. The entries were validated on

@@ -40,6 +40,11 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 		head, seen := heads[vb.Issuer]
 		if !seen {
 			head = s.Head(vb.Issuer)
+			if head == nil {
+				if err := s.prefixFree(vb.Issuer, heads); err != nil {
+					return err
+				}
+			}
 		}
 		if err := chain.CheckLink(vb.SignedHeader, head); err != nil {
 			return err
@@ -69,6 +74,7 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 	s.mu.Lock()
 	for iss, h := range heads {
 		s.mu.heads[iss] = h
+		s.mu.byPrefix[prefixOf(iss)] = iss
 	}
 	s.mu.Unlock()
 	return nil
@@ -82,12 +88,12 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 	// second key (querier and query ID), both in the entry-key index.
 	own := make([][]byte, len(vb.Keys))
 	for i, k := range vb.Keys {
-		own[i] = keyIndexKey(iss, k)
+		own[i] = s.keyIndexKey(iss, k)
 	}
 	ids := make([][]byte, len(vb.Decoded))
 	for i, e := range vb.Decoded {
 		if k := chain.QueryIDKey(e); k != nil {
-			ids[i] = keyIndexKey(iss, k)
+			ids[i] = s.keyIndexKey(iss, k)
 		}
 	}
 	// Probe the keys the block needs (its own, unless already checked, and
@@ -104,7 +110,7 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 	nOwn := len(probes)
 	for _, e := range vb.Decoded {
 		if c := e.GetCorrection(); c != nil { // nil for a pruned entry
-			probes = append(probes, keyIndexKey(iss, c.TargetKey))
+			probes = append(probes, s.keyIndexKey(iss, c.TargetKey))
 		}
 	}
 	found, err := s.existing(probes)
@@ -164,7 +170,7 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 			}
 		}
 		if c := e.GetCorrection(); c != nil {
-			_, inBatch := added[string(keyIndexKey(iss, c.TargetKey))]
+			_, inBatch := added[string(s.keyIndexKey(iss, c.TargetKey))]
 			if !targets[0] && !inBatch {
 				return fmt.Errorf("%w: block %d entry %d of %s corrects an entry that does not exist", chain.ErrBadEntry, height, i, iss.Short())
 			}
@@ -182,6 +188,9 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 		}
 	}
 	nodes := vb.Tree.Nodes()
+	if treeCanSkip(vb) {
+		nodes = vb.Tree.Upper(treeSkip)
+	}
 	tree := make([]byte, 0, merkle.Size*len(nodes))
 	for _, n := range nodes {
 		tree = append(tree, n[:]...)

@@ -193,6 +193,10 @@ func Check(dir string, o CheckOptions) (*CheckReport, error) {
 	}
 	defer db.Close()
 	c.s = &Store{db: db, health: h}
+	c.s.mu.byPrefix = make(map[issuerPrefix]chain.IssuerID)
+	if c.s.shortLookup, err = c.s.lookupForm(); err != nil {
+		c.problem(Problem{Kind: ProblemRead, Key: "payment index form", Detail: err.Error()})
+	}
 	c.tables(dir, opts)
 	c.chains()
 	c.indexes()

@@ -55,6 +55,9 @@ func (c *checker) chains() {
 	}
 	slices.SortFunc(issuers, func(a, b chain.IssuerID) int { return bytes.Compare(a[:], b[:]) })
 	for _, iss := range issuers {
+		c.s.mu.byPrefix[prefixOf(iss)] = iss // for the short payment index keys
+	}
+	for _, iss := range issuers {
 		cc := c.chain(iss, heads[iss], headless[iss])
 		c.report.Chains = append(c.report.Chains, cc)
 		c.report.Blocks += cc.Blocks
@@ -302,6 +305,32 @@ func (w *chainWalk) block(sh *chain.SignedHeader, entries map[uint32][]byte) {
 	switch {
 	case err != nil:
 		problem(ProblemMerkle, -1, tk, "%v", err)
+	case isUpperTree(flat, n):
+		// No leaves kept (tree.go): they are the entries' hashes, all of
+		// which must be there.
+		leaves = make([]merkle.Hash, n)
+		for i := range leaves {
+			e, ok := entries[uint32(i)]
+			if !ok {
+				problem(ProblemMerkle, i, entryKey(w.iss, sh.Height, uint32(i)), "the entry is missing from a block whose tree keeps no leaves")
+				leaves = nil
+				break
+			}
+			leaves[i] = merkle.LeafHash(e)
+		}
+		if leaves == nil {
+			break
+		}
+		tree := merkle.NewTree(leaves)
+		if tree.Root() != sh.EntriesRoot {
+			problem(ProblemMerkle, -1, tk, "the entries hash to root %.16s, the header says %.16s", tree.Root(), sh.EntriesRoot)
+		}
+		for j, node := range tree.Upper(treeSkip) {
+			if !bytes.Equal(node[:], flat[j*merkle.Size:(j+1)*merkle.Size]) {
+				problem(ProblemMerkle, -1, tk, "stored node %d differs from the one the entries give", j)
+				break
+			}
+		}
 	case len(flat) != merkle.Size*merkle.NodeCount(n):
 		problem(ProblemMerkle, -1, tk, "%d bytes cannot be the tree of %d entries", len(flat), n)
 	default:
@@ -345,12 +374,12 @@ func (w *chainWalk) indexKeys(height uint64, index uint32, data []byte, problem 
 		return
 	}
 	loc := Location{Issuer: w.iss, Height: height, Index: index}
-	want := [][2][]byte{{keyIndexKey(w.iss, chain.EntryKey(e)), encodeLocation(height, index)}}
+	want := [][2][]byte{{w.s.keyIndexKey(w.iss, chain.EntryKey(e)), encodeLocation(height, index)}}
 	if subj := chain.SubjectOf(e); subj != nil {
 		want = append(want, [2][]byte{postingKey(prefixSubject, subj, loc)})
 	}
 	if id := chain.QueryIDKey(e); id != nil {
-		want = append(want, [2][]byte{keyIndexKey(w.iss, id), encodeLocation(height, index)})
+		want = append(want, [2][]byte{w.s.keyIndexKey(w.iss, id), encodeLocation(height, index)})
 	}
 	if r := e.GetQueryReceipt(); r != nil {
 		if q, err := chain.ReceiptQuery(r); err == nil {

@@ -66,12 +66,17 @@ func (c *checker) indexKey(p byte, k, v []byte) {
 	}
 	switch p {
 	case prefixLookup, prefixKey:
-		if len(v) != 12 || p == prefixLookup && len(k) != 65 || p == prefixKey && len(k) <= 33 {
+		if len(v) != 12 || p == prefixKey && len(k) <= 33 {
 			malformed()
 			return
 		}
 		if p == prefixLookup {
-			loc.Issuer = chain.IssuerID(k[33:])
+			iss, ok := c.s.lookupIssuer(k)
+			if !ok {
+				malformed()
+				return
+			}
+			loc.Issuer = iss
 		} else {
 			loc.Issuer = chain.IssuerID(k[1:33])
 		}

@@ -147,7 +147,7 @@ func TestCheckNamesEachDamage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return keyIndexKey(iss, chain.EntryKey(e))
+		return indexKeyFor(true, iss, chain.EntryKey(e))
 	}
 	cases := []struct {
 		name   string
@@ -199,7 +199,7 @@ func TestCheckNamesEachDamage(t *testing.T) {
 			set(t, db, payment(blocks, 2, 3), encodeLocation(2, 4))
 		}, ProblemIndex, 2, 3, "points at entry 4 of block 2"},
 		{"stray index key", func(t *testing.T, db *pebble.DB, _ []*chain.Block) {
-			set(t, db, lookupKey(chaintest.BulkLookup(99999), iss), encodeLocation(1, 2))
+			set(t, db, shortLookupKey(chaintest.BulkLookup(99999), iss), encodeLocation(1, 2))
 		}, ProblemIndex, 1, 2, "does not produce this index key"},
 		{"index key into a missing block", func(t *testing.T, db *pebble.DB, _ []*chain.Block) {
 			set(t, db, postingKey(prefixSubject, chaintest.Ref(1), Location{Issuer: iss, Height: 99}), nil)

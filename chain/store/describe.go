@@ -42,6 +42,9 @@ func DescribeKey(k []byte) string {
 		if len(body) == 64 {
 			return fmt.Sprintf("payment index %s… of %s", hex.EncodeToString(body[:4]), iss(body[32:]))
 		}
+		if len(body) == 32+issuerPrefixLen {
+			return fmt.Sprintf("payment index %s… of the chain whose issuer begins %s", hex.EncodeToString(body[:4]), hex.EncodeToString(body[32:]))
+		}
 	case prefixKey:
 		if len(body) > 32 {
 			return fmt.Sprintf("entry-key index %x of %s", body[32:], iss(body[:32]))

@@ -7,8 +7,10 @@
 //	'h' issuer height                 → encoded chainpb.SignedHeader
 //	'e' issuer height index           → encoded entry as shipped; deleted when pruned
 //	'r' issuer height index           → entry key of a pruned entry (pruned.go)
-//	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned
-//	'x' lookup issuer                 → location of a payment: height(8) index(4)
+//	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned;
+//	                                    only the levels from 3 up for a block with nothing to prune (tree.go)
+//	'x' lookup issuer[:8]             → location of a payment: height(8) index(4); the whole issuer
+//	                                    in stores created before that form (lookupform.go)
 //	'k' issuer entry-key              → location of any other entry (keys are unique per issuer),
 //	                                    and of a receipt under its second key (chain.QueryIDKey)
 //	's' subject issuer height index   → (empty) entries about a subject
@@ -22,6 +24,7 @@
 //	'm' 's'                           → pending entries below this sequence number are sealed
 //	'm' 'n'                           → the end of the pending log: every record below was acknowledged
 //	'm' 'l'                           → records lost to damaged pending logs set aside: count(8) time-ms(8) dir
+//	'm' 'k'                           → (empty) the payment index is of the short form
 //
 // The builder's pending pool is a log of its own in <dir>/pending (see
 // pending.go for its format and why it is not Pebble's record package,
@@ -39,9 +42,11 @@
 // takes Pebble's directory lock (<dir>/LOCK) itself, so a second process
 // gets ErrInUse.
 //
-// Keeping the whole tree (about 64 bytes per entry, against 32 for the
-// leaves alone) makes an inclusion proof one read and no hashing, which is
-// what payment lookups at tens of thousands per second need.
+// A block of entries that are never pruned keeps its tree from level 3 up
+// (about 8 bytes per entry, against 64 for the whole tree): an inclusion
+// proof is then one tree read plus one short scan of the 8 neighbouring
+// entries of its leaf's group, hashed (tree.go). Blocks with entries that
+// expire keep the whole tree, whose leaves stand in for pruned entries.
 //
 // A block and all its index keys are written in one batch, so a crash leaves
 // either all of them or none. Every entry has a key of its own: a payment

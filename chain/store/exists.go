@@ -65,7 +65,7 @@ func (s *Store) probe(keys [][]byte, order []int, out []bool, tablesOnly bool, w
 func (s *Store) HasKeys(iss [32]byte, keys [][]byte) ([]bool, error) {
 	idx := make([][]byte, len(keys))
 	for i, k := range keys {
-		idx[i] = keyIndexKey(iss, k)
+		idx[i] = s.keyIndexKey(iss, k)
 	}
 	return s.existing(idx)
 }

@@ -57,11 +57,23 @@ func entryKey(iss chain.IssuerID, height uint64, index uint32) []byte {
 	return binary.BigEndian.AppendUint32(blockKey(prefixEntries, iss, height), index)
 }
 
+// lookupKey is the payment index key of the long form: the whole issuer
+// after the lookup hash (stores created before the short form).
 func lookupKey(lookup []byte, iss chain.IssuerID) []byte {
 	k := make([]byte, 0, 1+32+32)
 	k = append(k, prefixLookup)
 	k = append(k, lookup...)
 	return append(k, iss[:]...)
+}
+
+// shortLookupKey is the payment index key of the short form: the first
+// issuerPrefixLen bytes of the issuer after the lookup hash (see
+// lookupform.go).
+func shortLookupKey(lookup []byte, iss chain.IssuerID) []byte {
+	k := make([]byte, 0, 1+32+issuerPrefixLen)
+	k = append(k, prefixLookup)
+	k = append(k, lookup...)
+	return append(k, iss[:issuerPrefixLen]...)
 }
 
 func entryKeyKey(iss chain.IssuerID, key []byte) []byte {
@@ -73,11 +85,21 @@ func entryKeyKey(iss chain.IssuerID, key []byte) []byte {
 
 // keyIndexKey returns where an entry key's location is indexed: payments by
 // lookup hash (so any peer finds them without the issuer), others by issuer.
-func keyIndexKey(iss chain.IssuerID, key []byte) []byte {
-	if len(key) == 1+32 && key[0] == chain.KeyPayment {
+func (s *Store) keyIndexKey(iss chain.IssuerID, key []byte) []byte {
+	return indexKeyFor(s.shortLookup, iss, key)
+}
+
+// indexKeyFor is keyIndexKey for a store whose payment index is of the
+// short form or not.
+func indexKeyFor(short bool, iss chain.IssuerID, key []byte) []byte {
+	switch {
+	case len(key) != 1+32 || key[0] != chain.KeyPayment:
+		return entryKeyKey(iss, key)
+	case short:
+		return shortLookupKey(key[1:], iss)
+	default:
 		return lookupKey(key[1:], iss)
 	}
-	return entryKeyKey(iss, key)
 }
 
 // postingKey is prefix, a 32-byte or 8-byte sort field, then the location.

@@ -66,12 +66,12 @@ func (s *Store) entries(iss chain.IssuerID, height uint64, count int) ([][]byte,
 
 // LocateKey returns where issuer's entry with the given key sits.
 func (s *Store) LocateKey(iss chain.IssuerID, key []byte) (Location, error) {
-	v, err := s.get(keyIndexKey(iss, key))
+	v, err := s.get(s.keyIndexKey(iss, key))
 	if err != nil {
 		return Location{}, err
 	}
 	if len(v) != 12 {
-		return Location{}, s.corruptf("key index value of %s", DescribeKey(keyIndexKey(iss, key)))
+		return Location{}, s.corruptf("key index value of %s", DescribeKey(s.keyIndexKey(iss, key)))
 	}
 	return Location{Issuer: iss, Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])}, nil
 }
@@ -88,10 +88,11 @@ func (s *Store) LookupPayment(lookup []byte) ([]Location, error) {
 	var out []Location
 	for it.First(); it.Valid(); it.Next() {
 		k, v := it.Key(), it.Value()
-		if len(k) != 1+32+32 || len(v) != 12 {
+		iss, ok := s.lookupIssuer(k)
+		if !ok || len(v) != 12 {
 			return nil, s.corruptf("%s", DescribeKey(k))
 		}
-		out = append(out, Location{Issuer: chain.IssuerID(k[33:]), Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])})
+		out = append(out, Location{Issuer: iss, Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])})
 	}
 	return out, s.readErr(it.Error())
 }

@@ -31,7 +31,9 @@ func (s *Store) entryIn(h *chain.SignedHeader, loc Location) ([]byte, error) {
 }
 
 // Proof returns the inclusion proof of the entry at loc: one header read,
-// one entry read, the path read out of the stored tree, no hashing.
+// one entry read, the path read out of the stored tree; for a tree kept in
+// the upper form (tree.go), a scan of the leaf's group of entries and
+// their hashes too.
 func (s *Store) Proof(loc Location) (*chain.Proof, error) {
 	h, err := s.Header(loc.Issuer, loc.Height)
 	if err != nil {
@@ -59,6 +61,18 @@ func (s *Store) proofPath(loc Location, entries uint32) ([]chain.Hash, error) {
 		return nil, s.readErr(err)
 	}
 	defer closer.Close()
+	if isUpperTree(v, int(entries)) {
+		first, end := merkle.GroupOf(int(entries), treeSkip, uint64(loc.Index))
+		group, err := s.groupLeaves(loc, first, end)
+		if err != nil {
+			return nil, err
+		}
+		path, err := merkle.ProofFromUpper(v, int(entries), treeSkip, uint64(loc.Index), group)
+		if err != nil {
+			return nil, s.corruptf("tree of block %d of %s: %v", loc.Height, loc.Issuer.Short(), err)
+		}
+		return path, nil
+	}
 	path, err := merkle.ProofFromNodes(v, int(entries), uint64(loc.Index))
 	if err != nil {
 		return nil, s.corruptf("tree of block %d of %s: %v", loc.Height, loc.Issuer.Short(), err)

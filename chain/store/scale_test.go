@@ -34,6 +34,10 @@ import (
 // benchmarks' bulk payments, each has its own random nonce and ciphertext,
 // so compression finds in them what it would find in real sealed records:
 // nothing.
+//
+// With SCALE_SAMPLES_DIR set it also writes scale-samples.csv there: one
+// line every fiftieth of the way (see scaleSamples), which
+// internal/benchplot draws.
 func TestScale(t *testing.T) {
 	if os.Getenv("CREDMESH_SCALE") != "1" {
 		t.Skip("set CREDMESH_SCALE=1 (make bench-scale) to build a store of SCALE_RECORDS records")
@@ -62,6 +66,9 @@ func TestScale(t *testing.T) {
 	reader := startScaleReader(s, gens)
 	defer reader.stop()
 
+	samples := newScaleSamples(t, total)
+	defer samples.close()
+
 	per := chaintest.PerBlock()
 	step := max(total/10, per)
 	start, lastAt, lastN := time.Now(), time.Now(), 0
@@ -81,6 +88,7 @@ func TestScale(t *testing.T) {
 		g.stored.Store(int64(g.count))
 		rawBytes += raw
 		n += len(vb.Entries)
+		samples.maybe(n, rawBytes, dir, reader)
 		if n/step != (n-len(vb.Entries))/step || n == total {
 			now := time.Now()
 			t.Logf("%9d records  %7.0f records/s since last  %7.0f overall  RSS %4d MiB (peak %4d)  disk %5.0f MiB = %.2f × entry bytes  lookups so far %d (p50 %s p99 %s)",
@@ -94,6 +102,9 @@ func TestScale(t *testing.T) {
 		}
 	}
 	reader.stop()
+	tables, wal, other := diskParts(t, dir)
+	t.Logf("disk at the end: tables %.0f MiB (%.2f × entry bytes), WAL %.0f MiB, the rest %.0f MiB",
+		float64(tables)/(1<<20), float64(tables)/float64(rawBytes), float64(wal)/(1<<20), float64(other)/(1<<20))
 	t.Logf("done: %d records, %.0f MiB of entries, in %s (%.0f records/s); peak RSS %d MiB; disk %.0f MiB = %.2f × entry bytes",
 		n, float64(rawBytes)/(1<<20), time.Since(start).Round(time.Second), float64(n)/time.Since(start).Seconds(),
 		rssMiB("VmHWM"), float64(diskBytes(t, dir))/(1<<20), float64(diskBytes(t, dir))/float64(rawBytes))
@@ -231,9 +242,12 @@ func (r *scaleReader) count() int {
 	return len(r.lat)
 }
 
-func (r *scaleReader) quantile(q float64) time.Duration {
+func (r *scaleReader) quantile(q float64) time.Duration { return r.quantileSince(0, q) }
+
+// quantileSince is the q-quantile of the lookups after the first from.
+func (r *scaleReader) quantileSince(from int, q float64) time.Duration {
 	r.mu.Lock()
-	l := slices.Clone(r.lat)
+	l := slices.Clone(r.lat[min(from, len(r.lat)):])
 	r.mu.Unlock()
 	if len(l) == 0 {
 		return 0
@@ -278,6 +292,37 @@ func diskBytes(t *testing.T, dir string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// diskParts splits the disk used into Pebble's tables, its WAL files and
+// the rest (MANIFEST, OPTIONS, the pending log).
+func diskParts(t *testing.T, dir string) (tables, wal, other int64) {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		switch filepath.Ext(path) {
+		case ".sst":
+			tables += info.Size()
+		case ".log":
+			if filepath.Base(filepath.Dir(path)) != "pending" {
+				wal += info.Size()
+				return nil
+			}
+			other += info.Size()
+		default:
+			other += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables, wal, other
 }
 
 func envInt(t *testing.T, name string, def int) int {

@@ -80,9 +80,15 @@ type Store struct {
 	bgErrors  atomic.Uint64
 	noSpaceAt atomic.Int64
 
+	// shortLookup says the payment index is of the short form
+	// (lookupform.go); set by Open, never changed.
+	shortLookup bool
+
 	mu struct {
 		sync.RWMutex
 		heads map[chain.IssuerID]*chain.SignedHeader
+		// byPrefix finds the issuer of a short payment index key.
+		byPrefix map[issuerPrefix]chain.IssuerID
 	}
 	// appendMu serializes appends, so the head check and the write are one
 	// step.
@@ -142,6 +148,10 @@ func Open(dir string, o Options) (*Store, error) {
 	s.db, s.health, s.lock = db, h, lock
 	s.recent = newRecentKeys(s.readOnly, int(opts.MemTableSize*3/4))
 	if err := s.checkSchema(); err != nil {
+		s.closeDB()
+		return nil, err
+	}
+	if s.shortLookup, err = s.lookupForm(); err != nil {
 		s.closeDB()
 		return nil, err
 	}
@@ -217,7 +227,16 @@ func (s *Store) checkSchema() error {
 		if err := s.room(onlyIfNoRoom, 8); err != nil {
 			return err // read-only: a database never written to
 		}
-		return s.db.Set(key, binary.BigEndian.AppendUint32(nil, schemaVersion), pebble.Sync)
+		// A new database: its payment index takes the short form.
+		b := s.db.NewBatch()
+		defer b.Close()
+		if err := b.Set(key, binary.BigEndian.AppendUint32(nil, schemaVersion), nil); err != nil {
+			return err
+		}
+		if err := b.Set(shortLookupMark, nil, nil); err != nil {
+			return err
+		}
+		return b.Commit(pebble.Sync)
 	}
 	if err != nil {
 		return err
@@ -230,6 +249,7 @@ func (s *Store) checkSchema() error {
 
 func (s *Store) loadHeads() error {
 	s.mu.heads = make(map[chain.IssuerID]*chain.SignedHeader)
+	s.mu.byPrefix = make(map[issuerPrefix]chain.IssuerID)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixHead}, UpperBound: []byte{prefixHead + 1}})
 	if err != nil {
 		return s.readErr(err)
@@ -246,6 +266,7 @@ func (s *Store) loadHeads() error {
 			return fmt.Errorf("store: head of %s: %w", iss.Short(), err)
 		}
 		s.mu.heads[iss] = h
+		s.mu.byPrefix[prefixOf(iss)] = iss
 	}
 	return s.readErr(it.Error())
 }

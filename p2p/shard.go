@@ -21,7 +21,8 @@ import (
 // status carries the heads of the chains a member holds, and a head of a
 // chain we do not hold updates our header of it instead of becoming a
 // sync. A holder that has not been connected to us for LostAfter is down
-// (from our point of view); once enough of a chain's holders are down that
+// (from our point of view; a peer connected to fewer than half the
+// members judges nobody); once enough of a chain's holders are down that
 // we are among the first R of its order still up (placement.Live), we
 // start holding it: we join its topic and ask the holders still up for
 // their status, whose head of it the syncer then fetches. A chain once
@@ -56,6 +57,9 @@ type shard struct {
 		held    map[chain.IssuerID]*pubsub.Topic       // chains held in full
 		headers map[chain.IssuerID]*chain.SignedHeader // latest verified header of each chain not held
 		seen    map[chain.IssuerID]time.Time           // when each member was last seen connected
+		// quorumSince is when we were last found connected to half the
+		// members or more after being below (zero: below now).
+		quorumSince time.Time
 	}
 	taken atomic.Uint64 // chains taken over from a lost holder
 }

@@ -49,8 +49,23 @@ func (n *Network) chainsToTakeOver(now time.Time) []chain.IssuerID {
 	for iss := range connected {
 		s.mu.seen[iss] = now
 	}
+	// A peer connected to fewer than half the members is more likely cut
+	// off itself than watching half the network fail: it takes nothing
+	// over, and once it is back its clock starts again, so members that
+	// start after it get LostAfter to come up.
+	if 2*(len(connected)+1) < len(n.members) {
+		s.mu.quorumSince = time.Time{}
+		return nil
+	}
+	if s.mu.quorumSince.IsZero() {
+		s.mu.quorumSince = now
+	}
 	down := func(m chain.IssuerID) bool {
-		return m != s.self && now.Sub(s.mu.seen[m]) >= n.cfg.LostAfter
+		last := s.mu.seen[m]
+		if last.Before(s.mu.quorumSince) {
+			last = s.mu.quorumSince
+		}
+		return m != s.self && now.Sub(last) >= n.cfg.LostAfter
 	}
 	var out []chain.IssuerID
 	for _, iss := range s.pl.Members() {

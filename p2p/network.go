@@ -41,7 +41,7 @@ type Network struct {
 	// shardHeaders its headers topic (shard.go).
 	shard        *shard
 	shardHeaders *pubsub.Topic
-	own      *ownAlarms
+	own          *ownAlarms
 	// gate admits stream handlers and validators, which use the store;
 	// Close shuts it and waits for them.
 	gate gate.Gate

@@ -31,6 +31,12 @@ type Params struct {
 	// FeeCurrency is the ISO 4217 code of the fee; may be empty only when
 	// QueryFeeMinor is 0.
 	FeeCurrency string
+	// ReplicationFactor is how many members besides its issuer hold each
+	// chain in full (package placement). 0, the default, is full
+	// replication: every member holds every chain. 1 to 1000: each member
+	// holds its own chain and those placement gives it, and keeps only
+	// the latest signed header of the others (docs/SCALE.md).
+	ReplicationFactor int
 }
 
 // DefaultParams returns the parameters a new genesis starts from. A block of
@@ -46,6 +52,9 @@ func DefaultParams(networkID string) Params {
 		MaxClockSkew:    30 * time.Second,
 	}
 }
+
+// MaxReplicationFactor bounds Params.ReplicationFactor.
+const MaxReplicationFactor = 1000
 
 // ErrParams is wrapped by every error of Params.Validate.
 var ErrParams = errors.New("chain: invalid parameters")
@@ -68,6 +77,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: MaxClockSkew %s is outside 0..10m", ErrParams, p.MaxClockSkew)
 	case p.QueryFeeMinor > MaxAmountMinor:
 		return fmt.Errorf("%w: QueryFeeMinor %d is above %d", ErrParams, p.QueryFeeMinor, uint64(MaxAmountMinor))
+	case p.ReplicationFactor < 0 || p.ReplicationFactor > MaxReplicationFactor:
+		return fmt.Errorf("%w: ReplicationFactor %d is outside 0..%d", ErrParams, p.ReplicationFactor, MaxReplicationFactor)
 	case p.FeeCurrency == "" && p.QueryFeeMinor != 0:
 		return fmt.Errorf("%w: FeeCurrency is required with a fee", ErrParams)
 	}

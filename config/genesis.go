@@ -96,6 +96,10 @@ type GenesisParams struct {
 	// hex digits. Required: a peer whose subject.secret does not match
 	// refuses to start.
 	SubjectSecretFingerprint string
+	// ReplicationFactor is chain.Params.ReplicationFactor: 0 (every member
+	// holds every chain, the default) or how many members besides its
+	// issuer hold each chain, at most the number of members less one.
+	ReplicationFactor int
 }
 
 // DefaultGenesisParams returns the parameters of chain.DefaultParams and
@@ -189,6 +193,7 @@ func (g *Genesis) ChainParams() chain.Params {
 	p.MaxClockSkew = g.params.MaxClockSkew
 	p.QueryFeeMinor = g.params.QueryFeeMinor
 	p.FeeCurrency = g.params.FeeCurrency
+	p.ReplicationFactor = g.params.ReplicationFactor
 	return p
 }
 

@@ -82,6 +82,9 @@ func parseGenesis(file string, w *genesisJSON, ix *jsonIndex) (*Genesis, error) 
 	}
 
 	g.params = parseParams(w.Params, w.NetworkID, bad)
+	if r := g.params.ReplicationFactor; r > 0 && r >= len(g.members) {
+		bad("params.replication_factor", nil, "%d needs more than %d members: each chain is held by its issuer and %d others", r, len(g.members), r)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -97,6 +100,7 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 		FeeCurrency:     pj.FeeCurrency,
 
 		SubjectSecretFingerprint: pj.SubjectSecretFingerprint,
+		ReplicationFactor:        pj.ReplicationFactor,
 	}
 	durationsOK := true
 	duration := func(field, s string) time.Duration {
@@ -136,6 +140,9 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 		}
 	}
 
+	if p.ReplicationFactor < 0 || p.ReplicationFactor > chain.MaxReplicationFactor {
+		bad("params.replication_factor", nil, "%d is outside 0 (every member holds every chain) to %d", p.ReplicationFactor, chain.MaxReplicationFactor)
+	}
 	if p.QueryFeeMinor > chain.MaxAmountMinor {
 		bad("params.query_fee_minor", nil, "%d is over the limit of amounts, %d", p.QueryFeeMinor, uint64(chain.MaxAmountMinor))
 	}

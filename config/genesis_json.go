@@ -38,6 +38,9 @@ type paramsJSON struct {
 	// SubjectSecretFingerprint has no default: a file without it is
 	// refused.
 	SubjectSecretFingerprint string `json:"subject_secret_fingerprint"`
+	// ReplicationFactor is left out when 0, so a genesis of full
+	// replication is written as before this parameter existed.
+	ReplicationFactor int `json:"replication_factor,omitempty"`
 }
 
 func paramsToJSON(p GenesisParams) paramsJSON {
@@ -51,6 +54,7 @@ func paramsToJSON(p GenesisParams) paramsJSON {
 		FeeCurrency:     p.FeeCurrency,
 
 		SubjectSecretFingerprint: p.SubjectSecretFingerprint,
+		ReplicationFactor:        p.ReplicationFactor,
 	}
 }
 

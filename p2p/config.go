@@ -66,6 +66,12 @@ type Config struct {
 	// its parent before it becomes a sync (default 250 ms; orphans.go).
 	OrphanWait time.Duration
 
+	// LostAfter is how long a member may stay disconnected before,
+	// under sharded replication, the next members of the placement order
+	// of each chain it holds take it over (default DefaultLostAfter;
+	// shard.go).
+	LostAfter time.Duration
+
 	// OnStored, if set, is called after every block of another member is
 	// stored, from gossip or sync (simnet measures propagation with it).
 	// It must not block.
@@ -109,6 +115,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.OrphanWait <= 0 {
 		c.OrphanWait = 250 * time.Millisecond
+	}
+	if c.LostAfter <= 0 {
+		c.LostAfter = DefaultLostAfter
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -23,14 +23,15 @@ import (
 func (n *Network) startGossip() error {
 	net := n.cfg.Params.NetworkID
 	bt, et := BlocksTopic(net), EvidenceTopic(net)
-	sp, th := scoreParams(func(p peer.ID) float64 { return n.state.appScore(p, n.cfg.Now()) }, bt, et)
+	topics := append([]string{bt, et}, n.shardTopics()...) // shard.go
+	sp, th := scoreParams(func(p peer.ID) float64 { return n.state.appScore(p, n.cfg.Now()) }, topics...)
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
 		pubsub.WithMessageIdFn(messageID),
 		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return n.IsMember(p) }),
 		pubsub.WithAppSpecificRpcInspector(n.inspectRPC),
-		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(bt, et)),
+		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(topics...)),
 		pubsub.WithPeerScore(sp, th),
 		pubsub.WithGossipSubParams(gossipParams()),
 		pubsub.WithFloodPublish(false),
@@ -117,6 +118,9 @@ func (n *Network) Publish(ctx context.Context, b *chain.Block) error {
 	if n.blocks == nil {
 		return errors.New("p2p: a light client does not publish")
 	}
+	if n.shard != nil {
+		return n.publishSharded(ctx, b)
+	}
 	return n.blocks.Publish(ctx, b.Marshal())
 }
 
@@ -161,7 +165,7 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 	if b.Issuer == n.self {
 		return n.judgeOwn(b, from), nil // only our builder writes our chain
 	}
-	if n.state.forked(b.Issuer) {
+	if n.state.forked(b.Issuer) || !n.holds(b.Issuer) {
 		return pubsub.ValidationIgnore, nil
 	}
 	st := n.cfg.Store

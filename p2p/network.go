@@ -37,7 +37,11 @@ type Network struct {
 	evidence *pubsub.Topic
 	sync     *syncer
 	orphans  *orphans // blocks waiting for their parent (orphans.go)
-	own      *ownAlarms
+	// shard is sharded replication's state, nil under full replication;
+	// shardHeaders its headers topic (shard.go).
+	shard        *shard
+	shardHeaders *pubsub.Topic
+	own          *ownAlarms
 	// gate admits stream handlers and validators, which use the store;
 	// Close shuts it and waits for them.
 	gate gate.Gate
@@ -65,6 +69,9 @@ func New(cfg Config) (*Network, error) {
 		own:     newOwnAlarms(),
 	}
 	n.providers = newProviderDatastore(n.IsMember, len(cfg.Members))
+	if cfg.Store != nil {
+		n.shard = newShard(cfg.Members, cfg.Params.ReplicationFactor, n.self, cfg.Now())
+	}
 	for iss := range cfg.Members {
 		id, err := peerid.FromIssuer(iss)
 		if err != nil {
@@ -114,6 +121,10 @@ func (n *Network) start() error {
 			return err
 		}
 		n.sync = newSyncer(n)
+		if err := n.startShard(); err != nil {
+			identified.Close()
+			return err
+		}
 		n.host.SetStreamHandler(StatusProtocol(n.cfg.Params.NetworkID), n.gatedStream(n.handleStatus))
 		n.host.SetStreamHandler(SyncProtocol(n.cfg.Params.NetworkID), n.gatedStream(n.handleSync))
 		n.goLoop(n.sync.run)

@@ -132,6 +132,8 @@ func (n *Network) processStatus(p peer.ID, st *p2ppb.Status) {
 			n.checkEquivocation(h) // another header at a height we hold is a fork
 		case h.Issuer == n.self:
 			n.noteOwnAhead(h.Height, p) // signed with our key, above our head
+		case !n.holds(h.Issuer):
+			n.noteHeader(h) // sharded replication: a header is all we keep (shard.go)
 		case !n.state.forked(h.Issuer):
 			n.sync.want(h.Issuer, h.Height, p)
 		}

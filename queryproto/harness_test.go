@@ -52,12 +52,19 @@ type member struct {
 // boot; edit adjusts the server's configuration.
 func startMember(t testing.TB, key int, members chain.Members, boot []peer.AddrInfo, edit ...func(*queryproto.Config)) *member {
 	t.Helper()
+	return startMemberWith(t, key, members, chaintest.Params(), nil, boot, edit...)
+}
+
+// startMemberWith is startMember with the network's chain parameters and
+// an edit of the p2p configuration (may be nil).
+func startMemberWith(t testing.TB, key int, members chain.Members, params chain.Params, netEdit func(*p2p.Config), boot []peer.AddrInfo, edit ...func(*queryproto.Config)) *member {
+	t.Helper()
 	st, err := store.Open(t.TempDir(), store.Options{Logger: testLogger(), CacheBytes: 8 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := p2p.New(p2p.Config{
-		Params:         chaintest.Params(),
+	nc := p2p.Config{
+		Params:         params,
 		GenesisHash:    genesisHash,
 		Members:        members,
 		Key:            chaintest.Key(key),
@@ -66,12 +73,16 @@ func startMember(t testing.TB, key int, members chain.Members, boot []peer.AddrI
 		Bootstrap:      boot,
 		StatusInterval: time.Second,
 		Logger:         testLogger(),
-	})
+	}
+	if netEdit != nil {
+		netEdit(&nc)
+	}
+	n, err := p2p.New(nc)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
 	}
-	b, err := builder.New(builder.Config{Params: chaintest.Params(), Members: members, Key: chaintest.Key(key), Store: st, Logger: testLogger()})
+	b, err := builder.New(builder.Config{Params: params, Members: members, Key: chaintest.Key(key), Store: st, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,8 @@ type Config struct {
 	Secret    []byte
 	Logger    *slog.Logger
 	Now       func() time.Time
+
+	argOrder []string // the named parameters of Query, in $-order
 }
 
 var (

@@ -64,3 +64,16 @@ func buildIndex(ctx context.Context, conn *pgx.Conn, m *mapping, secret []byte) 
 	}
 	return ix, nil
 }
+
+// argsFor returns the statement's arguments for one raw ID.
+func (m *mapping) argsFor(id rawID) []any {
+	out := make([]any, len(m.args))
+	for i, name := range m.args {
+		if name == "subject_kind" {
+			out[i] = id.kind
+		} else {
+			out[i] = id.id
+		}
+	}
+	return out
+}

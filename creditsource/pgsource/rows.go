@@ -40,7 +40,6 @@ func (r *rowReader) event(vals []any, n int) (*chainpb.Entry, error) {
 		}
 		return nil
 	}
-	account, _ := get(colAccountID).(string)
 	var problems []string
 	text := func(col int) string {
 		switch v := get(col).(type) {
@@ -84,6 +83,7 @@ func (r *rowReader) event(vals []any, n int) (*chainpb.Entry, error) {
 		}
 		return time.Time{}
 	}
+	account := text(colAccountID)
 	kind := text(colSubjectKind)
 	id := text(colSubjectID)
 	status := strings.ToLower(strings.TrimSpace(text(colStatus)))

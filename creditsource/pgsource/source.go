@@ -206,7 +206,7 @@ func (s *Source) events(ctx context.Context, subject privacy.Ref) ([][]byte, err
 	var evs []*chainpb.Entry
 	n := 0
 	for _, id := range ids {
-		rows, err := tx.Query(ctx, m.accountsSQL, id.kind, id.id)
+		rows, err := tx.Query(ctx, m.accountsSQL, m.argsFor(id)...)
 		if err != nil {
 			return nil, unavailable(ctx, err)
 		}

@@ -79,6 +79,9 @@ type Status struct {
 	// Forks are the issuers proven to have signed two different blocks at
 	// one height, each with whether an operator acknowledged it.
 	Forks []ForkStatus `json:"forks"`
+	// CreditSource is where credit queries are answered from, and its
+	// health (see CreditSourceStatus).
+	CreditSource *CreditSourceStatus `json:"credit_source,omitempty"`
 }
 
 // ForkStatus is the equivocation evidence against one issuer: two headers

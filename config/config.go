@@ -39,6 +39,9 @@ type Config struct {
 	// Query configures the query protocol server: its rate limits and its
 	// deadline.
 	Query QueryConfig `toml:"query"`
+	// CreditSource says where credit queries are answered from (see
+	// CreditSourceConfig).
+	CreditSource CreditSourceConfig `toml:"credit_source"`
 }
 
 // P2PConfig is the [p2p] section.
@@ -169,6 +172,7 @@ func Default() Config {
 			ClientsRate: 20_000, ClientsBurst: 20_000,
 			ServerTimeout: Duration(10 * time.Second),
 		},
+		CreditSource: DefaultCreditSource(),
 	}
 }
 
@@ -255,6 +259,8 @@ func (c Config) Validate() error {
 		}
 		bad("query.server_timeout", "%s is outside %s..%s%s", t.D(), MinServerTimeout.D(), MaxServerTimeout.D(), hint)
 	}
+
+	c.CreditSource.validate(bad)
 
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

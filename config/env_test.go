@@ -80,6 +80,10 @@ func TestEnvCoversEveryKey(t *testing.T) {
 		"CREDMESH_QUERY_PEER_RATE", "CREDMESH_QUERY_PEER_BURST", "CREDMESH_QUERY_MEMBERS_RATE",
 		"CREDMESH_QUERY_MEMBERS_BURST", "CREDMESH_QUERY_CLIENTS_RATE", "CREDMESH_QUERY_CLIENTS_BURST",
 		"CREDMESH_QUERY_SERVER_TIMEOUT",
+		"CREDMESH_CREDIT_SOURCE_KIND", "CREDMESH_CREDIT_SOURCE_DSN", "CREDMESH_CREDIT_SOURCE_PASSWORD_FILE",
+		"CREDMESH_CREDIT_SOURCE_PASSWORD_ENV", "CREDMESH_CREDIT_SOURCE_VIEW", "CREDMESH_CREDIT_SOURCE_QUERY",
+		"CREDMESH_CREDIT_SOURCE_SUBJECTS_QUERY", "CREDMESH_CREDIT_SOURCE_MAX_CONNS",
+		"CREDMESH_CREDIT_SOURCE_QUERY_TIMEOUT", "CREDMESH_CREDIT_SOURCE_INDEX_REFRESH",
 	}
 	var got []string
 	for _, kv := range vars {
@@ -89,7 +93,7 @@ func TestEnvCoversEveryKey(t *testing.T) {
 		}
 		c := validConfig()
 		value := "42"
-		if strings.HasSuffix(kv[0], "timeout") {
+		if strings.HasSuffix(kv[0], "timeout") || strings.HasSuffix(kv[0], "refresh") {
 			value = "42s"
 		}
 		if err := config.ApplyEnv(&c, []string{kv[1] + "=" + value}); err != nil {

@@ -48,6 +48,7 @@ func (n *Node) Status() api.Status {
 		st.Counters.PaymentLookups, st.Counters.CreditQueries = q.Payments, q.CreditQueries
 	}
 	st.Store = n.storeHealth()
+	st.CreditSource = n.creditSourceStatus()
 	return st
 }
 

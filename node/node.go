@@ -14,6 +14,7 @@ import (
 	"github.com/credmesh/credmesh/chain/builder"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
+	"github.com/credmesh/credmesh/creditsource"
 	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/credmesh/credmesh/queryproto"
@@ -32,6 +33,7 @@ type Node struct {
 	builder *builder.Builder
 	net     *p2p.Network
 	query   *queryproto.Server
+	source  creditsource.Source // nil: the store's private records
 	reports *queryproto.Reporter
 	api     *api.Server
 	reg     *prometheus.Registry
@@ -100,6 +102,7 @@ func New(o Options) (n *Node, err error) {
 		return nil, err
 	}
 	defer cleanup(n.net.Close)
+	defer cleanup(n.closeSource)
 	if err := n.startQuery(); err != nil {
 		return nil, err
 	}
@@ -275,7 +278,7 @@ func (n *Node) shutdown(stopBuilder context.CancelFunc, berr chan error, stopPru
 		// records are durable in the pending log.
 		n.log.Warn("accepted records not sealed before stopping; they stay in the pending log for the next start", "pending", left)
 	}
-	errs = append(errs, n.query.Close())
+	errs = append(errs, n.query.Close(), n.closeSource())
 	stopPruning()
 	stopBuilder()
 	for b := range n.builder.Sealed() {

@@ -31,9 +31,12 @@ func (n *Node) startQuery() error {
 	// free network, 0 and no currency unless the genesis names one.
 	q := n.opts.Config.Query
 	var err error
+	if n.source, err = n.openCreditSource(); err != nil {
+		return err
+	}
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
-		Store: n.store, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
+		Store: n.store, Source: n.source, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
 		Evidence: n.net.EvidenceOf, // what we hold, loaded from the store at start, gossiped and exchanged in status
 		PeerRate: float64(q.PeerRate), PeerBurst: q.PeerBurst,
 		MembersRate: float64(q.MembersRate), MembersBurst: q.MembersBurst,

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/credmesh/credmesh/creditsource"
+
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/store"
@@ -42,6 +44,10 @@ type Config struct {
 	Members chain.Members
 	// Store is the peer's replica of every chain, and its private records.
 	Store *store.Store
+	// Source holds the member's private credit data, asked on every
+	// credit query (the standard data interface, package creditsource).
+	// Default: the private records of Store.
+	Source creditsource.Source
 	// Key is the institution's key; it signs credit answers.
 	Key ed25519.PrivateKey
 	// Receipts appends query receipts to our own chain. Without it credit
@@ -122,6 +128,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Source == nil && c.Store != nil {
+		c.Source = creditsource.NewStore(c.Store)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -66,9 +67,9 @@ func (s *Server) Answer(ctx context.Context, from chain.IssuerID, q *SignedQuery
 	if s.cfg.Receipts == nil {
 		return nil, fmt.Errorf("%w: this peer records no receipts, so answers no credit queries", ErrUnavailable)
 	}
-	recs, err := s.gather(q.Subject[:])
+	recs, err := s.gather(ctx, q.Subject)
 	if err != nil {
-		return nil, fmt.Errorf("%w: gathering records: %w", ErrInternal, err)
+		return nil, s.gatherError(err)
 	}
 	fee, currency := s.cfg.FeeMinor, s.cfg.FeeCurrency
 	if from == s.self {
@@ -139,7 +140,8 @@ func (r *records) fits(size int) bool {
 // their corrections on our own chain, each with its proof, then our
 // private records. Receipts about the subject are left out: every member
 // replicates them already, and they grow with every query.
-func (s *Server) gather(subject []byte) (*records, error) {
+func (s *Server) gather(ctx context.Context, ref privacy.Ref) (*records, error) {
+	subject := ref[:]
 	var locs []store.Location
 	err := s.cfg.Store.BySubject(subject, func(loc store.Location) bool {
 		c := bytes.Compare(loc.Issuer[:], s.self[:])
@@ -193,7 +195,7 @@ func (s *Server) gather(subject []byte) (*records, error) {
 		}
 		return cmp.Compare(a.Index, b.Index)
 	})
-	private, err := s.cfg.Store.Private(subject)
+	private, err := s.cfg.Source.Events(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ LDFLAGS  := -X github.com/credmesh/credmesh/internal/version.Version=$(VERSION)
 # Packages with concurrency, run under the race detector by `make race`.
 RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devnet/... ./simnet/...
 
-.PHONY: all build test race bench bench-scale lint proto fuzz clean demo simnet chromium
+.PHONY: all build test race bench bench-scale lint proto fuzz clean demo simnet chromium postgresql
 
 all: build
 
@@ -39,9 +39,17 @@ chromium:
 	@test -x $(CHROMIUM) || { echo "installing Chromium from the distribution's packages"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
 
+## postgresql: the database server the PostgreSQL credit source's tests start
+## throwaway clusters of (initdb in a temporary directory, loopback only),
+## Debian's package, installed when missing (those tests fail, not skip, without it).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+		echo "installing the PostgreSQL server from the distribution's packages"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q postgresql; }
+
 ## test: vet, then every package's tests (seed corpora of the fuzz targets included),
 ## the explorer's in headless Chromium.
-test: chromium
+test: chromium postgresql
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 

@@ -118,6 +118,7 @@ var knownPrefixes = map[byte]bool{
 	prefixHead: true, prefixHeader: true, prefixEntries: true, prefixTree: true, prefixLookup: true,
 	prefixKey: true, prefixSubject: true, prefixQuerier: true, prefixExpiry: true, prefixFix: true,
 	prefixMeta: true, prefixForked: true, prefixAck: true, prefixPrivate: true, prefixPruned: true,
+	prefixCosigned: true, prefixWitness: true, prefixWitnessForked: true,
 }
 
 // keys checks what the other passes do not: the schema version, the

@@ -60,6 +60,16 @@ func DescribeKey(k []byte) string {
 		}
 	case prefixPrivate:
 		return "private credit record"
+	case prefixCosigned:
+		return "the heads this peer last cosigned"
+	case prefixWitness:
+		if len(body) == 32 {
+			return "newest cosigned heads of witness " + chain.IssuerID(body).Short()
+		}
+	case prefixWitnessForked:
+		if len(body) == 32 {
+			return "equivocation evidence against witness " + chain.IssuerID(body).Short()
+		}
 	case prefixMeta:
 		return fmt.Sprintf("metadata %q", body)
 	}

@@ -22,15 +22,15 @@ import (
 // large network.
 func (n *Network) startGossip() error {
 	net := n.cfg.Params.NetworkID
-	bt, et := BlocksTopic(net), EvidenceTopic(net)
-	sp, th := scoreParams(func(p peer.ID) float64 { return n.state.appScore(p, n.cfg.Now()) }, bt, et)
+	bt, et, wt := BlocksTopic(net), EvidenceTopic(net), WitnessTopic(net)
+	sp, th := scoreParams(func(p peer.ID) float64 { return n.state.appScore(p, n.cfg.Now()) }, bt, et, wt)
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
 		pubsub.WithMessageIdFn(messageID),
 		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return n.IsMember(p) }),
 		pubsub.WithAppSpecificRpcInspector(n.inspectRPC),
-		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(bt, et)),
+		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(bt, et, wt)),
 		pubsub.WithPeerScore(sp, th),
 		pubsub.WithGossipSubParams(gossipParams()),
 		pubsub.WithFloodPublish(false),
@@ -64,7 +64,7 @@ func (n *Network) startGossip() error {
 		}
 		n.goLoop(func(ctx context.Context) { drain(ctx, sub) })
 	}
-	return nil
+	return n.joinWitness() // witness_gossip.go
 }
 
 // gossipParams are gossipsub's defaults with our mesh degrees (config.go).

@@ -35,6 +35,9 @@ type Network struct {
 	ps       *pubsub.PubSub
 	blocks   *pubsub.Topic
 	evidence *pubsub.Topic
+	// witnessTopic and witness: cosigned heads (witness_*.go).
+	witnessTopic *pubsub.Topic
+	witness      *witnessing
 	sync     *syncer
 	orphans  *orphans // blocks waiting for their parent (orphans.go)
 	own      *ownAlarms
@@ -98,6 +101,9 @@ func (n *Network) start() error {
 	}
 	if n.cfg.Store != nil {
 		if err := n.loadEvidence(); err != nil {
+			return err
+		}
+		if err := n.loadWitness(); err != nil {
 			return err
 		}
 		identified, err := n.host.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))

@@ -38,9 +38,9 @@ type Network struct {
 	// witnessTopic and witness: cosigned heads (witness_*.go).
 	witnessTopic *pubsub.Topic
 	witness      *witnessing
-	sync     *syncer
-	orphans  *orphans // blocks waiting for their parent (orphans.go)
-	own      *ownAlarms
+	sync         *syncer
+	orphans      *orphans // blocks waiting for their parent (orphans.go)
+	own          *ownAlarms
 	// gate admits stream handlers and validators, which use the store;
 	// Close shuts it and waits for them.
 	gate gate.Gate

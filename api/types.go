@@ -79,6 +79,9 @@ type Status struct {
 	// Forks are the issuers proven to have signed two different blocks at
 	// one height, each with whether an operator acknowledged it.
 	Forks []ForkStatus `json:"forks"`
+	// Witnessing is the peer's cosigning and every other member as a
+	// witness (witness_types.go).
+	Witnessing *WitnessingStatus `json:"witnessing,omitempty"`
 }
 
 // ForkStatus is the equivocation evidence against one issuer: two headers

@@ -30,6 +30,10 @@ func DescribeKey(k []byte) string {
 			}
 			return fmt.Sprintf("%s of block %d of %s", what, binary.BigEndian.Uint64(body[32:]), iss(body[:32]))
 		}
+	case prefixHistory:
+		if len(body) == 41 {
+			return fmt.Sprintf("history node %d/%d of %s", body[32], binary.BigEndian.Uint64(body[33:]), iss(body[:32]))
+		}
 	case prefixEntries:
 		if len(body) == 44 {
 			return describeLocation(locationFromSuffix(k))

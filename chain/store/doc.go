@@ -8,6 +8,7 @@
 //	'e' issuer height index           → encoded entry as shipped; deleted when pruned
 //	'r' issuer height index           → entry key of a pruned entry (pruned.go)
 //	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned
+//	'y' issuer level(1) index(8)      → node of the chain's history tree (chain.History; history.go): every node an append completes
 //	'x' lookup issuer                 → location of a payment: height(8) index(4)
 //	'k' issuer entry-key              → location of any other entry (keys are unique per issuer),
 //	                                    and of a receipt under its second key (chain.QueryIDKey)

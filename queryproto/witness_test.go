@@ -120,6 +120,21 @@ func TestCollusionIsCaughtByOneHonestWitness(t *testing.T) {
 		t.Fatalf("the witnessed record is in block %d", res.Payments[0].Height)
 	}
 
+	// Once the witness cosigns a later head, block 2 is covered through
+	// its path into that head's history.
+	issuer.submit(paymentEntry(t, 0, 3))
+	eventually(t, 30*time.Second, "the issuer holds the honest witness's cosignature of block 3", func() bool {
+		for _, c := range issuer.net.Cosignatures(iss, 3) {
+			if c.Witness == w {
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := real.Lookup(context.Background(), chaintest.OrderID(0, 2), issuer.id()); err != nil {
+		t.Fatalf("the record witnessed through a later head's history: %v", err)
+	}
+
 	// The colluding peer's store: block 1, then a block 2 the issuer
 	// signed for it alone, holding a record the network never saw.
 	st, err := store.Open(t.TempDir(), store.Options{Logger: testLogger()})
@@ -129,6 +144,9 @@ func TestCollusionIsCaughtByOneHonestWitness(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	b1, err := issuer.st.Block(iss, 1)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if b1.SignedHeader.History, err = issuer.st.History(iss, 1); err != nil {
 		t.Fatal(err)
 	}
 	forked, _, err := chain.SealBlock(chaintest.NetworkID, b1.SignedHeader, [][]byte{chaintest.PaymentEntry(0, 7)}, chaintest.Key(0), time.Now())

@@ -3,6 +3,7 @@ package queryproto
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
@@ -21,22 +22,64 @@ const (
 )
 
 // witnessed returns the cosignatures of heads that cover proof i's block:
-// those of the block itself. (Later heads need the block's path into
-// their history.)
+// those of the block itself, and of later heads of its chain (each with
+// its signed header and the block's path into its history), at most
+// maxWitnessedHeads heads, those with the most cosignatures first.
 func (s *Server) witnessed(i int, p *chain.Proof) []*querypb.Witnessed {
 	if s.cfg.Cosignatures == nil {
 		return nil
 	}
-	w := &querypb.Witnessed{Proof: uint32(i)}
+	type group struct {
+		head witness.Head
+		w    *querypb.Witnessed
+	}
+	var groups []*group
 	for _, c := range s.cfg.Cosignatures(p.Header.Issuer, p.Header.Height) {
-		if c.Head.Height == p.Header.Height && c.Head.Hash == p.Header.Hash && len(w.Cosignatures) < maxCosignaturesPerHead {
-			w.Cosignatures = append(w.Cosignatures, c.Proto())
+		var g *group
+		for _, x := range groups {
+			if x.head == c.Head {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{head: c.Head, w: &querypb.Witnessed{Proof: uint32(i)}}
+			if c.Head.Height == p.Header.Height {
+				if c.Head.Hash != p.Header.Hash {
+					continue // another block at this height: not ours to serve
+				}
+			} else if !s.historyOf(g.w, p.Header, c.Head) {
+				continue
+			}
+			groups = append(groups, g)
+		}
+		if len(g.w.Cosignatures) < maxCosignaturesPerHead {
+			g.w.Cosignatures = append(g.w.Cosignatures, c.Proto())
 		}
 	}
-	if len(w.Cosignatures) == 0 {
-		return nil
+	slices.SortStableFunc(groups, func(a, b *group) int { return len(b.w.Cosignatures) - len(a.w.Cosignatures) })
+	var out []*querypb.Witnessed
+	for _, g := range groups[:min(len(groups), maxWitnessedHeads)] {
+		out = append(out, g.w)
 	}
-	return []*querypb.Witnessed{w}
+	return out
+}
+
+// historyOf fills w with the signed header of head and block's path into
+// its history, from the store; false if the store does not hold head.
+func (s *Server) historyOf(w *querypb.Witnessed, block *chain.SignedHeader, head witness.Head) bool {
+	h, err := s.cfg.Store.Header(head.Issuer, head.Height)
+	if err != nil || h.Hash != head.Hash {
+		return false
+	}
+	path, err := s.cfg.Store.HistoryProof(head.Issuer, block.Height, head.Height)
+	if err != nil {
+		return false
+	}
+	w.Head = h.Proto()
+	for _, n := range path {
+		w.HistoryPath = append(w.HistoryPath, append([]byte(nil), n[:]...))
+	}
+	return true
 }
 
 // DefaultWitnesses is the light client's default policy for a record of a

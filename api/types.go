@@ -82,6 +82,9 @@ type Status struct {
 	// CreditSource is where credit queries are answered from, and its
 	// health (see CreditSourceStatus).
 	CreditSource *CreditSourceStatus `json:"credit_source,omitempty"`
+	// Witnessing is the peer's cosigning and every other member as a
+	// witness (witness_types.go).
+	Witnessing *WitnessingStatus `json:"witnessing,omitempty"`
 }
 
 // ForkStatus is the equivocation evidence against one issuer: two headers

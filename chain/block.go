@@ -61,7 +61,8 @@ func LeafHashes(entries [][]byte) []Hash {
 }
 
 // NewBlock builds and signs the block that follows head (nil for the first
-// block of a chain) with the given encoded entries. It does not validate the
+// block of a chain; else with its History, as the store's heads and every
+// sealed or validated block carry it) with the given encoded entries. It does not validate the
 // entries; the builder has done so when they were accepted.
 func NewBlock(networkID string, head *SignedHeader, entries [][]byte, key ed25519.PrivateKey, now time.Time) (*Block, error) {
 	b, _, err := SealBlock(networkID, head, entries, key, now)
@@ -83,8 +84,12 @@ func SealBlock(networkID string, head *SignedHeader, entries [][]byte, key ed255
 		EntriesRoot: tree.Root(),
 	}
 	if head != nil {
+		if head.History == nil || head.History.Size() != head.Height {
+			return nil, nil, errNoHistory(head)
+		}
 		h.Height = head.Height + 1
 		h.PrevHash = head.Hash
+		h.HistoryRoot = head.History.Root()
 		if now.Before(head.Time) {
 			h.Time = head.Time // never go back in time, even if our clock does
 		}
@@ -93,5 +98,6 @@ func SealBlock(networkID string, head *SignedHeader, entries [][]byte, key ed255
 	if err != nil {
 		return nil, nil, err
 	}
+	sh = WithHistory(sh, head)
 	return &Block{SignedHeader: sh, Entries: entries}, tree, nil
 }

@@ -24,6 +24,12 @@
 //     other side of a fork until the header it links to is fetched.
 //  4. On success it persists vb, and only then forwards or serves it.
 //
+// Each header also commits to its chain's history (History): the RFC 6962
+// root over the hashes of the blocks before it, checked by ValidateBlock
+// against the parent's history (SignedHeader.History, which the store's
+// heads and every sealed or validated block carry). VerifyInHistory then
+// proves any block in any later head of its chain with O(log n) hashes.
+//
 // Entries are protobuf messages (package chainpb) validated field by field by
 // ValidateEntry; every entry has a key unique within its issuer's chain
 // (EntryKey), and a receipt a second one (QueryIDKey). Payment records

@@ -40,6 +40,9 @@ type Header struct {
 	Time        time.Time
 	EntryCount  uint32
 	EntriesRoot Hash
+	// HistoryRoot is the RFC 6962 root over the hashes of the chain's
+	// blocks 1..Height-1 (see History); zero at height 1.
+	HistoryRoot Hash
 }
 
 // SignedHeader is a header with the exact bytes its issuer signed.
@@ -48,6 +51,13 @@ type SignedHeader struct {
 	Raw       []byte // encoded chainpb.Header, as signed and hashed
 	Signature []byte
 	Hash      Hash // SHA-256(Raw)
+	// History is the chain's history through this block (Size = Height),
+	// from which the next block's HistoryRoot follows. It is derived, not
+	// shipped: SealBlock, a successful ValidateBlock, WithHistory and the
+	// store set it;
+	// a header decoded from the wire has none, and ValidateBlock refuses a
+	// parent without it.
+	History *History
 }
 
 // encode returns the deterministic protobuf encoding of h.
@@ -62,6 +72,7 @@ func (h *Header) encode() ([]byte, error) {
 	}
 	if h.Height > 1 {
 		pb.PrevHash = h.PrevHash[:]
+		pb.HistoryRoot = h.HistoryRoot[:]
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(pb)
 }
@@ -125,6 +136,10 @@ func DecodeSignedHeader(raw, signature []byte) (*SignedHeader, error) {
 		return nil, fmt.Errorf("%w: block 1 has a previous hash", ErrBadHeader)
 	case pb.Height > 1 && len(pb.PrevHash) != len(h.PrevHash):
 		return nil, fmt.Errorf("%w: previous hash has %d bytes, want %d", ErrBadHeader, len(pb.PrevHash), len(h.PrevHash))
+	case pb.Height == 1 && len(pb.HistoryRoot) != 0:
+		return nil, fmt.Errorf("%w: block 1 has a history root", ErrBadHeader)
+	case pb.Height > 1 && len(pb.HistoryRoot) != len(h.HistoryRoot):
+		return nil, fmt.Errorf("%w: history root has %d bytes, want %d", ErrBadHeader, len(pb.HistoryRoot), len(h.HistoryRoot))
 	case len(pb.EntriesRoot) != len(h.EntriesRoot):
 		return nil, fmt.Errorf("%w: entries root has %d bytes, want %d", ErrBadHeader, len(pb.EntriesRoot), len(h.EntriesRoot))
 	case pb.TimeMs <= 0:
@@ -135,6 +150,7 @@ func DecodeSignedHeader(raw, signature []byte) (*SignedHeader, error) {
 	copy(h.Issuer[:], pb.Issuer)
 	copy(h.PrevHash[:], pb.PrevHash)
 	copy(h.EntriesRoot[:], pb.EntriesRoot)
+	copy(h.HistoryRoot[:], pb.HistoryRoot)
 	return s, nil
 }
 

@@ -37,6 +37,21 @@ type Params struct {
 	// holds its own chain and those placement gives it, and keeps only
 	// the latest signed header of the others (docs/SCALE.md).
 	ReplicationFactor int
+	// WitnessPeriod is how often every member cosigns the heads it has
+	// verified (docs/PROTOCOL.md 17): 1 s to 1 h; 0 takes the default,
+	// 10 s (WitnessInterval).
+	WitnessPeriod time.Duration
+}
+
+// DefaultWitnessPeriod is the witness period of a genesis that sets none.
+const DefaultWitnessPeriod = 10 * time.Second
+
+// WitnessInterval returns the witness period, the default if unset.
+func (p Params) WitnessInterval() time.Duration {
+	if p.WitnessPeriod == 0 {
+		return DefaultWitnessPeriod
+	}
+	return p.WitnessPeriod
 }
 
 // DefaultParams returns the parameters a new genesis starts from. A block of
@@ -75,6 +90,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: BlockInterval %s is outside 10ms..1h", ErrParams, p.BlockInterval)
 	case p.MaxClockSkew < 0 || p.MaxClockSkew > 10*time.Minute:
 		return fmt.Errorf("%w: MaxClockSkew %s is outside 0..10m", ErrParams, p.MaxClockSkew)
+	case p.WitnessPeriod != 0 && (p.WitnessPeriod < time.Second || p.WitnessPeriod > time.Hour):
+		return fmt.Errorf("%w: WitnessPeriod %s is outside 1s..1h", ErrParams, p.WitnessPeriod)
 	case p.QueryFeeMinor > MaxAmountMinor:
 		return fmt.Errorf("%w: QueryFeeMinor %d is above %d", ErrParams, p.QueryFeeMinor, uint64(MaxAmountMinor))
 	case p.ReplicationFactor < 0 || p.ReplicationFactor > MaxReplicationFactor:

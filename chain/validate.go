@@ -31,6 +31,9 @@ type VerifiedBlock struct {
 // A block that does follow head must link to it by hash and not go back in
 // time.
 //
+// On success it sets b.History (the chain's history through b), so b can be
+// the parent of the next block validated or sealed.
+//
 // A block standing for pruned entries (Block.Pruned) is refused here:
 // only sync may ship those (ValidateSynced), never gossip.
 func ValidateBlock(b *Block, head *SignedHeader, members Members, p Params, now time.Time) (*VerifiedBlock, error) {
@@ -51,6 +54,7 @@ func validateBlock(b *Block, head *SignedHeader, members Members, p Params, now 
 	if err := CheckLink(b.SignedHeader, head); err != nil {
 		return nil, err
 	}
+	b.History = WithHistory(b.SignedHeader, head).History
 	return vb, nil
 }
 
@@ -134,7 +138,9 @@ func validateContent(b *Block, members Members, p Params) (*VerifiedBlock, error
 }
 
 // CheckLink checks that s follows head (nil: we hold none of its chain)
-// directly: the next height, linked by hash, not back in time.
+// directly: the next height, linked by hash, not back in time, committing
+// to head's history (head.History, which head must carry) extended by
+// head's hash.
 func CheckLink(s *SignedHeader, head *SignedHeader) error {
 	switch {
 	case head == nil && s.Height == 1:
@@ -149,6 +155,16 @@ func CheckLink(s *SignedHeader, head *SignedHeader) error {
 		return fmt.Errorf("%w: block %d of %s", ErrWrongPrevHash, s.Height, s.Issuer.Short())
 	case s.Time.Before(head.Time):
 		return fmt.Errorf("%w: block %d at %s, parent at %s", ErrTimeBackwards, s.Height, s.Time.UTC().Format(time.RFC3339Nano), head.Time.UTC().Format(time.RFC3339Nano))
+	case head.History == nil || head.History.Size() != head.Height:
+		return errNoHistory(head)
+	case s.HistoryRoot != head.History.Root():
+		return fmt.Errorf("%w: block %d of %s", ErrBadHistory, s.Height, s.Issuer.Short())
 	}
 	return nil
+}
+
+// errNoHistory is a parent header passed without its history: a mistake of
+// the caller's, never the block's.
+func errNoHistory(head *SignedHeader) error {
+	return fmt.Errorf("chain: parent %d of %s has no history of its chain (see SignedHeader.History)", head.Height, head.Issuer.Short())
 }

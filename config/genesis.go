@@ -85,6 +85,10 @@ type GenesisParams struct {
 	// MaxClockSkew is how far a block's time may lie ahead of a
 	// validator's clock: 0 to 10 min. JSON: a Go duration, "30s".
 	MaxClockSkew time.Duration
+	// WitnessPeriod is how often every member cosigns the heads it has
+	// verified: 1 s to 1 h, 0 for the default (10 s). JSON: a Go
+	// duration, "10s", left out when 0.
+	WitnessPeriod time.Duration
 	// QueryFeeMinor is what the asker of a credit query pays each
 	// answering member, in minor units of FeeCurrency (cents). 0: free.
 	QueryFeeMinor uint64
@@ -191,6 +195,7 @@ func (g *Genesis) ChainParams() chain.Params {
 		p.MaxEntryBytes = g.params.MaxEntryBytes
 	}
 	p.MaxClockSkew = g.params.MaxClockSkew
+	p.WitnessPeriod = g.params.WitnessPeriod
 	p.QueryFeeMinor = g.params.QueryFeeMinor
 	p.FeeCurrency = g.params.FeeCurrency
 	p.ReplicationFactor = g.params.ReplicationFactor

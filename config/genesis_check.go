@@ -113,6 +113,9 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 	}
 	p.BlockInterval = duration("params.block_interval", pj.BlockInterval)
 	p.MaxClockSkew = duration("params.max_clock_skew", pj.MaxClockSkew)
+	if pj.WitnessPeriod != "" {
+		p.WitnessPeriod = duration("params.witness_period", pj.WitnessPeriod)
+	}
 
 	// The bounds are chain's; it names the field that is off in Go, and
 	// the error here names it as the file does.
@@ -123,6 +126,7 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 		MaxEntryBytes:   p.MaxEntryBytes,
 		BlockInterval:   p.BlockInterval,
 		MaxClockSkew:    p.MaxClockSkew,
+		WitnessPeriod:   p.WitnessPeriod,
 	}
 	if durationsOK && chain.CheckNetworkID(networkID) == nil {
 		if err := cp.Validate(); err != nil {
@@ -184,6 +188,7 @@ var paramKeys = map[string]string{
 	"MaxEntryBytes":   "max_entry_bytes",
 	"BlockInterval":   "block_interval",
 	"MaxClockSkew":    "max_clock_skew",
+	"WitnessPeriod":   "witness_period",
 }
 
 // rfc3339 is the form of genesis_time (docs/PROTOCOL.md 15.1): RFC 3339's

@@ -33,6 +33,7 @@ type paramsJSON struct {
 	MaxBlockBytes   int    `json:"max_block_bytes"`
 	MaxEntryBytes   int    `json:"max_entry_bytes"`
 	MaxClockSkew    string `json:"max_clock_skew"`
+	WitnessPeriod   string `json:"witness_period,omitempty"`
 	QueryFeeMinor   uint64 `json:"query_fee_minor"`
 	FeeCurrency     string `json:"fee_currency"`
 	// SubjectSecretFingerprint has no default: a file without it is
@@ -52,6 +53,7 @@ func paramsToJSON(p GenesisParams) paramsJSON {
 		MaxClockSkew:    p.MaxClockSkew.String(),
 		QueryFeeMinor:   p.QueryFeeMinor,
 		FeeCurrency:     p.FeeCurrency,
+		WitnessPeriod:   witnessPeriodJSON(p.WitnessPeriod),
 
 		SubjectSecretFingerprint: p.SubjectSecretFingerprint,
 		ReplicationFactor:        p.ReplicationFactor,
@@ -195,4 +197,12 @@ func jsonFields[T any]() []string {
 		keys = append(keys, name)
 	}
 	return keys
+}
+
+// witnessPeriodJSON is the file's witness_period: left out when 0.
+func witnessPeriodJSON(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
 }

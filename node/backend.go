@@ -33,6 +33,7 @@ func (n *Node) Status() api.Status {
 		PendingLost: n.pendingLost(),
 		Recovery:    n.own.status(),
 		Forks:       n.forks(),
+		Witnessing:  n.witnessing(), // witness.go
 	}
 	for iss, target := range n.net.Syncing() {
 		st.Syncing = append(st.Syncing, api.SyncTarget{Issuer: peerString(iss), Target: target})

@@ -59,6 +59,7 @@ func (n *Node) newRegistry() *prometheus.Registry {
 	)
 	reg.MustRegister(n.diskMetrics(gauge, counter)...)
 	reg.MustRegister(n.sourceMetrics(gauge, counter)...)
+	reg.MustRegister(n.witnessMetrics(gauge, counter)...) // witness.go
 	v := version.Get()
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "credmesh", Name: "build_info", Help: "Always 1; the labels say which build the peer runs.",

@@ -128,6 +128,7 @@ func (n *Node) p2pConfig() (p2p.Config, error) {
 		Now:         n.opts.Now,
 		Logger:      n.log,
 		OnStored:    n.onStored,
+		OnCosigned:  n.opts.OnCosigned,
 	}
 	for _, s := range n.opts.Config.P2P.Listen {
 		a, err := ma.NewMultiaddr(s)

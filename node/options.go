@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p"
@@ -33,6 +34,9 @@ type Options struct {
 	// OnBlockStored, if set, is called after every block of another member
 	// is stored (see p2p.Config.OnStored). It must not block.
 	OnBlockStored func(b *chain.Block, viaSync bool)
+	// OnCosigned, if set, is called with every statement of heads the
+	// peer cosigns (see p2p.Config.OnCosigned). It must not block.
+	OnCosigned func(s *witness.Statement)
 	// LogEvery is the window of the activity log: members connecting and
 	// leaving and blocks sealed and stored are logged at most about twice
 	// per window each, the first at once and the rest summed up (default

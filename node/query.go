@@ -37,8 +37,9 @@ func (n *Node) startQuery() error {
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
 		Store: n.store, Source: n.source, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
-		Evidence: n.net.EvidenceOf, // what we hold, loaded from the store at start, gossiped and exchanged in status
-		PeerRate: float64(q.PeerRate), PeerBurst: q.PeerBurst,
+		Evidence:     n.net.EvidenceOf,   // what we hold, loaded from the store at start, gossiped and exchanged in status
+		Cosignatures: n.net.Cosignatures, // witnesses' statements we verified (p2p/witness_*.go)
+		PeerRate:     float64(q.PeerRate), PeerBurst: q.PeerBurst,
 		MembersRate: float64(q.MembersRate), MembersBurst: q.MembersBurst,
 		ClientsRate: float64(q.ClientsRate), ClientsBurst: q.ClientsBurst,
 		Timeout: q.ServerTimeout.D(),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
@@ -76,6 +77,11 @@ type Config struct {
 	// stored, from gossip or sync (simnet measures propagation with it).
 	// It must not block.
 	OnStored func(b *chain.Block, viaSync bool)
+	// OnCosigned, if set, is called with every statement this peer
+	// cosigns, after it is persisted and before it is gossiped;
+	// OnWitnessed with every other witness's statement it accepts. They
+	// must not block (simnet measures the time to K cosignatures).
+	OnCosigned, OnWitnessed func(s *witness.Statement)
 
 	// Now reads the clock (default time.Now).
 	Now    func() time.Time

@@ -22,8 +22,8 @@ import (
 // large network.
 func (n *Network) startGossip() error {
 	net := n.cfg.Params.NetworkID
-	bt, et := BlocksTopic(net), EvidenceTopic(net)
-	topics := append([]string{bt, et}, n.shardTopics()...) // shard.go
+	bt, et, wt := BlocksTopic(net), EvidenceTopic(net), WitnessTopic(net)
+	topics := append([]string{bt, et, wt}, n.shardTopics()...) // shard.go
 	sp, th := scoreParams(func(p peer.ID) float64 { return n.state.appScore(p, n.cfg.Now()) }, topics...)
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
@@ -65,7 +65,7 @@ func (n *Network) startGossip() error {
 		}
 		n.goLoop(func(ctx context.Context) { drain(ctx, sub) })
 	}
-	return nil
+	return n.joinWitness() // witness_gossip.go
 }
 
 // gossipParams are gossipsub's defaults with our mesh degrees (config.go).

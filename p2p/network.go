@@ -41,6 +41,9 @@ type Network struct {
 	// shardHeaders its headers topic (shard.go).
 	shard        *shard
 	shardHeaders *pubsub.Topic
+	// witnessTopic and witness: cosigned heads (witness_*.go).
+	witnessTopic *pubsub.Topic
+	witness      *witnessing
 	own          *ownAlarms
 	// gate admits stream handlers and validators, which use the store;
 	// Close shuts it and waits for them.
@@ -105,6 +108,9 @@ func (n *Network) start() error {
 	}
 	if n.cfg.Store != nil {
 		if err := n.loadEvidence(); err != nil {
+			return err
+		}
+		if err := n.loadWitness(); err != nil {
 			return err
 		}
 		identified, err := n.host.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))

@@ -31,6 +31,11 @@ type Stats struct {
 	// OutOfOrder are gossiped blocks that arrived before their parent and
 	// waited for it (orphans.go).
 	OutOfOrder uint64
+	// Witnessing (witness_*.go): bytes of our own statements gossiped and
+	// of witness topic messages received (before validation), messages
+	// rejected as provably bad, and witnesses found equivocating.
+	WitnessBytesSent, WitnessBytesReceived uint64
+	WitnessRejected, WitnessEvidence       uint64
 }
 
 type counters struct {
@@ -42,6 +47,8 @@ type counters struct {
 	dhtRefused                                                  atomic.Uint64
 	deadConnections, duplicateConnections                       atomic.Uint64
 	outOfOrder                                                  atomic.Uint64
+	witnessBytesSent, witnessBytesReceived                      atomic.Uint64
+	witnessRejected, witnessEvidence                            atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -66,5 +73,10 @@ func (n *Network) Stats() Stats {
 		DeadConnections:      c.deadConnections.Load(),
 		DuplicateConnections: c.duplicateConnections.Load(),
 		OutOfOrder:           c.outOfOrder.Load(),
+
+		WitnessBytesSent:     c.witnessBytesSent.Load(),
+		WitnessBytesReceived: c.witnessBytesReceived.Load(),
+		WitnessRejected:      c.witnessRejected.Load(),
+		WitnessEvidence:      c.witnessEvidence.Load(),
 	}
 }

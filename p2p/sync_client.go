@@ -336,6 +336,13 @@ func (s *syncer) validate(blocks []*chain.Block, head *chain.SignedHeader) ([]*c
 	vbs := make([]*chain.VerifiedBlock, len(blocks))
 	errs := make([]error, len(blocks))
 	now := s.n.cfg.Now()
+	// Each block's parent with its chain's history, which its history
+	// root is checked against: one hash per block, so done in order here.
+	prevs := make([]*chain.SignedHeader, len(blocks))
+	prevs[0] = head
+	for i := 1; i < len(blocks); i++ {
+		prevs[i] = chain.WithHistory(blocks[i-1].SignedHeader, prevs[i-1])
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(blocks))
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -343,11 +350,7 @@ func (s *syncer) validate(blocks []*chain.Block, head *chain.SignedHeader) ([]*c
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(blocks); i += workers {
-				prev := head
-				if i > 0 {
-					prev = blocks[i-1].SignedHeader
-				}
-				vbs[i], errs[i] = chain.ValidateSynced(blocks[i], prev, s.n.cfg.Members, s.n.cfg.Params, now)
+				vbs[i], errs[i] = chain.ValidateSynced(blocks[i], prevs[i], s.n.cfg.Members, s.n.cfg.Params, now)
 			}
 		}()
 	}

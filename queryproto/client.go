@@ -51,6 +51,10 @@ type PaymentAnswer struct {
 	// of the proofs: at most one piece per issuer (docs/PROTOCOL.md 11.4).
 	// Verify each with chain.Evidence.Verify before trusting it.
 	Evidence []*chain.Evidence
+	// Witnessed are the witnesses' cosignatures of heads covering the
+	// proofs' blocks, as served; the light client checks them
+	// (witnessed.go).
+	Witnessed []*querypb.Witnessed
 }
 
 // Payment asks p for the proofs of the payments indexed under lookup
@@ -201,7 +205,10 @@ func decodePayment(resp *querypb.Response) (*PaymentAnswer, error) {
 	if len(pr.Evidence) > len(pr.Proofs) {
 		return nil, fmt.Errorf("%w: payment answer with %d pieces of evidence for %d proofs, at most one per issuer", ErrMalformed, len(pr.Evidence), len(pr.Proofs))
 	}
-	out := &PaymentAnswer{Proofs: make([]*chain.Proof, len(pr.Proofs))}
+	if len(pr.Witnessed) > maxWitnessedHeads*len(pr.Proofs) {
+		return nil, fmt.Errorf("%w: payment answer with %d witnessed heads for %d proofs", ErrMalformed, len(pr.Witnessed), len(pr.Proofs))
+	}
+	out := &PaymentAnswer{Proofs: make([]*chain.Proof, len(pr.Proofs)), Witnessed: pr.Witnessed}
 	for i, p := range pr.Proofs {
 		cp, err := proofFromPB(p)
 		if err != nil {

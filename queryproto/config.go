@@ -13,6 +13,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/credmesh/credmesh/queryproto/querypb"
 	"github.com/libp2p/go-libp2p/core/host"
 )
@@ -67,6 +68,12 @@ type Config struct {
 	// (docs/PROTOCOL.md 11.4). It is called once per issuer of every
 	// answer, so it must be cheap (a map lookup) and must not block.
 	Evidence func(chain.IssuerID) *chain.Evidence
+	// Cosignatures, if set, returns the witnesses' cosignatures of chain
+	// iss at height minHeight or above that the member verified
+	// (p2p.Network.Cosignatures); every payment answer carries those that
+	// cover its proofs' blocks (docs/PROTOCOL.md 17.5). It must be cheap
+	// and must not block.
+	Cosignatures func(iss chain.IssuerID, minHeight uint64) []witness.Cosignature
 
 	// PeerRate and PeerBurst bound one peer's requests, a member's or
 	// anyone else's: tokens per second and bucket size (defaults

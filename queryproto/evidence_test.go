@@ -27,6 +27,9 @@ func forkSingle(t *testing.T, s *shadowed) *chain.Evidence {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if prev.History, err = s.ms[0].st.History(s.singleIssuer, prev.Height); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for k := 0; time.Now().Before(deadline); k++ {
 		blk, _, err := chain.SealBlock(chaintest.NetworkID, prev, [][]byte{chaintest.PaymentEntry(1, 900+k)}, chaintest.Key(1), time.Now())
@@ -161,6 +164,9 @@ func TestForgedEvidenceFailsCheck(t *testing.T) {
 	m1, m2 := signedPair(t, 0, 1, chaintest.NetworkID) // member 0: not the record's issuer
 	lower, err := s.ms[0].st.Header(s.singleIssuer, real.Height-1)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if lower.History, err = s.ms[0].st.History(s.singleIssuer, lower.Height); err != nil {
 		t.Fatal(err)
 	}
 	one := func(e *chainpb.Evidence) func() []*chainpb.Evidence {

@@ -179,6 +179,34 @@ func examples(t *testing.T) map[string]string {
 		t.Fatal("the header signature does not verify by the specification")
 	}
 
+	// Blocks 2 and 3 over the same entries, a second apart: the history
+	// each commits to (5.8), and the proof of block 1 in block 3's.
+	leaf := func(h chain.Hash) []byte { s := sha256.Sum256(append([]byte{0}, h[:]...)); return s[:] }
+	b2, err := chain.NewBlock(network, chain.WithHistory(sh, nil), entries, key, time.UnixMilli(1795000001000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b2.HistoryRoot[:], leaf(sh.Hash)) {
+		t.Fatal("the history root of block 2 disagrees with the specification")
+	}
+	b3, err := chain.NewBlock(network, b2.SignedHeader, entries, key, time.UnixMilli(1795000002000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sha256.Sum256(append(append([]byte{1}, leaf(sh.Hash)...), leaf(b2.Hash)...)); b3.HistoryRoot != want {
+		t.Fatal("the history root of block 3 disagrees with the specification")
+	}
+	if err := chain.VerifyInHistory(sh, b3.SignedHeader, []chain.Hash{chain.Hash(leaf(b2.Hash))}); err != nil {
+		t.Fatalf("the history proof of the example does not verify: %v", err)
+	}
+	put("history_root_2", b2.HistoryRoot[:])
+	put("header_2", b2.Raw)
+	put("block_hash_2", b2.Hash[:])
+	put("history_root_3", b3.HistoryRoot[:])
+	put("header_3", b3.Raw)
+	put("block_hash_3", b3.Hash[:])
+	put("history_path_1_in_3", leaf(b2.Hash))
+
 	// A credit query and an answer with no records.
 	q, err := queryproto.SignQuery(queryproto.CreditQuery{
 		NetworkID: network, QueryID: "Q-0001", Querier: issuer, Subject: ref,

@@ -43,6 +43,9 @@ type lookupSettings struct {
 	hedgeDelay  time.Duration
 	answers     int
 	maxPeers    int
+	// witnesses is the cosignatures a record's block needs (witnessed.go);
+	// negative until NewLightClient takes the default.
+	witnesses int
 }
 
 // LightOption changes one setting of a LightClient's lookups.
@@ -94,11 +97,16 @@ func NewLightClient(h host.Host, g Genesis, opts ...LightOption) (*LightClient, 
 	if len(g.Members) == 0 {
 		return nil, fmt.Errorf("%w: the genesis has no members", ErrConfig)
 	}
-	set := lookupSettings{peerTimeout: DefaultPeerTimeout, hedgeDelay: DefaultHedgeDelay, answers: DefaultAnswers, maxPeers: DefaultMaxPeers}
+	set := lookupSettings{peerTimeout: DefaultPeerTimeout, hedgeDelay: DefaultHedgeDelay, answers: DefaultAnswers, maxPeers: DefaultMaxPeers, witnesses: 0}
 	for _, o := range opts {
 		o(&set)
 	}
+	if set.witnesses < 0 {
+		set.witnesses = DefaultWitnesses(len(g.Members))
+	}
 	switch {
+	case set.witnesses > len(g.Members)-1:
+		return nil, fmt.Errorf("%w: %d witnesses wanted, but a record's block can be cosigned by at most the %d members other than its issuer", ErrConfig, set.witnesses, len(g.Members)-1)
 	case set.peerTimeout <= 0:
 		return nil, fmt.Errorf("%w: the per-peer timeout must be positive, not %s", ErrConfig, set.peerTimeout)
 	case set.hedgeDelay < 0:

@@ -105,6 +105,9 @@ func (l *lookup) ask(ctx context.Context, p peer.ID) answer {
 	if err := l.verifyEvidence(p, pays, pa.Evidence); err != nil {
 		return answer{peer: p, err: err}
 	}
+	if err := l.checkWitnesses(p, pa.Proofs, pa.Witnessed); err != nil {
+		return answer{peer: p, err: err}
+	}
 	return answer{peer: p, payments: pays, evidence: pa.Evidence}
 }
 

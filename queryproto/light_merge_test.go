@@ -210,6 +210,9 @@ func TestBehindPeerIsNoted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if prev.History, err = s.ms[0].st.History(s.singleIssuer, prev.Height); err != nil {
+		t.Fatal(err)
+	}
 	s.tp.use(&tampering{name: "one block behind",
 		answer: func(int64, []*querypb.Proof) *querypb.Response { return notFound() },
 		heads:  func([]*chainpb.SignedHeader) []*chainpb.SignedHeader { return []*chainpb.SignedHeader{prev.Proto()} }})
@@ -242,6 +245,9 @@ func TestForkedIssuerIsReported(t *testing.T) {
 	real := s.headerOfSingle()
 	prev, err := s.ms[0].st.Header(s.singleIssuer, real.Height-1)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if prev.History, err = s.ms[0].st.History(s.singleIssuer, prev.Height); err != nil {
 		t.Fatal(err)
 	}
 	// forkAt serves the single record in another block of member 1 that

@@ -140,7 +140,7 @@ func forks(pays []Payment, heads []*chain.SignedHeader, served map[chain.IssuerI
 func (l *lookup) settle(ctx context.Context, answers []answer) (*LookupResult, error) {
 	res := &LookupResult{OrderID: l.orderID}
 	m := newMerged()
-	var checks []error
+	var checks, unwitnessed []error
 	for _, a := range answers {
 		switch {
 		case a.err == nil:
@@ -152,6 +152,8 @@ func (l *lookup) settle(ctx context.Context, answers []answer) (*LookupResult, e
 			m.add(a.peer, nil)
 		case errors.Is(a.err, ErrVerify):
 			checks = append(checks, a.err)
+		case errors.Is(a.err, ErrUnwitnessed):
+			unwitnessed = append(unwitnessed, a.err)
 		default:
 			res.Failed = append(res.Failed, PeerFailure{Peer: a.peer, Err: a.err})
 		}
@@ -201,6 +203,10 @@ func (l *lookup) settle(ctx context.Context, answers []answer) (*LookupResult, e
 		return res, errors.Join(checks...)
 	case len(res.Forks) > 0:
 		return res, &ForkError{Fork: res.Forks[0], Forks: res.Forks, Payments: res.Payments}
+	case len(unwitnessed) > 0:
+		// A record shown without the policy's cosignatures may be a block
+		// the rest of the network never saw: nothing is trusted.
+		return res, errors.Join(unwitnessed...)
 	case issuers > 1:
 		return res, &ConflictError{OrderID: l.orderID, Payments: res.Payments}
 	case issuers == 1:

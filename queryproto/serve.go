@@ -55,6 +55,7 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 			return failure(querypb.Status_STATUS_INTERNAL, "store error")
 		}
 		out.Proofs = append(out.Proofs, proofToPB(p))
+		out.Witnessed = append(out.Witnessed, s.witnessed(len(out.Proofs)-1, p)...)
 		// One lookup per issuer: the proofs are in issuer order.
 		if s.cfg.Evidence != nil && (len(out.Proofs) == 1 || loc.Issuer != served) {
 			if ev := s.cfg.Evidence(loc.Issuer); ev != nil {

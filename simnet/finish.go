@@ -68,6 +68,7 @@ func (env *Env) finish(rep *Report, start time.Time, o RunOptions) {
 	n := env.Net
 	blocks, ups, ops, events := n.rec.snapshot()
 	rep.propagation(blocks, ups, start, len(n.peers))
+	rep.witnessed(blocks, n.rec.cosignSnapshot(), n.rec.issuers, len(n.peers))
 	rep.Events = events
 	rep.Lookups, rep.Reports = opStats(ops["lookup"]), opStats(ops["report"])
 	rep.Samples = ops

@@ -13,6 +13,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/store"
+	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/node"
@@ -148,6 +149,7 @@ func (p *Peer) options() (node.Options, *signal, error) {
 		NoAPI:         true,
 		InMemoryStore: !p.Spec.Disk,
 		OnBlockStored: func(b *chain.Block, viaSync bool) { n.rec.stored(idx, b, viaSync) },
+		OnCosigned:    func(s *witness.Statement) { n.rec.cosigned(idx, s) },
 		Now:           time.Now,
 	}, running, nil
 }

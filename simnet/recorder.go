@@ -18,6 +18,7 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	blocks  map[blockID]*blockRec
+	cosigns []cosignRec // statements peers made (witnessed.go)
 	ups     map[int][]interval
 	ops     map[string][]OpSample
 	events  []Event

@@ -27,6 +27,7 @@ type Report struct {
 
 	Blocks      BlockStats            `json:"blocks"`
 	Propagation Propagation           `json:"propagation"`
+	Witnessed   Witnessed             `json:"witnessed"`
 	Records     RecordStats           `json:"records"`
 	Lookups     OpStats               `json:"lookups"`
 	Reports     OpStats               `json:"reports"`

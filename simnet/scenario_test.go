@@ -90,6 +90,10 @@ func TestStandardScenario(t *testing.T) {
 	if !rep.Checks.HeadsIdentical || rep.Checks.Chains != s.Peers {
 		t.Errorf("heads identical %v over %d chains, want true over %d: %v", rep.Checks.HeadsIdentical, rep.Checks.Chains, s.Peers, rep.Checks.Diffs)
 	}
+	if rep.Witnessed.Reached == 0 || rep.Witnessed.ToK.P50 <= 0 {
+		t.Errorf("no block reached K = %d cosignatures (%d did): the report must measure the time to K", rep.Witnessed.K, rep.Witnessed.Reached)
+	}
+	t.Logf("block to K = %d cosignatures: %d blocks, p50 %v ms, p99 %v ms", rep.Witnessed.K, rep.Witnessed.Reached, rep.Witnessed.ToK.P50, rep.Witnessed.ToK.P99)
 	if rep.Records.Accepted < 1000 || rep.Records.Lost != 0 {
 		t.Errorf("%d records accepted, %d lost; want over 1000 and none", rep.Records.Accepted, rep.Records.Lost)
 	}

@@ -32,6 +32,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, ph := range sortedKeys(r.Propagation.ByPhase) {
 		pct("to all, "+ph, r.Propagation.ByPhase[ph])
 	}
+	p("witnessed: %d blocks reached K = %d cosignatures of members other than their issuer", r.Witnessed.Reached, r.Witnessed.K)
+	pct("block to K cosignatures", r.Witnessed.ToK)
 	p("")
 	missing := "lost"
 	if !r.Checks.Settled {

@@ -267,6 +267,7 @@ type Header struct {
 	TimeMs        int64                  `protobuf:"varint,5,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`               // seal time, Unix milliseconds
 	EntryCount    uint32                 `protobuf:"varint,6,opt,name=entry_count,json=entryCount,proto3" json:"entry_count,omitempty"`   // number of entries; at least 1
 	EntriesRoot   []byte                 `protobuf:"bytes,7,opt,name=entries_root,json=entriesRoot,proto3" json:"entries_root,omitempty"` // RFC 6962 Merkle root over the encoded entries, 32 bytes
+	HistoryRoot   []byte                 `protobuf:"bytes,8,opt,name=history_root,json=historyRoot,proto3" json:"history_root,omitempty"` // RFC 6962 root over the hashes of this chain's blocks 1..height-1 (leaf i = block i+1), 32 bytes; empty at height 1
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -346,6 +347,13 @@ func (x *Header) GetEntryCount() uint32 {
 func (x *Header) GetEntriesRoot() []byte {
 	if x != nil {
 		return x.EntriesRoot
+	}
+	return nil
+}
+
+func (x *Header) GetHistoryRoot() []byte {
+	if x != nil {
+		return x.HistoryRoot
 	}
 	return nil
 }
@@ -1194,7 +1202,7 @@ var File_credmesh_chain_v1_chain_proto protoreflect.FileDescriptor
 
 const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcredmesh/chain/v1/chain.proto\x12\x11credmesh.chain.v1\"\xd1\x01\n" +
+	"\x1dcredmesh/chain/v1/chain.proto\x12\x11credmesh.chain.v1\"\xf4\x01\n" +
 	"\x06Header\x12\x1d\n" +
 	"\n" +
 	"network_id\x18\x01 \x01(\tR\tnetworkId\x12\x16\n" +
@@ -1204,7 +1212,8 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\atime_ms\x18\x05 \x01(\x03R\x06timeMs\x12\x1f\n" +
 	"\ventry_count\x18\x06 \x01(\rR\n" +
 	"entryCount\x12!\n" +
-	"\fentries_root\x18\a \x01(\fR\ventriesRoot\"D\n" +
+	"\fentries_root\x18\a \x01(\fR\ventriesRoot\x12!\n" +
+	"\fhistory_root\x18\b \x01(\fR\vhistoryRoot\"D\n" +
 	"\fSignedHeader\x12\x16\n" +
 	"\x06header\x18\x01 \x01(\fR\x06header\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\"Z\n" +

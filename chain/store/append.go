@@ -52,7 +52,11 @@ func (s *Store) commit(vbs []*chain.VerifiedBlock, extra func(*pebble.Batch) err
 		if err := s.addBlock(b, vb, added, keysChecked); err != nil {
 			return err
 		}
-		heads[vb.Issuer] = vb.SignedHeader
+		next, err := extendHistory(b, head, vb)
+		if err != nil {
+			return err
+		}
+		heads[vb.Issuer] = next
 	}
 	if extra != nil {
 		if err := extra(b); err != nil {

@@ -206,6 +206,17 @@ func (c *checker) chain(iss chain.IssuerID, head uint64, headless bool) ChainChe
 		c.problem(Problem{Kind: ProblemRead, Chain: iss.String(), Detail: "reading index keys: " + c.s.readErr(err).Error()})
 		c.skipped[iss] = true
 	}
+	if prev != nil && prev.History != nil && prev.Height == head {
+		// The nodes history proofs are read from must be the chain's.
+		stored, err := c.s.loadHistory(iss, head)
+		if err != nil || stored.Root() != prev.History.Root() {
+			detail := "stored history nodes do not match the chain's blocks"
+			if err != nil {
+				detail = "history: " + err.Error()
+			}
+			c.problem(Problem{Kind: ProblemLink, Chain: iss.String(), Height: head, Detail: detail})
+		}
+	}
 	if head != last && !headless && !c.skipped[iss] {
 		c.problem(Problem{Kind: ProblemHead, Chain: iss.String(), Height: head, Key: DescribeKey(headKey(iss)),
 			Detail: fmt.Sprintf("head key names height %d, the headers end at %d", head, last)})
@@ -238,13 +249,28 @@ func (w *chainWalk) header(height uint64, v []byte, prev *chain.SignedHeader) *c
 		w.problem(p)
 		return nil
 	}
+	if prev != nil && prev.History == nil {
+		// After a gap or an unreadable block: take the history from its
+		// stored nodes, which this checks too.
+		hist, err := w.s.loadHistory(w.iss, prev.Height)
+		if err != nil {
+			w.problem(Problem{Kind: ProblemLink, Chain: w.iss.String(), Height: prev.Height, Detail: "history: " + err.Error()})
+			return sh
+		}
+		cp := *prev
+		cp.History = hist
+		prev = &cp
+	}
 	if prev != nil {
 		if err := chain.CheckLink(sh, prev); err != nil {
 			w.problem(Problem{Kind: ProblemLink, Chain: w.iss.String(), Height: height, Key: p.Key,
 				Detail: fmt.Sprintf("does not follow block %d: %v", prev.Height, err)})
 		}
 	}
-	return sh
+	if prev == nil && height > 1 {
+		return sh
+	}
+	return chain.WithHistory(sh, prev)
 }
 
 // collect advances eIt (valid: ok) past the entries of blocks up to height

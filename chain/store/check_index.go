@@ -122,7 +122,8 @@ func (c *checker) indexKey(p byte, k, v []byte) {
 var knownPrefixes = map[byte]bool{
 	prefixHead: true, prefixHeader: true, prefixEntries: true, prefixTree: true, prefixLookup: true,
 	prefixKey: true, prefixSubject: true, prefixQuerier: true, prefixExpiry: true, prefixFix: true,
-	prefixMeta: true, prefixForked: true, prefixAck: true, prefixPrivate: true, prefixPruned: true,
+	prefixMeta: true, prefixForked: true, prefixAck: true, prefixPrivate: true, prefixPruned: true, prefixHistory: true,
+	prefixCosigned: true, prefixWitness: true, prefixWitnessForked: true,
 }
 
 // keys checks what the other passes do not: the schema version, the

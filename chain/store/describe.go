@@ -30,6 +30,10 @@ func DescribeKey(k []byte) string {
 			}
 			return fmt.Sprintf("%s of block %d of %s", what, binary.BigEndian.Uint64(body[32:]), iss(body[:32]))
 		}
+	case prefixHistory:
+		if len(body) == 41 {
+			return fmt.Sprintf("history node %d/%d of %s", body[32], binary.BigEndian.Uint64(body[33:]), iss(body[:32]))
+		}
 	case prefixEntries:
 		if len(body) == 44 {
 			return describeLocation(locationFromSuffix(k))
@@ -63,6 +67,16 @@ func DescribeKey(k []byte) string {
 		}
 	case prefixPrivate:
 		return "private credit record"
+	case prefixCosigned:
+		return "the heads this peer last cosigned"
+	case prefixWitness:
+		if len(body) == 32 {
+			return "newest cosigned heads of witness " + chain.IssuerID(body).Short()
+		}
+	case prefixWitnessForked:
+		if len(body) == 32 {
+			return "equivocation evidence against witness " + chain.IssuerID(body).Short()
+		}
 	case prefixMeta:
 		return fmt.Sprintf("metadata %q", body)
 	}

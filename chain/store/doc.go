@@ -9,6 +9,7 @@
 //	'r' issuer height index           → entry key of a pruned entry (pruned.go)
 //	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned;
 //	                                    only the levels from 3 up for a block with nothing to prune (tree.go)
+//	'y' issuer level(1) index(8)      → node of the chain's history tree (chain.History; history.go): every node an append completes
 //	'x' lookup issuer[:8]             → location of a payment: height(8) index(4); the whole issuer
 //	                                    in stores created before that form (lookupform.go)
 //	'k' issuer entry-key              → location of any other entry (keys are unique per issuer),

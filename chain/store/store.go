@@ -27,7 +27,7 @@ var (
 	ErrInUse    = errors.New("store: the database is in use by another process (is a peer running on this home?)")
 )
 
-const schemaVersion = 1
+const schemaVersion = 2
 
 // Options tune the database. The zero value is usable.
 type Options struct {
@@ -264,6 +264,9 @@ func (s *Store) loadHeads() error {
 		h, err := s.Header(iss, binary.BigEndian.Uint64(v))
 		if err != nil {
 			return fmt.Errorf("store: head of %s: %w", iss.Short(), err)
+		}
+		if h.History, err = s.loadHistory(iss, h.Height); err != nil {
+			return fmt.Errorf("store: history of %s: %w", iss.Short(), err)
 		}
 		s.mu.heads[iss] = h
 		s.mu.byPrefix[prefixOf(iss)] = iss

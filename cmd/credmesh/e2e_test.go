@@ -270,7 +270,7 @@ func TestThreePeersFromTheREADME(t *testing.T) {
 
 	// A light client verifies a payment from the genesis alone.
 	genesis := filepath.Join(peers[1].home, "genesis.json")
-	out = mustRun(t, "query", "payment", recs[42].OrderID, "--genesis", genesis)
+	out = mustRun(t, "query", "payment", recs[42].OrderID, "--genesis", genesis, "--witnesses", "0")
 	if !strings.Contains(out, "verified") || !strings.Contains(out, recs[42].Period) {
 		t.Fatalf("query payment:\n%s", out)
 	}
@@ -308,7 +308,7 @@ func TestThreePeersFromTheREADME(t *testing.T) {
 	var conflictOut, conflictErr string
 	eventually(t, 30*time.Second, "the light client sees both records", func() bool {
 		var code int
-		conflictOut, conflictErr, code = credmesh(t, "query", "payment", recs[42].OrderID, "--genesis", genesis)
+		conflictOut, conflictErr, code = credmesh(t, "query", "payment", recs[42].OrderID, "--genesis", genesis, "--witnesses", "0")
 		return code == 5
 	})
 	original := fmt.Sprintf("amount    %d.%02d", recs[42].AmountMinor/100, recs[42].AmountMinor%100)
@@ -316,7 +316,7 @@ func TestThreePeersFromTheREADME(t *testing.T) {
 		!strings.Contains(conflictOut, original) || !strings.Contains(conflictOut, "amount    0.01") || !strings.Contains(conflictErr, "conflict") {
 		t.Fatalf("query payment of a shadowed order ID:\n%s%s", conflictOut, conflictErr)
 	}
-	jsonOut, _, code := credmesh(t, "query", "payment", recs[42].OrderID, "--genesis", genesis, "--json")
+	jsonOut, _, code := credmesh(t, "query", "payment", recs[42].OrderID, "--genesis", genesis, "--witnesses", "0", "--json")
 	var lookup api.PaymentLookup
 	if code != 5 || json.Unmarshal([]byte(jsonOut), &lookup) != nil || !lookup.Conflict || len(lookup.Records) != 2 {
 		t.Fatalf("query payment --json of a shadowed order ID: exit %d\n%s", code, jsonOut)

@@ -126,7 +126,7 @@ func TestQueryPaymentOfForkedIssuerExits6(t *testing.T) {
 	bank.start(t)
 
 	genesis := filepath.Join(bank.home, "genesis.json")
-	out, errOut, code := credmesh(t, "query", "payment", rec.OrderID, "--genesis", genesis)
+	out, errOut, code := credmesh(t, "query", "payment", rec.OrderID, "--genesis", genesis, "--witnesses", "0")
 	if code != 6 || !strings.Contains(errOut, "equivocated") {
 		t.Fatalf("query payment of a forked issuer: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -135,7 +135,7 @@ func TestQueryPaymentOfForkedIssuerExits6(t *testing.T) {
 			t.Fatalf("%q missing from:\n%s", want, out)
 		}
 	}
-	jsonOut, _, code := credmesh(t, "query", "payment", rec.OrderID, "--genesis", genesis, "--json")
+	jsonOut, _, code := credmesh(t, "query", "payment", rec.OrderID, "--genesis", genesis, "--witnesses", "0", "--json")
 	var v api.PaymentLookup
 	if err := json.Unmarshal([]byte(jsonOut), &v); code != 6 || err != nil {
 		t.Fatalf("--json: exit %d, %v:\n%s", code, err, jsonOut)

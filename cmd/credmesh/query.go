@@ -29,10 +29,11 @@ func newQueryCmd() *cobra.Command {
 // Exit codes of query payment, for scripts (0 verified, 1 other errors,
 // 2 usage).
 const (
-	exitNotFound = 3
-	exitVerify   = 4
-	exitConflict = 5
-	exitForked   = 6
+	exitNotFound    = 3
+	exitVerify      = 4
+	exitConflict    = 5
+	exitForked      = 6
+	exitUnwitnessed = 7
 )
 
 // lookupFlags are the light client's settings from the command line.
@@ -40,6 +41,9 @@ type lookupFlags struct {
 	peers       []string
 	peerTimeout time.Duration
 	answers     int
+	// witnesses is --witnesses: negative for the default, a majority of
+	// the members other than the issuer.
+	witnesses int
 }
 
 func newQueryPaymentCmd() *cobra.Command {
@@ -91,7 +95,20 @@ Exit status:
      two payments under one order ID. The evidence (the issuer, the height
      and the two header hashes) and every record are shown, the forked
      issuer's marked. A member that holds evidence against an issuer serves
-     it with the issuer's records; the lookup checks both signatures.`,
+     it with the issuer's records; the lookup checks both signatures.
+  7  too few witnesses: the record's block has fewer than --witnesses valid
+     cosignatures of members other than its issuer (docs/PROTOCOL.md 17.6).
+     It may be a block the rest of the network never saw (an issuer and the
+     peer asked showing you a fork), or one too recent: a block is cosigned
+     about one witness period (genesis params.witness_period, 10 s by
+     default) after it is sealed, so try again after that.
+
+Witnesses: every member cosigns, once a witness period, the heads of every
+chain it has verified; answers carry those cosignatures. --witnesses K wants K
+of them, from distinct members other than the record's issuer; the default is
+a majority of those members (with 5 members, 3). --witnesses 0 checks none: an
+issuer colluding with the peer asked could then show you a forked block
+unnoticed. --batch lookups do not check cosignatures.`,
 		Example: `  credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json
   credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json \
       --peer /ip4/10.0.0.6/tcp/7600/p2p/12D3KooW... --json
@@ -147,6 +164,7 @@ Exit status:
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
 	c.Flags().DurationVar(&lf.peerTimeout, "peer-timeout", queryproto.DefaultPeerTimeout, "give each peer at most this long to answer")
 	c.Flags().IntVar(&lf.answers, "answers", queryproto.DefaultAnswers, "how many peers' verified answers to gather")
+	c.Flags().IntVar(&lf.witnesses, "witnesses", -1, "how many members other than the issuer must have cosigned the record's block (default: a majority of them; 0: none)")
 	return c
 }
 
@@ -194,6 +212,8 @@ func showLookup(out io.Writer, g *config.Genesis, res *queryproto.LookupResult, 
 			printNotes(out, res)
 		}
 		return &exitError{code: exitConflict, msg: err.Error()}
+	case errors.Is(err, queryproto.ErrUnwitnessed):
+		return &exitError{code: exitUnwitnessed, msg: "too few witnesses cosigned the record's block, so no record is shown:\n  " + strings.ReplaceAll(err.Error(), "\n", "\n  ")}
 	case errors.Is(err, queryproto.ErrNotFound):
 		return &exitError{code: exitNotFound, msg: "no record under this order ID: " + strings.TrimPrefix(err.Error(), queryproto.ErrNotFound.Error()+": ")}
 	case errors.Is(err, queryproto.ErrBadRequest):
@@ -251,7 +271,7 @@ func newLight(g *config.Genesis, lf lookupFlags) (lc *queryproto.LightClient, fr
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	opts := []queryproto.LightOption{queryproto.WithPeerTimeout(lf.peerTimeout), queryproto.WithAnswers(lf.answers),
+	opts := []queryproto.LightOption{queryproto.WithPeerTimeout(lf.peerTimeout), queryproto.WithAnswers(lf.answers), queryproto.WithWitnesses(lf.witnesses),
 		queryproto.WithMaxPeers(max(queryproto.DefaultMaxPeers, lf.answers, len(from)))}
 	lc, err = queryproto.NewLightClient(n.Host(), queryproto.Genesis{NetworkID: g.NetworkID(), Members: g.Members(), Bootstrap: boot}, opts...)
 	if err != nil {

@@ -85,6 +85,7 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	c := st.Counters
 	fmt.Fprintf(out, "\nrecords accepted %d, refused %d; blocks sealed %d, stored %d, rejected %d; gossip drops %d\n",
 		c.RecordsAccepted, c.RecordsRefused, c.BlocksSealed, c.BlocksStored, c.BlocksRejected, c.GossipDrops)
+	printWitnessing(out, st.Witnessing) // status_witness.go
 }
 
 // printStoreHealth shows whether a read has met corruption in the store.

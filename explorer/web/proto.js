@@ -90,6 +90,7 @@ export const Header = {
   5: { name: 'time_ms', type: 'int64' },
   6: { name: 'entry_count', type: 'uint32' },
   7: { name: 'entries_root', type: 'bytes' },
+  8: { name: 'history_root', type: 'bytes' },
 };
 
 export const SealedPayment = {

@@ -156,6 +156,8 @@ export function headerProblem(h) {
   if (!h.height || h.height < 1n) return 'height is below 1';
   const prev = h.prev_hash || new Uint8Array(0);
   if (h.height === 1n ? prev.length !== 0 : prev.length !== 32) return 'prev_hash has the wrong length for its height';
+  const hist = h.history_root || new Uint8Array(0);
+  if (h.height === 1n ? hist.length !== 0 : hist.length !== 32) return 'history_root has the wrong length for its height';
   if (!h.time_ms || h.time_ms <= 0n) return 'time_ms is not after 1970';
   if (!h.entry_count || h.entry_count < 1n) return 'entry_count is 0';
   return '';

@@ -645,9 +645,12 @@ func (x *Proof) GetHeader() *chainpb.SignedHeader {
 // evidence the server holds against the issuers of those proofs: at most
 // one piece per issuer, none about any other issuer, sorted by issuer key.
 type PaymentResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Proofs        []*Proof               `protobuf:"bytes,1,rep,name=proofs,proto3" json:"proofs,omitempty"`
-	Evidence      []*chainpb.Evidence    `protobuf:"bytes,2,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Proofs   []*Proof               `protobuf:"bytes,1,rep,name=proofs,proto3" json:"proofs,omitempty"`
+	Evidence []*chainpb.Evidence    `protobuf:"bytes,2,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	// Witnesses' cosignatures of heads that cover the proofs' blocks
+	// (docs/PROTOCOL.md 17.5); absent from servers that predate witnessing.
+	Witnessed     []*Witnessed `protobuf:"bytes,3,rep,name=witnessed,proto3" json:"witnessed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -696,6 +699,84 @@ func (x *PaymentResponse) GetEvidence() []*chainpb.Evidence {
 	return nil
 }
 
+func (x *PaymentResponse) GetWitnessed() []*Witnessed {
+	if x != nil {
+		return x.Witnessed
+	}
+	return nil
+}
+
+// Witnessed is the cosignatures of one head of a proof's chain that covers
+// the proof's block: the block itself, or a later head whose history holds
+// it.
+type Witnessed struct {
+	state         protoimpl.MessageState     `protogen:"open.v1"`
+	Proof         uint32                     `protobuf:"varint,1,opt,name=proof,proto3" json:"proof,omitempty"`                               // index into PaymentResponse.proofs
+	Head          *chainpb.SignedHeader      `protobuf:"bytes,2,opt,name=head,proto3" json:"head,omitempty"`                                  // the cosigned head's header; absent when it is the proof's block
+	HistoryPath   [][]byte                   `protobuf:"bytes,3,rep,name=history_path,json=historyPath,proto3" json:"history_path,omitempty"` // the block's path into the head's history; empty when the head is the block
+	Cosignatures  []*chainpb.HeadCosignature `protobuf:"bytes,4,rep,name=cosignatures,proto3" json:"cosignatures,omitempty"`                  // at most one per witness, all of this head
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Witnessed) Reset() {
+	*x = Witnessed{}
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Witnessed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Witnessed) ProtoMessage() {}
+
+func (x *Witnessed) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Witnessed.ProtoReflect.Descriptor instead.
+func (*Witnessed) Descriptor() ([]byte, []int) {
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Witnessed) GetProof() uint32 {
+	if x != nil {
+		return x.Proof
+	}
+	return 0
+}
+
+func (x *Witnessed) GetHead() *chainpb.SignedHeader {
+	if x != nil {
+		return x.Head
+	}
+	return nil
+}
+
+func (x *Witnessed) GetHistoryPath() [][]byte {
+	if x != nil {
+		return x.HistoryPath
+	}
+	return nil
+}
+
+func (x *Witnessed) GetCosignatures() []*chainpb.HeadCosignature {
+	if x != nil {
+		return x.Cosignatures
+	}
+	return nil
+}
+
 // PaymentBatchResponse answers a PaymentBatchRequest: exactly one item per
 // lookup hash, in the request's order. Each signed header the proofs need is
 // sent once, in `headers`, and a proof names it by its position there.
@@ -713,7 +794,7 @@ type PaymentBatchResponse struct {
 
 func (x *PaymentBatchResponse) Reset() {
 	*x = PaymentBatchResponse{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +806,7 @@ func (x *PaymentBatchResponse) String() string {
 func (*PaymentBatchResponse) ProtoMessage() {}
 
 func (x *PaymentBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[9]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +819,7 @@ func (x *PaymentBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentBatchResponse.ProtoReflect.Descriptor instead.
 func (*PaymentBatchResponse) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PaymentBatchResponse) GetHeaders() []*chainpb.SignedHeader {
@@ -777,7 +858,7 @@ type BatchItem struct {
 
 func (x *BatchItem) Reset() {
 	*x = BatchItem{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[10]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -789,7 +870,7 @@ func (x *BatchItem) String() string {
 func (*BatchItem) ProtoMessage() {}
 
 func (x *BatchItem) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[10]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -802,7 +883,7 @@ func (x *BatchItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchItem.ProtoReflect.Descriptor instead.
 func (*BatchItem) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{10}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BatchItem) GetStatus() Status {
@@ -833,7 +914,7 @@ type BatchProof struct {
 
 func (x *BatchProof) Reset() {
 	*x = BatchProof{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -845,7 +926,7 @@ func (x *BatchProof) String() string {
 func (*BatchProof) ProtoMessage() {}
 
 func (x *BatchProof) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -858,7 +939,7 @@ func (x *BatchProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchProof.ProtoReflect.Descriptor instead.
 func (*BatchProof) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{11}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BatchProof) GetEntry() []byte {
@@ -907,7 +988,7 @@ type CreditAnswer struct {
 
 func (x *CreditAnswer) Reset() {
 	*x = CreditAnswer{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1000,7 @@ func (x *CreditAnswer) String() string {
 func (*CreditAnswer) ProtoMessage() {}
 
 func (x *CreditAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1013,7 @@ func (x *CreditAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAnswer.ProtoReflect.Descriptor instead.
 func (*CreditAnswer) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{12}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreditAnswer) GetNetworkId() string {
@@ -1010,7 +1091,7 @@ type SignedCreditAnswer struct {
 
 func (x *SignedCreditAnswer) Reset() {
 	*x = SignedCreditAnswer{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1022,7 +1103,7 @@ func (x *SignedCreditAnswer) String() string {
 func (*SignedCreditAnswer) ProtoMessage() {}
 
 func (x *SignedCreditAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1035,7 +1116,7 @@ func (x *SignedCreditAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedCreditAnswer.ProtoReflect.Descriptor instead.
 func (*SignedCreditAnswer) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{13}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SignedCreditAnswer) GetAnswer() []byte {
@@ -1056,7 +1137,7 @@ var File_credmesh_query_v1_query_proto protoreflect.FileDescriptor
 
 const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcredmesh/query/v1/query.proto\x12\x11credmesh.query.v1\x1a\x1dcredmesh/chain/v1/chain.proto\"\xa1\x02\n" +
+	"\x1dcredmesh/query/v1/query.proto\x12\x11credmesh.query.v1\x1a\x1dcredmesh/chain/v1/chain.proto\x1a\x1fcredmesh/chain/v1/witness.proto\"\xa1\x02\n" +
 	"\aRequest\x127\n" +
 	"\x05heads\x18\x01 \x01(\v2\x1f.credmesh.query.v1.HeadsRequestH\x00R\x05heads\x12=\n" +
 	"\apayment\x18\x02 \x01(\v2!.credmesh.query.v1.PaymentRequestH\x00R\apayment\x12I\n" +
@@ -1085,10 +1166,16 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x05entry\x18\x01 \x01(\fR\x05entry\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\rR\x05index\x12\x12\n" +
 	"\x04path\x18\x03 \x03(\fR\x04path\x127\n" +
-	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"|\n" +
+	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"\xb8\x01\n" +
 	"\x0fPaymentResponse\x120\n" +
 	"\x06proofs\x18\x01 \x03(\v2\x18.credmesh.query.v1.ProofR\x06proofs\x127\n" +
-	"\bevidence\x18\x02 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\"\xbe\x01\n" +
+	"\bevidence\x18\x02 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\x12:\n" +
+	"\twitnessed\x18\x03 \x03(\v2\x1c.credmesh.query.v1.WitnessedR\twitnessed\"\xc1\x01\n" +
+	"\tWitnessed\x12\x14\n" +
+	"\x05proof\x18\x01 \x01(\rR\x05proof\x123\n" +
+	"\x04head\x18\x02 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x04head\x12!\n" +
+	"\fhistory_path\x18\x03 \x03(\fR\vhistoryPath\x12F\n" +
+	"\fcosignatures\x18\x04 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"\xbe\x01\n" +
 	"\x14PaymentBatchResponse\x129\n" +
 	"\aheaders\x18\x01 \x03(\v2\x1f.credmesh.chain.v1.SignedHeaderR\aheaders\x122\n" +
 	"\x05items\x18\x02 \x03(\v2\x1c.credmesh.query.v1.BatchItemR\x05items\x127\n" +
@@ -1140,25 +1227,27 @@ func file_credmesh_query_v1_query_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_query_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_credmesh_query_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_credmesh_query_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_credmesh_query_v1_query_proto_goTypes = []any{
-	(Status)(0),                  // 0: credmesh.query.v1.Status
-	(*Request)(nil),              // 1: credmesh.query.v1.Request
-	(*HeadsRequest)(nil),         // 2: credmesh.query.v1.HeadsRequest
-	(*PaymentRequest)(nil),       // 3: credmesh.query.v1.PaymentRequest
-	(*PaymentBatchRequest)(nil),  // 4: credmesh.query.v1.PaymentBatchRequest
-	(*SignedCreditQuery)(nil),    // 5: credmesh.query.v1.SignedCreditQuery
-	(*Response)(nil),             // 6: credmesh.query.v1.Response
-	(*HeadsResponse)(nil),        // 7: credmesh.query.v1.HeadsResponse
-	(*Proof)(nil),                // 8: credmesh.query.v1.Proof
-	(*PaymentResponse)(nil),      // 9: credmesh.query.v1.PaymentResponse
-	(*PaymentBatchResponse)(nil), // 10: credmesh.query.v1.PaymentBatchResponse
-	(*BatchItem)(nil),            // 11: credmesh.query.v1.BatchItem
-	(*BatchProof)(nil),           // 12: credmesh.query.v1.BatchProof
-	(*CreditAnswer)(nil),         // 13: credmesh.query.v1.CreditAnswer
-	(*SignedCreditAnswer)(nil),   // 14: credmesh.query.v1.SignedCreditAnswer
-	(*chainpb.SignedHeader)(nil), // 15: credmesh.chain.v1.SignedHeader
-	(*chainpb.Evidence)(nil),     // 16: credmesh.chain.v1.Evidence
+	(Status)(0),                     // 0: credmesh.query.v1.Status
+	(*Request)(nil),                 // 1: credmesh.query.v1.Request
+	(*HeadsRequest)(nil),            // 2: credmesh.query.v1.HeadsRequest
+	(*PaymentRequest)(nil),          // 3: credmesh.query.v1.PaymentRequest
+	(*PaymentBatchRequest)(nil),     // 4: credmesh.query.v1.PaymentBatchRequest
+	(*SignedCreditQuery)(nil),       // 5: credmesh.query.v1.SignedCreditQuery
+	(*Response)(nil),                // 6: credmesh.query.v1.Response
+	(*HeadsResponse)(nil),           // 7: credmesh.query.v1.HeadsResponse
+	(*Proof)(nil),                   // 8: credmesh.query.v1.Proof
+	(*PaymentResponse)(nil),         // 9: credmesh.query.v1.PaymentResponse
+	(*Witnessed)(nil),               // 10: credmesh.query.v1.Witnessed
+	(*PaymentBatchResponse)(nil),    // 11: credmesh.query.v1.PaymentBatchResponse
+	(*BatchItem)(nil),               // 12: credmesh.query.v1.BatchItem
+	(*BatchProof)(nil),              // 13: credmesh.query.v1.BatchProof
+	(*CreditAnswer)(nil),            // 14: credmesh.query.v1.CreditAnswer
+	(*SignedCreditAnswer)(nil),      // 15: credmesh.query.v1.SignedCreditAnswer
+	(*chainpb.SignedHeader)(nil),    // 16: credmesh.chain.v1.SignedHeader
+	(*chainpb.Evidence)(nil),        // 17: credmesh.chain.v1.Evidence
+	(*chainpb.HeadCosignature)(nil), // 18: credmesh.chain.v1.HeadCosignature
 }
 var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	2,  // 0: credmesh.query.v1.Request.heads:type_name -> credmesh.query.v1.HeadsRequest
@@ -1168,23 +1257,26 @@ var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	0,  // 4: credmesh.query.v1.Response.status:type_name -> credmesh.query.v1.Status
 	7,  // 5: credmesh.query.v1.Response.heads:type_name -> credmesh.query.v1.HeadsResponse
 	9,  // 6: credmesh.query.v1.Response.payment:type_name -> credmesh.query.v1.PaymentResponse
-	14, // 7: credmesh.query.v1.Response.credit_answer:type_name -> credmesh.query.v1.SignedCreditAnswer
-	10, // 8: credmesh.query.v1.Response.payment_batch:type_name -> credmesh.query.v1.PaymentBatchResponse
-	15, // 9: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
-	15, // 10: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
+	15, // 7: credmesh.query.v1.Response.credit_answer:type_name -> credmesh.query.v1.SignedCreditAnswer
+	11, // 8: credmesh.query.v1.Response.payment_batch:type_name -> credmesh.query.v1.PaymentBatchResponse
+	16, // 9: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
+	16, // 10: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
 	8,  // 11: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
-	16, // 12: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
-	15, // 13: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
-	11, // 14: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
-	16, // 15: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
-	0,  // 16: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
-	12, // 17: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
-	8,  // 18: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	17, // 12: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	10, // 13: credmesh.query.v1.PaymentResponse.witnessed:type_name -> credmesh.query.v1.Witnessed
+	16, // 14: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
+	18, // 15: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
+	16, // 16: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
+	12, // 17: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
+	17, // 18: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	0,  // 19: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
+	13, // 20: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
+	8,  // 21: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }
@@ -1210,7 +1302,7 @@ func file_credmesh_query_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_query_v1_query_proto_rawDesc), len(file_credmesh_query_v1_query_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -66,6 +66,10 @@ type Config struct {
 	// OrphanWait is how long a gossiped block ahead of our head waits for
 	// its parent before it becomes a sync (default 250 ms; orphans.go).
 	OrphanWait time.Duration
+	// OrphanAsk is how long such a block waits for its parent by gossip
+	// alone before the peer that sent it is asked for the parent by sync
+	// (default 0: at once; longer than OrphanWait: never; orphans.go).
+	OrphanAsk time.Duration
 
 	// LostAfter is how long a member may stay disconnected before,
 	// under sharded replication, the next members of the placement order

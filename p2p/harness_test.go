@@ -152,10 +152,11 @@ func describe(ps []*peerNode) string {
 // exchanged only on connection and on joining the topic (before anything is
 // sealed), never on a tick that would start a sync, and a block that
 // arrives before its parent waits for the parent by gossip instead of
-// turning into a sync after the default 250 ms.
+// asking its sender by sync at once or after the default 250 ms.
 func gossipOnly(c *p2p.Config) {
 	c.StatusInterval = time.Hour
 	c.OrphanWait = 30 * time.Second
+	c.OrphanAsk = time.Hour
 }
 
 // awaitMeshes waits until every peer's blocks mesh holds size peers, so a

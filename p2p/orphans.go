@@ -15,12 +15,19 @@ import (
 // maxOrphanGap above our head of its chain) waits in its validator until
 // the parent is stored, by gossip or sync, and is then judged like any
 // other (stored and accepted, so forwarded), instead of being ignored and
-// fetched by sync. Waiting is bounded: maxOrphans blocks per chain,
-// maxOrphanBytes in all, Config.OrphanWait each (default 250 ms: gossip
-// paths differ by a hop or two; a parent that has not come by then was
-// missed, and waiting longer only delays its sync); a block that does not
-// fit, or whose parent does not come in time, is ignored and its gap
-// becomes a sync from the peer that sent it, as before.
+// fetched by sync. The peer that sent it validated it against its parent,
+// so it holds the parent: after Config.OrphanAsk (default 0, at once) that
+// peer is asked for the blocks between by sync, while gossip may still
+// bring them, and whichever comes first wakes the block. The cost is a
+// sync answer of the missing blocks per orphan, a copy gossip may bring
+// too; the gain is that a parent gossip delivers late, or not at all to
+// this peer (a mesh changing, a forwarder whose queue dropped it), costs
+// a round trip instead of the whole wait: in the 100-peer simulation that
+// was the slowest block of a run, docs/BENCHMARKS.md. Waiting is bounded:
+// maxOrphans blocks per chain, maxOrphanBytes in all, Config.OrphanWait
+// each (default 250 ms); a block that does not fit, or whose parent does
+// not come in time, is ignored and its gap becomes a sync from the peer
+// that sent it, as before.
 const (
 	maxOrphanGap   = 4        // heights above our head a block may wait at
 	maxOrphans     = 4        // blocks waiting per chain
@@ -117,10 +124,14 @@ func (n *Network) awaitParent(b *chain.Block, from peer.ID) (pubsub.ValidationRe
 	}
 	timeout := time.NewTimer(n.cfg.OrphanWait)
 	defer timeout.Stop()
+	ask := time.NewTimer(n.cfg.OrphanAsk)
+	defer ask.Stop()
 	for n.headHeight(b.Issuer)+1 < b.Height {
 		select {
 		case <-ch:
 			ch = n.orphans.next(b.Issuer)
+		case <-ask.C:
+			n.sync.want(b.Issuer, b.Height-1, from) // only up to the parent: b itself comes through here
 		case <-timeout.C:
 			n.orphans.release(b.Issuer, b.Height, size)
 			return give()

@@ -67,7 +67,9 @@ func marshalFrame(m proto.Message, maxBytes int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %T of %d bytes, cap %d", ErrTooLarge, m, size, maxBytes)
 	}
 	buf := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+size), uint64(size))
-	return proto.MarshalOptions{Deterministic: true}.MarshalAppend(buf, m)
+	// proto.Size left every message's size cached: the marshal reuses it
+	// instead of walking the message a second time.
+	return proto.MarshalOptions{Deterministic: true, UseCachedSize: true}.MarshalAppend(buf, m)
 }
 
 // frameError adds our sentinel to a frame-level error; a read failure of

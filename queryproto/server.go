@@ -27,6 +27,7 @@ type Server struct {
 	memberPeers map[peer.ID]bool
 	stats       serverCounters
 	gate        gate.Gate // closed by Close, before the store is
+	workers     *workers  // run the requests' decoding, reads and encoding (workers.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -56,6 +57,7 @@ func NewServer(cfg Config) (*Server, error) {
 		}
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.workers = startWorkers()
 	cfg.Host.SetStreamHandler(s.proto, s.handle)
 	return s, nil
 }
@@ -66,6 +68,7 @@ func (s *Server) Close() error {
 	s.cfg.Host.RemoveStreamHandler(s.proto)
 	s.cancel()
 	s.gate.Close()
+	s.workers.stop()
 	return nil
 }
 
@@ -99,7 +102,9 @@ func (s *Server) handle(st network.Stream) {
 		return
 	}
 	defer release()
-	s.respond(st, s.serve(s.ctx, remote, data))
+	var answer encoded
+	s.workers.do(func() { answer = s.encode(s.serve(s.ctx, remote, data)) })
+	s.send(st, answer)
 }
 
 // serve decodes a request, runs its operation and reports how long that
@@ -144,14 +149,34 @@ func (s *Server) serve(ctx context.Context, remote peer.ID, data []byte) (resp *
 // respond writes resp and closes the stream, reserving the frame's memory
 // first.
 func (s *Server) respond(st network.Stream, resp *querypb.Response) {
+	s.send(st, s.encode(resp))
+}
+
+// encoded is a response's frame and status.
+type encoded struct {
+	frame  []byte // nil: not even an INTERNAL answer could be encoded
+	status querypb.Status
+}
+
+// encode returns the frame of resp, or of an INTERNAL answer if resp is
+// over the cap.
+func (s *Server) encode(resp *querypb.Response) encoded {
 	frame, err := marshalFrame(resp, MaxResponseBytes)
-	if err != nil {
-		s.cfg.Logger.Error("query response over the cap", "err", err)
-		resp = failure(querypb.Status_STATUS_INTERNAL, "response over the cap")
-		if frame, err = marshalFrame(resp, MaxResponseBytes); err != nil {
-			s.reset(st)
-			return
-		}
+	if err == nil {
+		return encoded{frame, resp.Status}
+	}
+	s.cfg.Logger.Error("query response over the cap", "err", err)
+	frame, _ = marshalFrame(failure(querypb.Status_STATUS_INTERNAL, "response over the cap"), MaxResponseBytes)
+	return encoded{frame, querypb.Status_STATUS_INTERNAL}
+}
+
+// send writes an encoded response and closes the stream, reserving the
+// frame's memory first; a nil frame resets it.
+func (s *Server) send(st network.Stream, e encoded) {
+	frame := e.frame
+	if frame == nil {
+		s.reset(st)
+		return
 	}
 	release, err := reserve(st.Scope(), len(frame))
 	if err != nil {
@@ -163,7 +188,7 @@ func (s *Server) respond(st network.Stream, resp *querypb.Response) {
 		s.reset(st)
 		return
 	}
-	s.stats.status[statusIndex(resp.Status)].Add(1)
+	s.stats.status[statusIndex(e.status)].Add(1)
 	st.Close()
 }
 

@@ -87,6 +87,7 @@ func (env *Env) finish(rep *Report, start time.Time, o RunOptions) {
 		rep.Gossip.Ignored += st.BlocksIgnored
 		rep.Gossip.Drops += st.GossipDrops
 		rep.Gossip.Synced += st.SyncedBlocks
+		rep.Gossip.OutOfOrder += st.OutOfOrder
 		rep.Gossip.SyncFail += st.SyncFailures
 	}
 }

@@ -161,6 +161,9 @@ type GossipStats struct {
 	Drops    uint64 `json:"gossip_drops"`
 	Synced   uint64 `json:"synced_blocks"`
 	SyncFail uint64 `json:"sync_failures"`
+	// OutOfOrder are blocks that arrived before their parent, waited for
+	// it and were stored through gossip.
+	OutOfOrder uint64 `json:"blocks_out_of_order"`
 	// FaultyScoreMin is the lowest gossip score any honest peer gave a
 	// faulty member during its faulty window, sampled every 100 ms (0
 	// without one; the graylist threshold is -80).

@@ -64,7 +64,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	p("  stream MiB sent, all peers: %s", strings.Join(fams, ", "))
 	g := r.Gossip
-	p("gossip: %d blocks rejected, %d ignored, %d dropped, %d synced, %d sync failures", g.Rejected, g.Ignored, g.Drops, g.Synced, g.SyncFail)
+	p("gossip: %d blocks rejected, %d ignored, %d dropped, %d synced, %d sync failures, %d out of order", g.Rejected, g.Ignored, g.Drops, g.Synced, g.SyncFail, g.OutOfOrder)
 	if g.FaultyScoreMin != 0 {
 		p("  lowest score an honest peer gives a faulty member: %.1f", g.FaultyScoreMin)
 	}

@@ -8,8 +8,13 @@ import (
 	"github.com/credmesh/credmesh/chain"
 )
 
-// Header returns the header of issuer's block at height.
+// Header returns the header of issuer's block at height. Recently read
+// headers come from a cache (read_cache.go) and are shared: the caller
+// must not modify the header.
 func (s *Store) Header(iss chain.IssuerID, height uint64) (*chain.SignedHeader, error) {
+	if h := s.headers.get(iss, height); h != nil {
+		return h, nil
+	}
 	v, err := s.get(blockKey(prefixHeader, iss, height))
 	if err != nil {
 		return nil, fmt.Errorf("header %d of %s: %w", height, iss.Short(), err)
@@ -18,6 +23,10 @@ func (s *Store) Header(iss chain.IssuerID, height uint64) (*chain.SignedHeader, 
 	if err != nil {
 		return nil, s.corruptf("header %d of %s: %v", height, iss.Short(), err)
 	}
+	if h.Issuer != iss || h.Height != height {
+		return nil, s.corruptf("header %d of %s is %d of %s", height, iss.Short(), h.Height, h.Issuer.Short())
+	}
+	s.headers.put(h)
 	return h, nil
 }
 

@@ -66,6 +66,8 @@ type Store struct {
 	// recent holds the index keys the memtables may hold, so that
 	// duplicate checks search them only for those (recent.go).
 	recent *recentKeys
+	// headers are the decoded headers of blocks read lately (read_cache.go).
+	headers headerCache
 	// disk watches the free space of the database's file system (nil:
 	// not watched).
 	disk *diskspace.Watch

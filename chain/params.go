@@ -31,6 +31,10 @@ type Params struct {
 	// FeeCurrency is the ISO 4217 code of the fee; may be empty only when
 	// QueryFeeMinor is 0.
 	FeeCurrency string
+	// ActivationDelay is the least time from a proposal's block to its
+	// activation (0 to 90 days), so that its approvals can be written and
+	// reach every peer before it takes effect.
+	ActivationDelay time.Duration
 }
 
 // DefaultParams returns the parameters a new genesis starts from. A block of
@@ -44,8 +48,12 @@ func DefaultParams(networkID string) Params {
 		MaxEntryBytes:   4 << 10,
 		BlockInterval:   time.Second,
 		MaxClockSkew:    30 * time.Second,
+		ActivationDelay: time.Hour,
 	}
 }
+
+// MaxActivationDelay bounds Params.ActivationDelay: 90 days.
+const MaxActivationDelay = 90 * 24 * time.Hour
 
 // ErrParams is wrapped by every error of Params.Validate.
 var ErrParams = errors.New("chain: invalid parameters")
@@ -68,6 +76,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: MaxClockSkew %s is outside 0..10m", ErrParams, p.MaxClockSkew)
 	case p.QueryFeeMinor > MaxAmountMinor:
 		return fmt.Errorf("%w: QueryFeeMinor %d is above %d", ErrParams, p.QueryFeeMinor, uint64(MaxAmountMinor))
+	case p.ActivationDelay < 0 || p.ActivationDelay > MaxActivationDelay:
+		return fmt.Errorf("%w: ActivationDelay %s is outside 0..2160h", ErrParams, p.ActivationDelay)
 	case p.FeeCurrency == "" && p.QueryFeeMinor != 0:
 		return fmt.Errorf("%w: FeeCurrency is required with a fee", ErrParams)
 	}

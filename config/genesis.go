@@ -96,6 +96,15 @@ type GenesisParams struct {
 	// hex digits. Required: a peer whose subject.secret does not match
 	// refuses to start.
 	SubjectSecretFingerprint string
+	// ApprovalThreshold is how many members must approve a membership or
+	// parameter decision (the proposer counts): 0, the default, is a
+	// majority of the members in force; more than the members in force
+	// means all of them. 0 to 1000.
+	ApprovalThreshold int
+	// ActivationDelay is the least time from a proposal's block to its
+	// activation: 1s to 2160h; 0 takes the default, chain.DefaultParams'
+	// (an hour). JSON: a Go duration, "24h"; left out when 0.
+	ActivationDelay time.Duration
 }
 
 // DefaultGenesisParams returns the parameters of chain.DefaultParams and
@@ -187,6 +196,9 @@ func (g *Genesis) ChainParams() chain.Params {
 		p.MaxEntryBytes = g.params.MaxEntryBytes
 	}
 	p.MaxClockSkew = g.params.MaxClockSkew
+	if g.params.ActivationDelay != 0 {
+		p.ActivationDelay = g.params.ActivationDelay
+	}
 	p.QueryFeeMinor = g.params.QueryFeeMinor
 	p.FeeCurrency = g.params.FeeCurrency
 	return p

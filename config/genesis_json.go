@@ -38,6 +38,10 @@ type paramsJSON struct {
 	// SubjectSecretFingerprint has no default: a file without it is
 	// refused.
 	SubjectSecretFingerprint string `json:"subject_secret_fingerprint"`
+	// The governance parameters are written only when set, so that a
+	// genesis without them keeps its bytes and hash.
+	ApprovalThreshold int    `json:"approval_threshold,omitempty"`
+	ActivationDelay   string `json:"activation_delay,omitempty"`
 }
 
 func paramsToJSON(p GenesisParams) paramsJSON {
@@ -51,6 +55,8 @@ func paramsToJSON(p GenesisParams) paramsJSON {
 		FeeCurrency:     p.FeeCurrency,
 
 		SubjectSecretFingerprint: p.SubjectSecretFingerprint,
+		ApprovalThreshold:        p.ApprovalThreshold,
+		ActivationDelay:          durationOrEmpty(p.ActivationDelay),
 	}
 }
 

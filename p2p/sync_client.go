@@ -347,7 +347,7 @@ func (s *syncer) validate(blocks []*chain.Block, head *chain.SignedHeader) ([]*c
 				if i > 0 {
 					prev = blocks[i-1].SignedHeader
 				}
-				vbs[i], errs[i] = chain.ValidateSynced(blocks[i], prev, s.n.cfg.Members, s.n.cfg.Params, now)
+				vbs[i], errs[i] = s.n.validateSynced(blocks[i], prev, now)
 			}
 		}()
 	}

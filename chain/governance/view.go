@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chainpb"
 )
 
 // View is a peer's running membership: a Log of the chains it holds and
@@ -125,8 +126,8 @@ func (v *View) Admitted(id chain.IssuerID, now time.Time) bool {
 	if _, ok := h.At(now).Members[id]; ok {
 		return true
 	}
-	for _, o := range h.Pending(now) {
-		if o.Status != StatusPassed {
+	for _, o := range h.outcomes {
+		if o.Status != StatusPassed || !o.ActivateAt.After(now) {
 			continue
 		}
 		if a := o.Body.GetAdmit(); a != nil && chain.IssuerID(a.Issuer) == id {
@@ -137,4 +138,69 @@ func (v *View) Admitted(id chain.IssuerID, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// Known reports whether id was ever a member or is named by a proposal
+// held: an issuer whose chain a peer keeps (a removed member's history
+// still verifies).
+func (v *View) Known(id chain.IssuerID) bool { return v.History().Known(id) }
+
+// Load records one decision entry of issuer's chain without computing the
+// history again; Refresh does, once loading is done.
+func (v *View) Load(issuer chain.IssuerID, blockTime time.Time, data []byte, e *chainpb.Entry) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.mu.log.Add(issuer, blockTime, data, e)
+}
+
+// LoadHead records the time of the newest block held of issuer's chain,
+// as Load.
+func (v *View) LoadHead(issuer chain.IssuerID, t time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.mu.log.SetHead(issuer, t)
+}
+
+// Refresh computes the history from what was loaded.
+func (v *View) Refresh() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.mu.hist = Compute(v.g, v.mu.log)
+}
+
+// AddStored records a block that was stored, decoding only its decision
+// entries (found by their first byte, the tag of the entry's body field).
+// It reports whether the history changed.
+func (v *View) AddStored(b *chain.Block, maxEntryBytes int) bool {
+	vb := &chain.VerifiedBlock{Block: b, Decoded: make([]*chainpb.Entry, len(b.Entries))}
+	for i, data := range b.Entries {
+		if !MaybeDecision(data) {
+			continue
+		}
+		if e, err := chain.DecodeEntry(data, maxEntryBytes); err == nil && IsDecision(e) {
+			vb.Decoded[i] = e
+		}
+	}
+	return v.AddBlock(vb)
+}
+
+// MaybeDecision reports whether an encoded entry may be a decision: its
+// first byte is the tag of Entry.proposal (field 5) or Entry.approval
+// (field 6), length-delimited. Deterministic encoding writes the body
+// first.
+func MaybeDecision(data []byte) bool {
+	return len(data) > 0 && (data[0] == 5<<3|2 || data[0] == 6<<3|2)
+}
+
+// Everyone returns every key that was a member in any epoch held, with
+// the roles of its latest epoch: whose headers and evidence verify.
+func (v *View) Everyone() chain.Members {
+	h := v.History()
+	out := chain.Members{}
+	for _, e := range h.epochs {
+		for id, m := range e.Members {
+			out[id] = m.Roles
+		}
+	}
+	return out
 }

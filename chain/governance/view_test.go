@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/chain/governance"
 )
@@ -122,5 +123,20 @@ func TestViewUnsettledMembershipIsNotProof(t *testing.T) {
 	c7 := &chainOf{t: t, n: 7}
 	if _, err := v.ValidateBlock(c7.block(act), nil, now); !chain.IsProvable(err) {
 		t.Fatalf("stranger's block: %v", err)
+	}
+}
+
+func TestMaybeDecisionMatchesTheEncoding(t *testing.T) {
+	for _, e := range []*chainpb.Entry{
+		governance.AdmitEntry("a", at(time.Hour), newcomer(4), ""),
+		governance.ApprovalEntry(chaintest.Issuer(1), "a", []byte("x")),
+	} {
+		data, err := chain.EncodeEntry(e)
+		if err != nil || !governance.MaybeDecision(data) {
+			t.Fatalf("decision not recognised: %v %x", err, data[:2])
+		}
+	}
+	if governance.MaybeDecision(chaintest.PaymentEntry(0, 1)) || governance.MaybeDecision(chaintest.CreditEventEntry(1)) {
+		t.Fatal("a payment or credit event taken for a decision")
 	}
 }

@@ -10,12 +10,13 @@
 package p2ppb
 
 import (
-	chainpb "github.com/credmesh/credmesh/chain/chainpb"
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
+
+	chainpb "github.com/credmesh/credmesh/chain/chainpb"
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 )
 
 const (

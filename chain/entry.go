@@ -59,6 +59,10 @@ func EntryKey(e *chainpb.Entry) []byte {
 		return ReceiptKey(IssuerID(q.Querier), b.QueryReceipt.Query)
 	case *chainpb.Entry_Correction:
 		return append([]byte{KeyCorrection}, b.Correction.CorrectionId...)
+	case *chainpb.Entry_Proposal:
+		return ProposalKey(b.Proposal.ProposalId)
+	case *chainpb.Entry_Approval:
+		return ApprovalKey(IssuerID(b.Approval.Proposer), b.Approval.ProposalId)
 	}
 	return nil
 }
@@ -75,6 +79,10 @@ func ValidateEntry(e *chainpb.Entry) error {
 		return ValidateQueryReceipt(b.QueryReceipt)
 	case *chainpb.Entry_Correction:
 		return validateCorrection(b.Correction)
+	case *chainpb.Entry_Proposal:
+		return validateProposal(b.Proposal)
+	case *chainpb.Entry_Approval:
+		return validateApproval(b.Approval)
 	case nil:
 		return fmt.Errorf("%w: entry has no body", ErrBadEntry)
 	default:

@@ -55,3 +55,10 @@ func IsProvable(err error) bool {
 	var re *RuleError
 	return errors.As(err, &re) && re.provable
 }
+
+// ErrMembershipUnsettled is a block that fails only for want of a
+// membership (its issuer or a receipt's querier is not a member with the
+// role at the block's time) at a time when decisions whose approvals we
+// do not all hold could still change that membership. It is ignored and
+// judged again once the chains are synced (package governance).
+var ErrMembershipUnsettled = unjudged("membership at the block's time is not settled yet")

@@ -41,6 +41,10 @@ type Params struct {
 	// verified (docs/PROTOCOL.md 17): 1 s to 1 h; 0 takes the default,
 	// 10 s (WitnessInterval).
 	WitnessPeriod time.Duration
+	// ActivationDelay is the least time from a proposal's block to its
+	// activation (0 to 90 days), so that its approvals can be written and
+	// reach every peer before it takes effect.
+	ActivationDelay time.Duration
 }
 
 // DefaultWitnessPeriod is the witness period of a genesis that sets none.
@@ -65,11 +69,15 @@ func DefaultParams(networkID string) Params {
 		MaxEntryBytes:   4 << 10,
 		BlockInterval:   time.Second,
 		MaxClockSkew:    30 * time.Second,
+		ActivationDelay: time.Hour,
 	}
 }
 
 // MaxReplicationFactor bounds Params.ReplicationFactor.
 const MaxReplicationFactor = 1000
+
+// MaxActivationDelay bounds Params.ActivationDelay: 90 days.
+const MaxActivationDelay = 90 * 24 * time.Hour
 
 // ErrParams is wrapped by every error of Params.Validate.
 var ErrParams = errors.New("chain: invalid parameters")
@@ -96,6 +104,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: QueryFeeMinor %d is above %d", ErrParams, p.QueryFeeMinor, uint64(MaxAmountMinor))
 	case p.ReplicationFactor < 0 || p.ReplicationFactor > MaxReplicationFactor:
 		return fmt.Errorf("%w: ReplicationFactor %d is outside 0..%d", ErrParams, p.ReplicationFactor, MaxReplicationFactor)
+	case p.ActivationDelay < 0 || p.ActivationDelay > MaxActivationDelay:
+		return fmt.Errorf("%w: ActivationDelay %s is outside 0..2160h", ErrParams, p.ActivationDelay)
 	case p.FeeCurrency == "" && p.QueryFeeMinor != 0:
 		return fmt.Errorf("%w: FeeCurrency is required with a fee", ErrParams)
 	}

@@ -57,6 +57,8 @@ func CheckRights(e *chainpb.Entry, issuer IssuerID, members Members) error {
 			return need(RoleCredit, "corrections of credit events")
 		}
 		return fmt.Errorf("%w: Correction.target_key: %v", ErrBadEntry, errKeyKind)
+	case *chainpb.Entry_Proposal, *chainpb.Entry_Approval:
+		return nil // any member decides, whatever its roles
 	}
 	return fmt.Errorf("%w: unknown entry body %T", ErrBadEntry, e.Body)
 }
@@ -68,6 +70,9 @@ func CheckRights(e *chainpb.Entry, issuer IssuerID, members Members) error {
 // refuses what every replica would reject. It does no I/O.
 func CheckEntry(e *chainpb.Entry, issuer IssuerID, members Members, p Params, blockTime time.Time) error {
 	if err := CheckRights(e, issuer, members); err != nil {
+		return err
+	}
+	if err := CheckDecision(e, issuer, p, blockTime); err != nil {
 		return err
 	}
 	if r := e.GetQueryReceipt(); r != nil {

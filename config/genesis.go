@@ -104,6 +104,15 @@ type GenesisParams struct {
 	// holds every chain, the default) or how many members besides its
 	// issuer hold each chain, at most the number of members less one.
 	ReplicationFactor int
+	// ApprovalThreshold is how many members must approve a membership or
+	// parameter decision (the proposer counts): 0, the default, is a
+	// majority of the members in force; more than the members in force
+	// means all of them. 0 to 1000.
+	ApprovalThreshold int
+	// ActivationDelay is the least time from a proposal's block to its
+	// activation: 1s to 2160h; 0 takes the default, chain.DefaultParams'
+	// (an hour). JSON: a Go duration, "24h"; left out when 0.
+	ActivationDelay time.Duration
 }
 
 // DefaultGenesisParams returns the parameters of chain.DefaultParams and
@@ -196,6 +205,9 @@ func (g *Genesis) ChainParams() chain.Params {
 	}
 	p.MaxClockSkew = g.params.MaxClockSkew
 	p.WitnessPeriod = g.params.WitnessPeriod
+	if g.params.ActivationDelay != 0 {
+		p.ActivationDelay = g.params.ActivationDelay
+	}
 	p.QueryFeeMinor = g.params.QueryFeeMinor
 	p.FeeCurrency = g.params.FeeCurrency
 	p.ReplicationFactor = g.params.ReplicationFactor

@@ -158,6 +158,8 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 		bad("params.fee_currency", chain.CheckCurrency(p.FeeCurrency), "%q is not an ISO 4217 code listed in docs/PROTOCOL.md 5.4.1, such as EUR", p.FeeCurrency)
 	}
 
+	parseGovernanceParams(&p, pj, bad)
+
 	switch fp := p.SubjectSecretFingerprint; {
 	case fp == "":
 		bad("params.subject_secret_fingerprint", nil, "required: the fingerprint of the members' subject secret, 64 lower-case hex digits (credmesh genesis new writes it; docs/PROTOCOL.md 6.2)")

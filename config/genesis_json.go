@@ -42,6 +42,10 @@ type paramsJSON struct {
 	// ReplicationFactor is left out when 0, so a genesis of full
 	// replication is written as before this parameter existed.
 	ReplicationFactor int `json:"replication_factor,omitempty"`
+	// The governance parameters are written only when set, so that a
+	// genesis without them keeps its bytes and hash.
+	ApprovalThreshold int    `json:"approval_threshold,omitempty"`
+	ActivationDelay   string `json:"activation_delay,omitempty"`
 }
 
 func paramsToJSON(p GenesisParams) paramsJSON {
@@ -57,6 +61,8 @@ func paramsToJSON(p GenesisParams) paramsJSON {
 
 		SubjectSecretFingerprint: p.SubjectSecretFingerprint,
 		ReplicationFactor:        p.ReplicationFactor,
+		ApprovalThreshold:        p.ApprovalThreshold,
+		ActivationDelay:          durationOrEmpty(p.ActivationDelay),
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/builder"
+	"github.com/credmesh/credmesh/chain/governance"
 	"github.com/credmesh/credmesh/chain/store"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/creditsource"
@@ -39,6 +40,7 @@ type Node struct {
 	reg     *prometheus.Registry
 	names   map[chain.IssuerID]string
 	own     *ownChain
+	view    *governance.View // the membership over time (membership.go)
 
 	guardStop context.CancelFunc
 	guardDone chan struct{}
@@ -91,7 +93,10 @@ func New(o Options) (n *Node, err error) {
 		return nil, err
 	}
 	defer cleanup(n.store.Close)
-	if n.builder, err = builder.New(builder.Config{Params: n.params, Members: o.Genesis.Members(), Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log, Held: true}); err != nil {
+	if n.view, err = loadMembership(o.Genesis, n.store); err != nil {
+		return nil, err
+	}
+	if n.builder, err = builder.New(builder.Config{Params: n.params, Members: o.Genesis.Members(), Epoch: n.epochAt, Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log, Held: true}); err != nil {
 		return nil, err
 	}
 	pcfg, err := n.p2pConfig()
@@ -121,6 +126,7 @@ func (n *Node) p2pConfig() (p2p.Config, error) {
 		Params:      n.params,
 		GenesisHash: n.opts.Genesis.Hash(),
 		Members:     n.opts.Genesis.Members(),
+		Membership:  n.view,
 		Key:         n.opts.Key,
 		Store:       n.store,
 		Transports:  n.opts.Transports,
@@ -316,6 +322,7 @@ func (n *Node) pruneLoop(ctx context.Context, every time.Duration) {
 
 // onStored is told of every block of another member the network stores.
 func (n *Node) onStored(b *chain.Block, viaSync bool) {
+	n.noteMembership(b)
 	n.noteBlock(activityEvent{iss: b.Issuer, height: b.Height, viaSync: viaSync})
 	if n.opts.OnBlockStored != nil {
 		n.opts.OnBlockStored(b, viaSync)
@@ -324,6 +331,7 @@ func (n *Node) onStored(b *chain.Block, viaSync bool) {
 
 func (n *Node) publish(b *chain.Block) {
 	n.sealed.Add(1)
+	n.noteMembership(b)
 	n.noteBlock(activityEvent{iss: b.Issuer, height: b.Height, entries: len(b.Entries), own: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -25,6 +25,9 @@ type Config struct {
 	// Members are the genesis members, the only peers admitted to gossip,
 	// status and sync.
 	Members chain.Members
+	// Membership, if set, is the membership over time (membership.go):
+	// Members are then only the genesis's.
+	Membership Membership
 	// Key is the institution's key: host identity and block signer.
 	Key ed25519.PrivateKey
 	// Store holds every chain. Nil makes a light client: DHT client mode,

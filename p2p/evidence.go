@@ -57,7 +57,7 @@ func (n *Network) checkEquivocation(h *chain.SignedHeader) bool {
 		return false
 	}
 	ev := chain.NewEvidence(stored, h)
-	if ev == nil || ev.Verify(n.cfg.Members, n.cfg.Params.NetworkID) != nil {
+	if ev == nil || ev.Verify(n.everMembers(), n.cfg.Params.NetworkID) != nil {
 		return false
 	}
 	n.spreadEvidence(ev)
@@ -100,7 +100,7 @@ func (n *Network) validateEvidenceMsg(_ context.Context, from peer.ID, msg *pubs
 	if err != nil {
 		return pubsub.ValidationReject
 	}
-	if err := ev.Verify(n.cfg.Members, n.cfg.Params.NetworkID); err != nil {
+	if err := ev.Verify(n.everMembers(), n.cfg.Params.NetworkID); err != nil {
 		return pubsub.ValidationReject
 	}
 	if from == n.host.ID() {

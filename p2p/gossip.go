@@ -169,7 +169,7 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 		return pubsub.ValidationIgnore, nil
 	}
 	st := n.cfg.Store
-	vb, err := chain.ValidateBlock(b, st.Head(b.Issuer), n.cfg.Members, n.cfg.Params, n.cfg.Now())
+	vb, err := n.validateBlock(b, st.Head(b.Issuer), n.cfg.Now())
 	if err == nil {
 		err = st.Append(vb)
 	}

@@ -190,6 +190,9 @@ func (n *Network) ID() peer.ID { return n.host.ID() }
 
 // IsMember reports whether p is a genesis member.
 func (n *Network) IsMember(p peer.ID) bool {
+	if n.cfg.Membership != nil {
+		return n.admitted(p)
+	}
 	_, ok := n.members[p]
 	return ok
 }

@@ -68,7 +68,7 @@ func (n *Network) noteEvidence(ev *chain.Evidence) {
 // head raises the alarm, one at a height we hold is checked for
 // equivocation.
 func (n *Network) judgeOwn(b *chain.Block, from peer.ID) pubsub.ValidationResult {
-	_, err := chain.ValidateBlock(b, n.cfg.Store.Head(n.self), n.cfg.Members, n.cfg.Params, n.cfg.Now())
+	_, err := n.validateBlock(b, n.cfg.Store.Head(n.self), n.cfg.Now())
 	switch {
 	case err == nil, errors.Is(err, chain.ErrHeightAhead), errors.Is(err, chain.ErrUnknownParent), errors.Is(err, chain.ErrWrongPrevHash):
 		n.noteOwnAhead(b.Height, from)

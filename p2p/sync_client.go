@@ -350,7 +350,7 @@ func (s *syncer) validate(blocks []*chain.Block, head *chain.SignedHeader) ([]*c
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(blocks); i += workers {
-				vbs[i], errs[i] = chain.ValidateSynced(blocks[i], prevs[i], s.n.cfg.Members, s.n.cfg.Params, now)
+				vbs[i], errs[i] = s.n.validateSynced(blocks[i], prevs[i], now)
 			}
 		}()
 	}

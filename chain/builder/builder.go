@@ -37,8 +37,12 @@ type Config struct {
 	// entry outside the issuer's roles (chain.CheckEntry), which every
 	// replica would reject.
 	Members chain.Members
-	Key     ed25519.PrivateKey
-	Store   *store.Store
+	// Epoch, if set, gives the members and parameters in force at a time
+	// (governance.View), which Submit checks entries against instead of
+	// Members and Params: a member admitted after the genesis writes.
+	Epoch func(t time.Time) (chain.Members, chain.Params)
+	Key   ed25519.PrivateKey
+	Store *store.Store
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
 	// MaxPending bounds the entries accepted but not yet sealed (default
@@ -97,7 +101,11 @@ type pooled struct {
 // it, later (see notBefore); data is its encoding.
 func (b *Builder) newPooled(e *chainpb.Entry, data []byte, now time.Time) (pooled, error) {
 	p := pooled{data: data, entry: e, key: chain.EntryKey(e), idKey: chain.QueryIDKey(e), notBefore: receiptNotBefore(e)}
-	if err := chain.CheckEntry(e, b.issuer, b.cfg.Members, b.cfg.Params, now); err != nil {
+	members, params := b.cfg.Members, b.cfg.Params
+	if b.cfg.Epoch != nil {
+		members, params = b.cfg.Epoch(now)
+	}
+	if err := chain.CheckEntry(e, b.issuer, members, params, now); err != nil {
 		return pooled{}, err
 	}
 	return p, nil
@@ -132,7 +140,7 @@ func New(cfg Config) (*Builder, error) {
 	if len(cfg.Key) != ed25519.PrivateKeySize || cfg.Store == nil {
 		return nil, errors.New("builder: a key and a store are required")
 	}
-	if len(cfg.Members) == 0 {
+	if len(cfg.Members) == 0 && cfg.Epoch == nil {
 		return nil, errors.New("builder: the members are required, with their roles")
 	}
 	if cfg.Now == nil {

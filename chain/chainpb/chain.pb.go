@@ -474,6 +474,8 @@ type Entry struct {
 	//	*Entry_CreditEvent
 	//	*Entry_QueryReceipt
 	//	*Entry_Correction
+	//	*Entry_Proposal
+	//	*Entry_Approval
 	Body          isEntry_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -552,6 +554,24 @@ func (x *Entry) GetCorrection() *Correction {
 	return nil
 }
 
+func (x *Entry) GetProposal() *Proposal {
+	if x != nil {
+		if x, ok := x.Body.(*Entry_Proposal); ok {
+			return x.Proposal
+		}
+	}
+	return nil
+}
+
+func (x *Entry) GetApproval() *Approval {
+	if x != nil {
+		if x, ok := x.Body.(*Entry_Approval); ok {
+			return x.Approval
+		}
+	}
+	return nil
+}
+
 type isEntry_Body interface {
 	isEntry_Body()
 }
@@ -572,6 +592,14 @@ type Entry_Correction struct {
 	Correction *Correction `protobuf:"bytes,4,opt,name=correction,proto3,oneof"`
 }
 
+type Entry_Proposal struct {
+	Proposal *Proposal `protobuf:"bytes,5,opt,name=proposal,proto3,oneof"`
+}
+
+type Entry_Approval struct {
+	Approval *Approval `protobuf:"bytes,6,opt,name=approval,proto3,oneof"`
+}
+
 func (*Entry_Payment) isEntry_Body() {}
 
 func (*Entry_CreditEvent) isEntry_Body() {}
@@ -579,6 +607,10 @@ func (*Entry_CreditEvent) isEntry_Body() {}
 func (*Entry_QueryReceipt) isEntry_Body() {}
 
 func (*Entry_Correction) isEntry_Body() {}
+
+func (*Entry_Proposal) isEntry_Body() {}
+
+func (*Entry_Approval) isEntry_Body() {}
 
 // SealedPayment is a PaymentRecord readable only by whoever holds its order
 // ID: AES-256-GCM under a key derived from the order ID, with the lookup hash
@@ -1198,6 +1230,446 @@ func (x *Evidence) GetB() *SignedHeader {
 	return nil
 }
 
+// Proposal is a member's motion to change the membership or a parameter
+// without a new genesis. It is an entry on the proposer's chain; members
+// approve it by Approval entries on theirs, and it takes effect at
+// activate_at_ms if enough members approved it in blocks sealed before
+// then (docs/PROTOCOL.md, "Membership decisions"). Its key is
+// 0x06 || proposal_id.
+type Proposal struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ProposalId   string                 `protobuf:"bytes,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`          // unique per proposer; 1 to 128 printable ASCII characters
+	ActivateAtMs int64                  `protobuf:"varint,2,opt,name=activate_at_ms,json=activateAtMs,proto3" json:"activate_at_ms,omitempty"` // when it takes effect, Unix milliseconds; at least the activation delay after its block
+	Reason       string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`                                    // why, for the approvers; at most 512 bytes of UTF-8
+	// Types that are valid to be assigned to Change:
+	//
+	//	*Proposal_Admit
+	//	*Proposal_Remove
+	//	*Proposal_Rotate
+	//	*Proposal_Param
+	Change        isProposal_Change `protobuf_oneof:"change"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Proposal) Reset() {
+	*x = Proposal{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Proposal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Proposal) ProtoMessage() {}
+
+func (x *Proposal) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Proposal.ProtoReflect.Descriptor instead.
+func (*Proposal) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Proposal) GetProposalId() string {
+	if x != nil {
+		return x.ProposalId
+	}
+	return ""
+}
+
+func (x *Proposal) GetActivateAtMs() int64 {
+	if x != nil {
+		return x.ActivateAtMs
+	}
+	return 0
+}
+
+func (x *Proposal) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Proposal) GetChange() isProposal_Change {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
+func (x *Proposal) GetAdmit() *AdmitMember {
+	if x != nil {
+		if x, ok := x.Change.(*Proposal_Admit); ok {
+			return x.Admit
+		}
+	}
+	return nil
+}
+
+func (x *Proposal) GetRemove() *RemoveMember {
+	if x != nil {
+		if x, ok := x.Change.(*Proposal_Remove); ok {
+			return x.Remove
+		}
+	}
+	return nil
+}
+
+func (x *Proposal) GetRotate() *RotateKey {
+	if x != nil {
+		if x, ok := x.Change.(*Proposal_Rotate); ok {
+			return x.Rotate
+		}
+	}
+	return nil
+}
+
+func (x *Proposal) GetParam() *ChangeParam {
+	if x != nil {
+		if x, ok := x.Change.(*Proposal_Param); ok {
+			return x.Param
+		}
+	}
+	return nil
+}
+
+type isProposal_Change interface {
+	isProposal_Change()
+}
+
+type Proposal_Admit struct {
+	Admit *AdmitMember `protobuf:"bytes,4,opt,name=admit,proto3,oneof"`
+}
+
+type Proposal_Remove struct {
+	Remove *RemoveMember `protobuf:"bytes,5,opt,name=remove,proto3,oneof"`
+}
+
+type Proposal_Rotate struct {
+	Rotate *RotateKey `protobuf:"bytes,6,opt,name=rotate,proto3,oneof"`
+}
+
+type Proposal_Param struct {
+	Param *ChangeParam `protobuf:"bytes,7,opt,name=param,proto3,oneof"`
+}
+
+func (*Proposal_Admit) isProposal_Change() {}
+
+func (*Proposal_Remove) isProposal_Change() {}
+
+func (*Proposal_Rotate) isProposal_Change() {}
+
+func (*Proposal_Param) isProposal_Change() {}
+
+// AdmitMember makes a new institution a member.
+type AdmitMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Issuer        []byte                 `protobuf:"bytes,1,opt,name=issuer,proto3" json:"issuer,omitempty"` // the newcomer's Ed25519 public key, 32 bytes (its peer ID holds it)
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`     // display name, 1 to 64 characters
+	Roles         uint32                 `protobuf:"varint,3,opt,name=roles,proto3" json:"roles,omitempty"`  // bit set: 1 payments, 2 credit, 4 query; at least one
+	Addrs         []string               `protobuf:"bytes,4,rep,name=addrs,proto3" json:"addrs,omitempty"`   // multiaddrs without /p2p/, at most 8, each at most 256 bytes
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdmitMember) Reset() {
+	*x = AdmitMember{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdmitMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdmitMember) ProtoMessage() {}
+
+func (x *AdmitMember) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdmitMember.ProtoReflect.Descriptor instead.
+func (*AdmitMember) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AdmitMember) GetIssuer() []byte {
+	if x != nil {
+		return x.Issuer
+	}
+	return nil
+}
+
+func (x *AdmitMember) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AdmitMember) GetRoles() uint32 {
+	if x != nil {
+		return x.Roles
+	}
+	return 0
+}
+
+func (x *AdmitMember) GetAddrs() []string {
+	if x != nil {
+		return x.Addrs
+	}
+	return nil
+}
+
+// RemoveMember ends a member's membership: its chain ends with its last
+// block sealed before the activation time.
+type RemoveMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Issuer        []byte                 `protobuf:"bytes,1,opt,name=issuer,proto3" json:"issuer,omitempty"` // 32 bytes
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveMember) Reset() {
+	*x = RemoveMember{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveMember) ProtoMessage() {}
+
+func (x *RemoveMember) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveMember.ProtoReflect.Descriptor instead.
+func (*RemoveMember) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RemoveMember) GetIssuer() []byte {
+	if x != nil {
+		return x.Issuer
+	}
+	return nil
+}
+
+// RotateKey replaces a member's key: the old key's chain ends at the
+// activation time and the new key writes a new chain from height 1, with
+// the member's name, roles and addresses.
+type RotateKey struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Issuer        []byte                 `protobuf:"bytes,1,opt,name=issuer,proto3" json:"issuer,omitempty"`                        // the current key, 32 bytes
+	NewIssuer     []byte                 `protobuf:"bytes,2,opt,name=new_issuer,json=newIssuer,proto3" json:"new_issuer,omitempty"` // the replacement, 32 bytes; not a member's key
+	Addrs         []string               `protobuf:"bytes,3,rep,name=addrs,proto3" json:"addrs,omitempty"`                          // the peer's addresses under its new key; empty: unchanged
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateKey) Reset() {
+	*x = RotateKey{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateKey) ProtoMessage() {}
+
+func (x *RotateKey) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateKey.ProtoReflect.Descriptor instead.
+func (*RotateKey) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RotateKey) GetIssuer() []byte {
+	if x != nil {
+		return x.Issuer
+	}
+	return nil
+}
+
+func (x *RotateKey) GetNewIssuer() []byte {
+	if x != nil {
+		return x.NewIssuer
+	}
+	return nil
+}
+
+func (x *RotateKey) GetAddrs() []string {
+	if x != nil {
+		return x.Addrs
+	}
+	return nil
+}
+
+// ChangeParam sets one network parameter (PROTOCOL.md lists the names and
+// the format of each value).
+type ChangeParam struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangeParam) Reset() {
+	*x = ChangeParam{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangeParam) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangeParam) ProtoMessage() {}
+
+func (x *ChangeParam) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangeParam.ProtoReflect.Descriptor instead.
+func (*ChangeParam) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ChangeParam) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ChangeParam) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// Approval is a member's assent to another member's proposal. It names the
+// proposal by its proposer and ID and by the hash of the proposal's encoded
+// entry, so it approves exactly those bytes. Its key is
+// 0x07 || proposer || proposal_id.
+type Approval struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Proposer      []byte                 `protobuf:"bytes,1,opt,name=proposer,proto3" json:"proposer,omitempty"` // 32 bytes
+	ProposalId    string                 `protobuf:"bytes,2,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	ProposalHash  []byte                 `protobuf:"bytes,3,opt,name=proposal_hash,json=proposalHash,proto3" json:"proposal_hash,omitempty"` // SHA-256 of the proposal's entry bytes, 32 bytes
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Approval) Reset() {
+	*x = Approval{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Approval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Approval) ProtoMessage() {}
+
+func (x *Approval) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Approval.ProtoReflect.Descriptor instead.
+func (*Approval) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Approval) GetProposer() []byte {
+	if x != nil {
+		return x.Proposer
+	}
+	return nil
+}
+
+func (x *Approval) GetProposalId() string {
+	if x != nil {
+		return x.ProposalId
+	}
+	return ""
+}
+
+func (x *Approval) GetProposalHash() []byte {
+	if x != nil {
+		return x.ProposalHash
+	}
+	return nil
+}
+
 var File_credmesh_chain_v1_chain_proto protoreflect.FileDescriptor
 
 const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
@@ -1219,14 +1691,16 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\"Z\n" +
 	"\x05Block\x127\n" +
 	"\x06header\x18\x01 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\x12\x18\n" +
-	"\aentries\x18\x02 \x03(\fR\aentries\"\x9b\x02\n" +
+	"\aentries\x18\x02 \x03(\fR\aentries\"\x91\x03\n" +
 	"\x05Entry\x12<\n" +
 	"\apayment\x18\x01 \x01(\v2 .credmesh.chain.v1.SealedPaymentH\x00R\apayment\x12C\n" +
 	"\fcredit_event\x18\x02 \x01(\v2\x1e.credmesh.chain.v1.CreditEventH\x00R\vcreditEvent\x12F\n" +
 	"\rquery_receipt\x18\x03 \x01(\v2\x1f.credmesh.chain.v1.QueryReceiptH\x00R\fqueryReceipt\x12?\n" +
 	"\n" +
 	"correction\x18\x04 \x01(\v2\x1d.credmesh.chain.v1.CorrectionH\x00R\n" +
-	"correctionB\x06\n" +
+	"correction\x129\n" +
+	"\bproposal\x18\x05 \x01(\v2\x1b.credmesh.chain.v1.ProposalH\x00R\bproposal\x129\n" +
+	"\bapproval\x18\x06 \x01(\v2\x1b.credmesh.chain.v1.ApprovalH\x00R\bapprovalB\x06\n" +
 	"\x04body\"]\n" +
 	"\rSealedPayment\x12\x16\n" +
 	"\x06lookup\x18\x01 \x01(\fR\x06lookup\x12\x14\n" +
@@ -1292,7 +1766,37 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\"h\n" +
 	"\bEvidence\x12-\n" +
 	"\x01a\x18\x01 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x01a\x12-\n" +
-	"\x01b\x18\x02 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x01b*\x91\x02\n" +
+	"\x01b\x18\x02 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x01b\"\xd6\x02\n" +
+	"\bProposal\x12\x1f\n" +
+	"\vproposal_id\x18\x01 \x01(\tR\n" +
+	"proposalId\x12$\n" +
+	"\x0eactivate_at_ms\x18\x02 \x01(\x03R\factivateAtMs\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x126\n" +
+	"\x05admit\x18\x04 \x01(\v2\x1e.credmesh.chain.v1.AdmitMemberH\x00R\x05admit\x129\n" +
+	"\x06remove\x18\x05 \x01(\v2\x1f.credmesh.chain.v1.RemoveMemberH\x00R\x06remove\x126\n" +
+	"\x06rotate\x18\x06 \x01(\v2\x1c.credmesh.chain.v1.RotateKeyH\x00R\x06rotate\x126\n" +
+	"\x05param\x18\a \x01(\v2\x1e.credmesh.chain.v1.ChangeParamH\x00R\x05paramB\b\n" +
+	"\x06change\"e\n" +
+	"\vAdmitMember\x12\x16\n" +
+	"\x06issuer\x18\x01 \x01(\fR\x06issuer\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05roles\x18\x03 \x01(\rR\x05roles\x12\x14\n" +
+	"\x05addrs\x18\x04 \x03(\tR\x05addrs\"&\n" +
+	"\fRemoveMember\x12\x16\n" +
+	"\x06issuer\x18\x01 \x01(\fR\x06issuer\"X\n" +
+	"\tRotateKey\x12\x16\n" +
+	"\x06issuer\x18\x01 \x01(\fR\x06issuer\x12\x1d\n" +
+	"\n" +
+	"new_issuer\x18\x02 \x01(\fR\tnewIssuer\x12\x14\n" +
+	"\x05addrs\x18\x03 \x03(\tR\x05addrs\"7\n" +
+	"\vChangeParam\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"l\n" +
+	"\bApproval\x12\x1a\n" +
+	"\bproposer\x18\x01 \x01(\fR\bproposer\x12\x1f\n" +
+	"\vproposal_id\x18\x02 \x01(\tR\n" +
+	"proposalId\x12#\n" +
+	"\rproposal_hash\x18\x03 \x01(\fR\fproposalHash*\x91\x02\n" +
 	"\x0fPaymentCategory\x12 \n" +
 	"\x1cPAYMENT_CATEGORY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18PAYMENT_CATEGORY_PENSION\x10\x01\x12\x1c\n" +
@@ -1335,7 +1839,7 @@ func file_credmesh_chain_v1_chain_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_chain_v1_chain_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_credmesh_chain_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_credmesh_chain_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_credmesh_chain_v1_chain_proto_goTypes = []any{
 	(PaymentCategory)(0),  // 0: credmesh.chain.v1.PaymentCategory
 	(CreditEventKind)(0),  // 1: credmesh.chain.v1.CreditEventKind
@@ -1352,6 +1856,12 @@ var file_credmesh_chain_v1_chain_proto_goTypes = []any{
 	(*QueryReceipt)(nil),  // 12: credmesh.chain.v1.QueryReceipt
 	(*Correction)(nil),    // 13: credmesh.chain.v1.Correction
 	(*Evidence)(nil),      // 14: credmesh.chain.v1.Evidence
+	(*Proposal)(nil),      // 15: credmesh.chain.v1.Proposal
+	(*AdmitMember)(nil),   // 16: credmesh.chain.v1.AdmitMember
+	(*RemoveMember)(nil),  // 17: credmesh.chain.v1.RemoveMember
+	(*RotateKey)(nil),     // 18: credmesh.chain.v1.RotateKey
+	(*ChangeParam)(nil),   // 19: credmesh.chain.v1.ChangeParam
+	(*Approval)(nil),      // 20: credmesh.chain.v1.Approval
 }
 var file_credmesh_chain_v1_chain_proto_depIdxs = []int32{
 	5,  // 0: credmesh.chain.v1.Block.header:type_name -> credmesh.chain.v1.SignedHeader
@@ -1359,18 +1869,24 @@ var file_credmesh_chain_v1_chain_proto_depIdxs = []int32{
 	10, // 2: credmesh.chain.v1.Entry.credit_event:type_name -> credmesh.chain.v1.CreditEvent
 	12, // 3: credmesh.chain.v1.Entry.query_receipt:type_name -> credmesh.chain.v1.QueryReceipt
 	13, // 4: credmesh.chain.v1.Entry.correction:type_name -> credmesh.chain.v1.Correction
-	0,  // 5: credmesh.chain.v1.PaymentRecord.category:type_name -> credmesh.chain.v1.PaymentCategory
-	1,  // 6: credmesh.chain.v1.CreditEvent.kind:type_name -> credmesh.chain.v1.CreditEventKind
-	2,  // 7: credmesh.chain.v1.CreditQuery.purpose:type_name -> credmesh.chain.v1.QueryPurpose
-	3,  // 8: credmesh.chain.v1.Correction.action:type_name -> credmesh.chain.v1.CorrectionAction
-	7,  // 9: credmesh.chain.v1.Correction.replacement:type_name -> credmesh.chain.v1.Entry
-	5,  // 10: credmesh.chain.v1.Evidence.a:type_name -> credmesh.chain.v1.SignedHeader
-	5,  // 11: credmesh.chain.v1.Evidence.b:type_name -> credmesh.chain.v1.SignedHeader
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	15, // 5: credmesh.chain.v1.Entry.proposal:type_name -> credmesh.chain.v1.Proposal
+	20, // 6: credmesh.chain.v1.Entry.approval:type_name -> credmesh.chain.v1.Approval
+	0,  // 7: credmesh.chain.v1.PaymentRecord.category:type_name -> credmesh.chain.v1.PaymentCategory
+	1,  // 8: credmesh.chain.v1.CreditEvent.kind:type_name -> credmesh.chain.v1.CreditEventKind
+	2,  // 9: credmesh.chain.v1.CreditQuery.purpose:type_name -> credmesh.chain.v1.QueryPurpose
+	3,  // 10: credmesh.chain.v1.Correction.action:type_name -> credmesh.chain.v1.CorrectionAction
+	7,  // 11: credmesh.chain.v1.Correction.replacement:type_name -> credmesh.chain.v1.Entry
+	5,  // 12: credmesh.chain.v1.Evidence.a:type_name -> credmesh.chain.v1.SignedHeader
+	5,  // 13: credmesh.chain.v1.Evidence.b:type_name -> credmesh.chain.v1.SignedHeader
+	16, // 14: credmesh.chain.v1.Proposal.admit:type_name -> credmesh.chain.v1.AdmitMember
+	17, // 15: credmesh.chain.v1.Proposal.remove:type_name -> credmesh.chain.v1.RemoveMember
+	18, // 16: credmesh.chain.v1.Proposal.rotate:type_name -> credmesh.chain.v1.RotateKey
+	19, // 17: credmesh.chain.v1.Proposal.param:type_name -> credmesh.chain.v1.ChangeParam
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_chain_v1_chain_proto_init() }
@@ -1383,6 +1899,14 @@ func file_credmesh_chain_v1_chain_proto_init() {
 		(*Entry_CreditEvent)(nil),
 		(*Entry_QueryReceipt)(nil),
 		(*Entry_Correction)(nil),
+		(*Entry_Proposal)(nil),
+		(*Entry_Approval)(nil),
+	}
+	file_credmesh_chain_v1_chain_proto_msgTypes[11].OneofWrappers = []any{
+		(*Proposal_Admit)(nil),
+		(*Proposal_Remove)(nil),
+		(*Proposal_Rotate)(nil),
+		(*Proposal_Param)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1390,7 +1914,7 @@ func file_credmesh_chain_v1_chain_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_chain_v1_chain_proto_rawDesc), len(file_credmesh_chain_v1_chain_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   11,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

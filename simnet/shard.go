@@ -125,7 +125,14 @@ func RunShard(ctx context.Context, r ShardRun) (*ShardReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer n.Close()
+	defer func() {
+		n.Close()
+		// Pubsub retries an announcement a full queue refused (to a
+		// crashed peer) after sleeping up to 1 s, and only then sees its
+		// context closed (announceRetry in go-libp2p-pubsub v0.19): let
+		// those goroutines end before the run (a synctest bubble) does.
+		time.Sleep(1100 * time.Millisecond)
+	}()
 	if err := n.Start(); err != nil {
 		return nil, err
 	}

@@ -64,6 +64,7 @@ type shard struct {
 		// silent are watched members whose last liveness ping failed;
 		// pinging those with a ping under way (shard_liveness.go).
 		silent  map[chain.IssuerID]bool
+		failed  map[chain.IssuerID]int // liveness rounds failed in a row
 		pinging map[chain.IssuerID]bool
 	}
 	watched []chain.IssuerID // members pinged for liveness, fixed at start
@@ -82,6 +83,7 @@ func newShard(members chain.Members, r int, self chain.IssuerID, now time.Time) 
 	s.mu.seen = make(map[chain.IssuerID]time.Time, len(members))
 	s.mu.silent = make(map[chain.IssuerID]bool)
 	s.mu.pinging = make(map[chain.IssuerID]bool)
+	s.mu.failed = make(map[chain.IssuerID]int)
 	s.watched = s.watchedMembers()
 	for m := range members {
 		s.mu.seen[m] = now

@@ -15,9 +15,11 @@ import (
 // Instead, every shardCheckInterval the shard pings, on its open
 // connection, each member whose loss could make us a holder: for every
 // chain we do not hold in which we stand within watchDepth places after
-// its first R, the members before us in its order. A member whose ping is
-// not answered within pingTimeout counts as not connected until a ping is
-// answered again, so its chains move after LostAfter plus a few seconds.
+// its first R, the members before us in its order, on each connection to
+// it. A member that answers on none, silentAfter times in a row (each
+// ping bounded by pingTimeout), counts as not connected until it answers
+// again, so its chains move after LostAfter plus a few seconds; one slow
+// answer on a loaded machine moves nothing.
 // Each chain has watchDepth members at those places, so a member stands
 // there in watchDepth chains on average and pings about watchDepth × R
 // members a second, each ping about a hundred bytes; a member deeper in an
@@ -30,6 +32,10 @@ const watchDepth = 2
 
 // pingTimeout bounds one liveness ping.
 const pingTimeout = 2 * time.Second
+
+// silentAfter is how many liveness rounds in a row a member must fail
+// before it counts as not connected.
+const silentAfter = 2
 
 // watchedMembers returns the members whose loss could make self one of
 // the first R holders still up of a chain self does not hold by
@@ -80,17 +86,27 @@ func (n *Network) probeWatched(ctx context.Context) {
 		if busy {
 			continue
 		}
-		c := conns[0]
 		n.goTracked(func() {
 			pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-			err := n.pingConn(pctx, c)
+			answered := false
+			for _, c := range conns {
+				if n.pingConn(pctx, c) == nil {
+					answered = true
+					break
+				}
+			}
 			cancel()
 			s.mu.Lock()
 			delete(s.mu.pinging, m)
-			if err != nil && ctx.Err() == nil {
-				s.mu.silent[m] = true
-			} else if err == nil {
+			switch {
+			case answered:
+				delete(s.mu.failed, m)
 				delete(s.mu.silent, m)
+			case ctx.Err() == nil:
+				s.mu.failed[m]++
+				if s.mu.failed[m] >= silentAfter {
+					s.mu.silent[m] = true
+				}
 			}
 			s.mu.Unlock()
 		})

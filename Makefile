@@ -10,7 +10,7 @@ LDFLAGS  := -X github.com/credmesh/credmesh/internal/version.Version=$(VERSION)
 # Packages with concurrency, run under the race detector by `make race`.
 RACE_PKGS := ./chain/... ./p2p/... ./queryproto/... ./node/... ./api/... ./devnet/... ./simnet/...
 
-.PHONY: all build test race bench bench-scale lint proto fuzz clean demo simnet chromium postgresql
+.PHONY: all build test race bench bench-scale lint proto fuzz clean demo simnet chromium postgresql sim-shard
 
 all: build
 
@@ -30,6 +30,12 @@ simnet: build
 	$(BIN)/credmesh sim --scenario fanout --out $(SIMOUT)/fanout
 	$(BIN)/credmesh sim --scenario faults --peers 12 --out $(SIMOUT)/faults
 	$(BIN)/credmesh sim --scenario propagation --peers 24 --duration 20s --out $(SIMOUT)/propagation-24
+
+## sim-shard: sharded replication (100 members, R = 5, two replicas of one
+## chain crash) and routed credit reports (100 members), in virtual time,
+## against full replication and asking everyone (docs/SCALE.md).
+sim-shard:
+	CREDMESH_SIM_LONG=1 go test -run 'TestShardScenario|TestRoutedReports' -v -timeout 90m ./simnet/
 
 ## chromium: the browser the explorer's tests drive, Debian's package, installed
 ## when missing (the explorer's tests fail, not skip, without it).

@@ -20,7 +20,8 @@ import (
 // HeadersTopic, joined by every member. Status and sync are unchanged:
 // status carries the heads of the chains a member holds, and a head of a
 // chain we do not hold updates our header of it instead of becoming a
-// sync. A holder that has not been connected to us for LostAfter is down
+// sync. A holder that has not been connected to us, or has not answered
+// our liveness pings (shard_liveness.go), for LostAfter is down
 // (from our point of view; a peer connected to fewer than half the
 // members judges nobody); once enough of a chain's holders are down that
 // we are among the first R of its order still up (placement.Live), we
@@ -60,8 +61,14 @@ type shard struct {
 		// quorumSince is when we were last found connected to half the
 		// members or more after being below (zero: below now).
 		quorumSince time.Time
+		// silent are watched members whose last liveness ping failed;
+		// pinging those with a ping under way (shard_liveness.go).
+		silent  map[chain.IssuerID]bool
+		failed  map[chain.IssuerID]int // liveness rounds failed in a row
+		pinging map[chain.IssuerID]bool
 	}
-	taken atomic.Uint64 // chains taken over from a lost holder
+	watched []chain.IssuerID // members pinged for liveness, fixed at start
+	taken   atomic.Uint64    // chains taken over from a lost holder
 }
 
 // newShard returns nil under full replication.
@@ -74,6 +81,10 @@ func newShard(members chain.Members, r int, self chain.IssuerID, now time.Time) 
 	s.mu.held = make(map[chain.IssuerID]*pubsub.Topic)
 	s.mu.headers = make(map[chain.IssuerID]*chain.SignedHeader)
 	s.mu.seen = make(map[chain.IssuerID]time.Time, len(members))
+	s.mu.silent = make(map[chain.IssuerID]bool)
+	s.mu.pinging = make(map[chain.IssuerID]bool)
+	s.mu.failed = make(map[chain.IssuerID]int)
+	s.watched = s.watchedMembers()
 	for m := range members {
 		s.mu.seen[m] = now
 	}

@@ -22,6 +22,7 @@ func (n *Network) shardLoop(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
+		n.probeWatched(ctx)
 		for _, iss := range n.chainsToTakeOver(n.cfg.Now()) {
 			if err := n.holdChain(iss); err != nil {
 				n.log.Warn("taking over a chain", "issuer", iss.Short(), "err", err)
@@ -46,6 +47,9 @@ func (n *Network) chainsToTakeOver(now time.Time) []chain.IssuerID {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for iss := range s.mu.silent {
+		delete(connected, iss) // connected, but not answering pings
+	}
 	for iss := range connected {
 		s.mu.seen[iss] = now
 	}

@@ -103,6 +103,11 @@ type ReportRequest struct {
 	Subject    privacy.Ref
 	Purpose    chainpb.QueryPurpose
 	ConsentRef string
+	// Only, when not nil, is a routed report (docs/SCALE.md section 5):
+	// only the credit members it lists are asked, e.g. those whose
+	// subject filter (chain/subjectfilter) matches Subject. Nil asks
+	// every credit member, the default.
+	Only []chain.IssuerID
 }
 
 // Outcome is how one member's part of a report ended.
@@ -191,7 +196,9 @@ func (r *Reporter) Report(ctx context.Context, req ReportRequest) (*Report, erro
 	}
 	members := make([]chain.IssuerID, 0, len(r.peers))
 	for iss := range r.peers {
-		members = append(members, iss)
+		if req.Only == nil || slices.Contains(req.Only, iss) {
+			members = append(members, iss)
+		}
 	}
 	slices.SortFunc(members, func(a, b chain.IssuerID) int { return bytes.Compare(a[:], b[:]) })
 	results := make([]MemberResult, len(members))

@@ -2,33 +2,32 @@ package p2p
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
-	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
 // startGossip joins the blocks and evidence topics. Blocks are signed by
 // their issuers, so pubsub's own signatures are off (StrictNoSign, no
-// author), and a message's ID is SHA-256 of its whole data (messageID).
+// author), and a message's ID is SHA-256 of its whole data (gossipMessageID).
 // Flood publishing is off: the publisher sends to its mesh (D peers) only,
 // which keeps a 64 KiB block from taking the issuer's whole uplink in a
 // large network.
 func (n *Network) startGossip() error {
 	net := n.cfg.Params.NetworkID
 	bt, et, wt := BlocksTopic(net), EvidenceTopic(net), WitnessTopic(net)
+	n.traffic.witnessTopic, n.traffic.evidenceTopic = wt, et
 	topics := append([]string{bt, et, wt}, n.shardTopics()...) // shard.go
 	sp, th := scoreParams(func(p peer.ID) float64 { return n.state.appScore(p, n.cfg.Now()) }, topics...)
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
-		pubsub.WithMessageIdFn(messageID),
+		pubsub.WithMessageIdFn(gossipMessageID(wt)), // gossip_traffic.go
 		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return n.IsMember(p) }),
 		pubsub.WithAppSpecificRpcInspector(n.inspectRPC),
 		pubsub.WithSubscriptionFilter(pubsub.NewAllowlistSubscriptionFilter(topics...)),
@@ -39,7 +38,7 @@ func (n *Network) startGossip() error {
 		pubsub.WithValidateQueueSize(n.cfg.ValidateQueue),
 		pubsub.WithPeerOutboundQueueSize(n.cfg.OutboundQueue),
 		pubsub.WithMaxMessageSize(n.cfg.Params.MaxWireBlockBytes()+4096),
-		pubsub.WithRawTracer(dropTracer{&n.stats}),
+		pubsub.WithRawTracer(dropTracer{&n.stats, &n.traffic}),
 		pubsub.WithPeerScoreInspect(n.state.setScores, scoreInspectInterval),
 	)
 	if err != nil {
@@ -97,20 +96,6 @@ func drain(ctx context.Context, sub *pubsub.Subscription) {
 			return
 		}
 	}
-}
-
-// messageID is SHA-256 of the whole message data, on both topics. Pubsub
-// marks an ID seen before the validator runs and drops every later message
-// with that ID unvalidated; were the ID the block hash (the header's), a
-// mesh peer forwarding the genuine header with other entries first would
-// get the genuine block dropped as a duplicate wherever its copy arrived
-// first. Under this rule any copy that differs in one byte has another ID,
-// so the genuine bytes are validated on their own when they arrive. The same
-// block forwarded by many members is still one message: forwarders pass on
-// the bytes they received.
-func messageID(m *pb.Message) string {
-	h := sha256.Sum256(m.Data)
-	return string(h[:])
 }
 
 // Publish gossips one of our own blocks. The caller has persisted it.
@@ -202,7 +187,10 @@ func (n *Network) judge(b *chain.Block, from peer.ID) (pubsub.ValidationResult, 
 }
 
 // dropTracer counts what pubsub drops for lack of queue room.
-type dropTracer struct{ c *counters }
+type dropTracer struct {
+	c *counters
+	t *gossipTraffic // gossip_traffic.go
+}
 
 func (t dropTracer) RejectMessage(_ *pubsub.Message, reason string) {
 	if reason == pubsub.RejectValidationQueueFull || reason == pubsub.RejectValidationThrottled {
@@ -221,6 +209,6 @@ func (dropTracer) ValidateMessage(*pubsub.Message)                      {}
 func (dropTracer) DeliverMessage(*pubsub.Message)                       {}
 func (dropTracer) DuplicateMessage(*pubsub.Message)                     {}
 func (dropTracer) ThrottlePeer(peer.ID)                                 {}
-func (dropTracer) RecvRPC(*pubsub.RPC)                                  {}
-func (dropTracer) SendRPC(*pubsub.RPC, peer.ID)                         {}
+func (t dropTracer) RecvRPC(rpc *pubsub.RPC)                            { t.t.count(rpc, true) }
+func (t dropTracer) SendRPC(rpc *pubsub.RPC, _ peer.ID)                 { t.t.count(rpc, false) }
 func (dropTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}

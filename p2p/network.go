@@ -30,6 +30,7 @@ type Network struct {
 	members map[peer.ID]chain.IssuerID
 	log     *slog.Logger
 	stats   counters
+	traffic gossipTraffic // gossip bytes per topic class (gossip_traffic.go)
 
 	// Member peers only.
 	ps       *pubsub.PubSub

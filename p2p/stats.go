@@ -36,6 +36,9 @@ type Stats struct {
 	// rejected as provably bad, and witnesses found equivocating.
 	WitnessBytesSent, WitnessBytesReceived uint64
 	WitnessRejected, WitnessEvidence       uint64
+	// Gossip bytes per class of topic, duplicates and control entries
+	// included (gossip_traffic.go): blocks (and shard topics), witness.
+	BlockTraffic, WitnessTraffic TopicTraffic
 }
 
 type counters struct {
@@ -78,5 +81,8 @@ func (n *Network) Stats() Stats {
 		WitnessBytesReceived: c.witnessBytesReceived.Load(),
 		WitnessRejected:      c.witnessRejected.Load(),
 		WitnessEvidence:      c.witnessEvidence.Load(),
+
+		BlockTraffic:   n.traffic.blocks.snapshot(),
+		WitnessTraffic: n.traffic.witness.snapshot(),
 	}
 }

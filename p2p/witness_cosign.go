@@ -81,6 +81,13 @@ func (n *Network) witnessLoop(ctx context.Context) {
 	}
 }
 
+// witnessFullEvery is how often a witness gossips a statement with every
+// head: the others carry only the heads that changed since its previous
+// statement (docs/PROTOCOL.md 17.3), which a peer that missed that one
+// cannot complete, so it ignores them until the next full statement, at
+// most this many periods later.
+const witnessFullEvery = 8
+
 // ErrNothingToCosign: no chain has a block old enough, or no head moved
 // since the last statement.
 var ErrNothingToCosign = errors.New("p2p: no new head to cosign")
@@ -119,7 +126,13 @@ func (n *Network) CosignNow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gossip, err := s.MarshalGossip(ws.order)
+	ws.mu.Lock()
+	var base *witness.Statement
+	if prev := ws.statements[n.self]; prev != nil && ws.sinceFull < witnessFullEvery-1 {
+		base = prev.s
+	}
+	ws.mu.Unlock()
+	gossip, err := s.MarshalGossipDelta(ws.order, base)
 	if err != nil {
 		return err
 	}
@@ -131,6 +144,11 @@ func (n *Network) CosignNow(ctx context.Context) error {
 	ws.mu.Lock()
 	ws.last = s.Heads
 	ws.made++
+	if base == nil {
+		ws.sinceFull = 0
+	} else {
+		ws.sinceFull++
+	}
 	ws.lastMade = n.cfg.Now()
 	ws.holdLocked(s, n.cfg.Now())
 	ws.mu.Unlock()

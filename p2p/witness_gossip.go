@@ -56,7 +56,7 @@ func (n *Network) validateWitnessMsg(_ context.Context, from peer.ID, msg *pubsu
 	}
 	n.stats.witnessBytesReceived.Add(uint64(len(msg.Data)))
 	ws := n.witness
-	s, ev, err := witness.DecodeMessage(msg.Data, ws.order, n.heldHash)
+	s, ev, err := witness.DecodeMessageWith(msg.Data, ws.order, n.heldHash, ws.base)
 	if ev != nil {
 		return n.judgeWitnessEvidence(ev)
 	}

@@ -26,6 +26,7 @@ type witnessing struct {
 	per        map[chain.IssuerID]*witnessCounts
 	made       uint64
 	refused    uint64
+	sinceFull  int // statements gossiped as changes since the last full one
 	lastMade   time.Time
 }
 
@@ -64,6 +65,17 @@ func (ws *witnessing) count(w chain.IssuerID, f func(*witnessCounts)) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	f(ws.countsLocked(w))
+}
+
+// base returns w's newest statement held, nil if none: what a statement
+// gossiped as changes updates.
+func (ws *witnessing) base(w chain.IssuerID) *witness.Statement {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if h := ws.statements[w]; h != nil {
+		return h.s
+	}
+	return nil
 }
 
 // hold keeps s as w's newest statement.

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/credmesh/credmesh/p2p"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"google.golang.org/protobuf/proto"
 )
 
 // fastWitness makes a peer cosign every second, the shortest period.
@@ -78,8 +80,22 @@ func TestMembersCosignAndKeepEachOthersHeads(t *testing.T) {
 	if v := viewOf(b, chaintest.Issuer(3)); v.BlocksBehind != 3 || v.Received != 0 {
 		t.Fatalf("a member that never cosigned: %+v, want 3 blocks behind", v)
 	}
-	if s := b.net.Stats(); s.WitnessBytesReceived == 0 || s.WitnessBytesSent == 0 {
+	if s := b.net.Stats(); s.WitnessBytesReceived == 0 || s.WitnessBytesSent == 0 || s.WitnessTraffic.In() == 0 || s.WitnessTraffic.MessagesOut == 0 {
 		t.Fatalf("witness traffic not counted: %+v", s)
+	}
+	// Later statements carry only the heads that moved (chain 1's new
+	// head, not chain 0's); the receiver completes them from the
+	// statement it holds, and keeps serving chain 0's cosignature.
+	b.seal(context.Background(), 2, 2)
+	own := chaintest.Issuer(1)
+	eventually(t, 30*time.Second, "member 0 cosigns member 1's chain, and member 1 keeps it", func() bool {
+		return cosignedBy(b, own, chaintest.Issuer(0)) == 2
+	})
+	if h := cosignedBy(b, iss, chaintest.Issuer(0)); h != 3 {
+		t.Fatalf("after a statement of changes, member 0's cosignature of chain 0 stands at %d, want 3", h)
+	}
+	if v := viewOf(b, chaintest.Issuer(0)); v.Received < 2 || v.Rejected != 0 {
+		t.Fatalf("member 1's view of witness 0 after its second statement: %+v", v)
 	}
 }
 
@@ -224,7 +240,13 @@ func TestBadCosignatureIsDroppedAndScored(t *testing.T) {
 		}},
 		{"non-member witness", func(t *testing.T, heads []witness.Head) []byte {
 			s := signedAfter(t, heads, 40, nil) // key 40 is no member
-			data, err := s.MarshalGossip(witness.MemberOrder(members))
+			// The gossip form names a member by index; an outsider's key
+			// can only go in the witness field.
+			pb, err := s.Proto(witness.MemberOrder(members), witness.GossipHashPrefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := proto.Marshal(&chainpb.WitnessMessage{Body: &chainpb.WitnessMessage_Cosigned{Cosigned: pb}})
 			if err != nil {
 				t.Fatal(err)
 			}

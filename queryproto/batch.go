@@ -28,6 +28,8 @@ type batchAnswer struct {
 	headers map[chain.Hash]uint32
 	issuers map[chain.IssuerID]bool // of the proofs kept
 	size    int
+	budget  int                   // bytes of records the items may take
+	hdrs    []*chain.SignedHeader // out.Headers, decoded
 }
 
 // paymentBatch answers the proofs under each lookup hash of a batch, each
@@ -38,6 +40,10 @@ func (s *Server) paymentBatch(lookups [][privacy.LookupSize]byte) *querypb.Respo
 		out:     &querypb.PaymentBatchResponse{Items: make([]*querypb.BatchItem, len(lookups))},
 		headers: make(map[chain.Hash]uint32),
 		issuers: make(map[chain.IssuerID]bool),
+		budget:  answerBudget,
+	}
+	if s.cfg.Cosignatures != nil {
+		a.budget -= batchCosignBudget // batch_witnessed.go
 	}
 	full := false
 	for i, lookup := range lookups {
@@ -61,6 +67,7 @@ func (s *Server) paymentBatch(lookups [][privacy.LookupSize]byte) *querypb.Respo
 			}
 		}
 	}
+	s.batchWitnessed(a) // batch_witnessed.go
 	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_PaymentBatch{PaymentBatch: a.out}}
 }
 
@@ -100,6 +107,7 @@ func (s *Server) batchItem(a *batchAnswer, lookup [privacy.LookupSize]byte) (ite
 			idx = uint32(len(a.out.Headers))
 			a.headers[p.Header.Hash] = idx
 			a.out.Headers = append(a.out.Headers, p.Header.Proto())
+			a.hdrs = append(a.hdrs, p.Header)
 			added = append(added, p.Header.Hash)
 			a.size += len(p.Header.Raw) + len(p.Header.Signature) + 8
 		}
@@ -111,7 +119,7 @@ func (s *Server) batchItem(a *batchAnswer, lookup [privacy.LookupSize]byte) (ite
 		a.size += len(p.Entry) + len(p.Path)*(len(chain.Hash{})+2) + 16
 		issuers = append(issuers, loc.Issuer)
 	}
-	if a.size > answerBudget {
+	if a.size > a.budget {
 		a.rollback(headersBefore, added)
 		a.size = size
 		return &querypb.BatchItem{Status: querypb.Status_STATUS_UNAVAILABLE}, true
@@ -128,6 +136,7 @@ func (s *Server) batchItem(a *batchAnswer, lookup [privacy.LookupSize]byte) (ite
 // rollback takes out the headers an item added.
 func (a *batchAnswer) rollback(headersBefore int, added []chain.Hash) {
 	a.out.Headers = a.out.Headers[:headersBefore]
+	a.hdrs = a.hdrs[:headersBefore]
 	for _, h := range added {
 		delete(a.headers, h)
 	}

@@ -18,6 +18,12 @@ type BatchAnswer struct {
 	// Evidence is the equivocation evidence the peer holds against issuers
 	// of the batch's proofs: at most one piece per issuer.
 	Evidence []*chain.Evidence
+	// Headers are the batch's signed headers, as sent; Cosigned and
+	// Witnessed the cosigned heads covering them (batch_witness_check.go),
+	// shape-checked only.
+	Headers   []*chain.SignedHeader
+	Cosigned  []BatchCosigned
+	Witnessed []*querypb.BatchWitnessed
 }
 
 // BatchItem is the answer about one lookup hash of a batch.
@@ -86,7 +92,10 @@ func decodePaymentBatch(resp *querypb.Response, n int) (*BatchAnswer, error) {
 		seen[sh.Hash] = true
 		headers[i] = sh
 	}
-	out := &BatchAnswer{Items: make([]BatchItem, n)}
+	out := &BatchAnswer{Items: make([]BatchItem, n), Headers: headers}
+	if err := decodeBatchWitnessed(pb, out); err != nil {
+		return nil, err
+	}
 	named := 0 // headers named so far: the next new one must be headers[named]
 	for i, it := range pb.Items {
 		switch it.Status {

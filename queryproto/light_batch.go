@@ -218,6 +218,14 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 	if err != nil {
 		return all(classify(p, "answer decoding", err))
 	}
+	counts, err := lc.batchWitnesses(p, ba) // batch_witness_check.go
+	if err != nil {
+		return all(err)
+	}
+	headerIndex := make(map[*chain.SignedHeader]int, len(ba.Headers))
+	for i, h := range ba.Headers {
+		headerIndex[h] = i
+	}
 	var kept []Payment // every verified record, for the evidence check
 	for k, i := range ids {
 		it := &ba.Items[k]
@@ -232,6 +240,10 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 				ce.Err = fmt.Errorf("batch item %d (order ID %s): %w", k, ls[i].orderID, ce.Err)
 			}
 			return all(err)
+		}
+		if err := lc.unwitnessed(p, it.Proofs, headerIndex, counts); err != nil {
+			r.answers[k] = answer{peer: p, err: err}
+			continue
 		}
 		r.answers[k] = answer{peer: p, payments: pays}
 		kept = append(kept, pays...)

@@ -81,6 +81,7 @@ func (env *Env) finish(rep *Report, start time.Time, o RunOptions) {
 	rep.Checks.HeadsIdentical, rep.Checks.Chains, rep.Checks.Diffs = n.HeadsReport()
 
 	env.traffic(rep, blocks, ups)
+	env.witnessCost(rep)
 	for _, p := range n.Running() {
 		st := p.Network().Stats()
 		rep.Gossip.Rejected += st.BlocksRejected

@@ -137,6 +137,7 @@ func Run(ctx context.Context, s *Scenario, o RunOptions) (*Report, error) {
 func (s *Scenario) genesisParams() config.GenesisParams {
 	return config.GenesisParams{
 		BlockInterval: s.Chain.BlockInterval.D(), MaxBlockBytes: s.Chain.MaxBlockBytes, MaxBlockEntries: s.Chain.MaxBlockEntries,
+		WitnessPeriod: s.Chain.WitnessPeriod.D(),
 	}
 }
 

@@ -60,6 +60,8 @@ type ChainSpec struct {
 	BlockInterval   Duration `toml:"block_interval"`
 	MaxBlockBytes   int      `toml:"max_block_bytes"`
 	MaxBlockEntries int      `toml:"max_block_entries"`
+	// WitnessPeriod is the genesis witness_period (zero: the default).
+	WitnessPeriod Duration `toml:"witness_period"`
 }
 
 // LoadSpec is the workload. Every loop is bounded by the run's duration

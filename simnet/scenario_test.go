@@ -235,3 +235,33 @@ func TestPropagationScenario20Mbit(t *testing.T) {
 		t.Errorf("p99 to all peers %.1f ms; want at most 1500 (regression bound)", p99)
 	}
 }
+
+// TestWitnessCost runs the witness scenario (the standard load, no
+// faults) at 20 and 100 peers and logs the witness topic's bytes per peer
+// per period and their ratio to the blocks topic's in the same run; the
+// figures are in docs/BENCHMARKS.md ("Witness cost"). The bound is
+// 1 % at 100 members. Long: CREDMESH_SIM_LONG=1.
+func TestWitnessCost(t *testing.T) {
+	if !longTests() {
+		t.Skip("set CREDMESH_SIM_LONG=1 to run 20 and 100 peers")
+	}
+	for _, peers := range []int{20, 100} {
+		t.Run(fmt.Sprintf("peers=%d", peers), func(t *testing.T) {
+			s := mustLoad(t, "witness")
+			s.Peers = peers
+			rep := runScenarioWith(t, s, RunOptions{MemoryLimit: simMemoryLimit})
+			c := rep.Witnessed.Cost
+			t.Logf("witness cost at %d peers: %.0f B per peer per %s period, blocks %.0f B: %.3f %%; block to K = %d: p50 %v ms, p99 %v ms",
+				peers, c.PerPeerPeriodBytes, c.Period, c.BlockPerPeerPeriodBytes, 100*c.Ratio, rep.Witnessed.K, rep.Witnessed.ToK.P50, rep.Witnessed.ToK.P99)
+			if c.PerPeerPeriodBytes == 0 || c.BlockPerPeerPeriodBytes == 0 {
+				t.Fatalf("no witness or no block traffic counted: %+v", c)
+			}
+			if rep.Witnessed.Reached == 0 {
+				t.Errorf("no block reached K = %d cosignatures", rep.Witnessed.K)
+			}
+			if peers == 100 && c.Ratio > 0.01 {
+				t.Errorf("witness bytes are %.2f %% of block bytes at 100 members; the bound is 1 %%", 100*c.Ratio)
+			}
+		})
+	}
+}

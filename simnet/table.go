@@ -34,6 +34,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	p("witnessed: %d blocks reached K = %d cosignatures of members other than their issuer", r.Witnessed.Reached, r.Witnessed.K)
 	pct("block to K cosignatures", r.Witnessed.ToK)
+	if c := r.Witnessed.Cost; c.Periods > 0 {
+		p("witness cost: %.0f bytes per peer per %s period (in and out), %.2f%% of the blocks' %.0f (messages %d B, control %d B in all)",
+			c.PerPeerPeriodBytes, c.Period, 100*c.Ratio, c.BlockPerPeerPeriodBytes, c.WitnessMessages, c.WitnessControl)
+	}
 	p("")
 	missing := "lost"
 	if !r.Checks.Settled {

@@ -26,6 +26,8 @@ type Witnessed struct {
 	// cosigned by enough members.
 	Reached int         `json:"reached"`
 	ToK     Percentiles `json:"to_k"`
+	// Cost is what witnessing cost the peers in bytes (witness_cost.go).
+	Cost WitnessCost `json:"cost"`
 }
 
 // cosigned records a statement a peer made (p2p.Config.OnCosigned).

@@ -89,10 +89,17 @@ func (x *WitnessHead) GetHash() []byte {
 // heads of every chain it holds, and its cosignature/v1 signature over the
 // checkpoint of their Merkle root.
 type CosignedHeads struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Witness       []byte                 `protobuf:"bytes,1,opt,name=witness,proto3" json:"witness,omitempty"`     // the witness's Ed25519 public key, 32 bytes
-	Signature     []byte                 `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"` // 72 bytes: timestamp (8, big-endian Unix seconds) || Ed25519 signature
-	Heads         []*WitnessHead         `protobuf:"bytes,3,rep,name=heads,proto3" json:"heads,omitempty"`         // sorted by member, one per chain, at least 1
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Witness   []byte                 `protobuf:"bytes,1,opt,name=witness,proto3" json:"witness,omitempty"`     // the witness's Ed25519 public key, 32 bytes
+	Signature []byte                 `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"` // 72 bytes: timestamp (8, big-endian Unix seconds) || Ed25519 signature
+	Heads     []*WitnessHead         `protobuf:"bytes,3,rep,name=heads,proto3" json:"heads,omitempty"`         // sorted by member, one per chain, at least 1 (see base_time)
+	// Gossip only: when set, heads holds only the heads that differ from the
+	// witness's statement signed at this time (Unix seconds, its signature's
+	// timestamp); every other head is that statement's. 0: heads holds all.
+	BaseTime uint64 `protobuf:"varint,90,opt,name=base_time,json=baseTime,proto3" json:"base_time,omitempty"`
+	// Gossip only: the witness as its index among the genesis members sorted
+	// by key bytes, in place of witness (which is then empty).
+	WitnessMember *uint32 `protobuf:"varint,91,opt,name=witness_member,json=witnessMember,proto3,oneof" json:"witness_member,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -146,6 +153,20 @@ func (x *CosignedHeads) GetHeads() []*WitnessHead {
 		return x.Heads
 	}
 	return nil
+}
+
+func (x *CosignedHeads) GetBaseTime() uint64 {
+	if x != nil {
+		return x.BaseTime
+	}
+	return 0
+}
+
+func (x *CosignedHeads) GetWitnessMember() uint32 {
+	if x != nil && x.WitnessMember != nil {
+		return *x.WitnessMember
+	}
+	return 0
 }
 
 // HeadCosignature is one witness's cosignature of one chain's head, with
@@ -396,11 +417,14 @@ const file_credmesh_chain_v1_witness_proto_rawDesc = "" +
 	"\vWitnessHead\x12\x16\n" +
 	"\x06member\x18\x01 \x01(\rR\x06member\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x04R\x06height\x12\x12\n" +
-	"\x04hash\x18\x03 \x01(\fR\x04hash\"}\n" +
+	"\x04hash\x18\x03 \x01(\fR\x04hash\"\xd9\x01\n" +
 	"\rCosignedHeads\x12\x18\n" +
 	"\awitness\x18\x01 \x01(\fR\awitness\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\x124\n" +
-	"\x05heads\x18\x03 \x03(\v2\x1e.credmesh.chain.v1.WitnessHeadR\x05heads\"\xbc\x01\n" +
+	"\x05heads\x18\x03 \x03(\v2\x1e.credmesh.chain.v1.WitnessHeadR\x05heads\x12\x1b\n" +
+	"\tbase_time\x18Z \x01(\x04R\bbaseTime\x12*\n" +
+	"\x0ewitness_member\x18[ \x01(\rH\x00R\rwitnessMember\x88\x01\x01B\x11\n" +
+	"\x0f_witness_member\"\xbc\x01\n" +
 	"\x0fHeadCosignature\x12\x18\n" +
 	"\awitness\x18\x01 \x01(\fR\awitness\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\x12\x1b\n" +
@@ -456,6 +480,7 @@ func file_credmesh_chain_v1_witness_proto_init() {
 	if File_credmesh_chain_v1_witness_proto != nil {
 		return
 	}
+	file_credmesh_chain_v1_witness_proto_msgTypes[1].OneofWrappers = []any{}
 	file_credmesh_chain_v1_witness_proto_msgTypes[4].OneofWrappers = []any{
 		(*WitnessMessage_Cosigned)(nil),
 		(*WitnessMessage_Evidence)(nil),

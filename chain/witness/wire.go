@@ -31,6 +31,9 @@ var (
 	// ErrOtherView: the witness cosigned a head at a height we hold with
 	// another hash: the issuer showed it another block (a split view).
 	ErrOtherView = errors.New("witness: a cosigned head differs from the block held here")
+	// ErrUnknownBase: a statement sent as the heads that changed since the
+	// witness's previous one, which is not held here.
+	ErrUnknownBase = errors.New("witness: the statement this one updates is not held here")
 )
 
 // MemberOrder returns the members sorted by key bytes: the index a
@@ -63,11 +66,35 @@ func (s *Statement) Proto(order []chain.IssuerID, hashBytes int) (*chainpb.Cosig
 	return pb, nil
 }
 
-// MarshalGossip returns the witness topic message of s.
+// MarshalGossip returns the witness topic message of s with every head
+// (the witness named by its member index).
 func (s *Statement) MarshalGossip(order []chain.IssuerID) ([]byte, error) {
+	return s.MarshalGossipDelta(order, nil)
+}
+
+// MarshalGossipDelta returns the witness topic message of s holding only
+// the heads that differ from base, the witness's previous statement (nil:
+// every head), and base's time: a receiver that holds base takes the other
+// heads from it (FromProto). Heads never leave a statement (Advance keeps
+// every chain), so what differs is what moved or is new.
+func (s *Statement) MarshalGossipDelta(order []chain.IssuerID, base *Statement) ([]byte, error) {
 	pb, err := s.Proto(order, GossipHashPrefix)
 	if err != nil {
 		return nil, err
+	}
+	wi, ok := indexOf(order, s.Witness)
+	if !ok {
+		return nil, fmt.Errorf("%w: witness %s", ErrNotMember, s.Witness.Short())
+	}
+	pb.Witness, pb.WitnessMember = nil, &wi
+	if base != nil && base.Witness == s.Witness && base.Time().Before(s.Time()) {
+		kept := pb.Heads[:0]
+		for i, h := range s.Heads {
+			if bh, _, ok := base.HeadOf(h.Issuer); !ok || bh != h {
+				kept = append(kept, pb.Heads[i])
+			}
+		}
+		pb.Heads, pb.BaseTime = kept, uint64(base.Time().Unix())
 	}
 	return proto.Marshal(&chainpb.WitnessMessage{Body: &chainpb.WitnessMessage_Cosigned{Cosigned: pb}})
 }
@@ -84,16 +111,28 @@ func (s *Statement) MarshalStored(order []chain.IssuerID) ([]byte, error) {
 // FromProto decodes a statement. Heads whose hash has fewer than 32 bytes
 // are completed by held, which returns the hash of the block a chain has
 // at a height (false if none): a missing one is ErrUnknownHead, one that
-// does not start with the prefix ErrOtherView. The signature is not
-// checked (Statement.Verify).
+// does not start with the prefix ErrOtherView. A statement with a base
+// time takes its other heads from base(witness), the witness's newest
+// statement held (nil if none): one that is missing or of another time is
+// ErrUnknownBase. The signature is not checked (Statement.Verify).
 func FromProto(pb *chainpb.CosignedHeads, order []chain.IssuerID, held func(chain.IssuerID, uint64) (chain.Hash, bool)) (*Statement, error) {
-	if len(pb.Witness) != 32 {
-		return nil, fmt.Errorf("%w: witness has %d bytes", ErrMalformed, len(pb.Witness))
+	return fromProto(pb, order, held, nil)
+}
+
+func fromProto(pb *chainpb.CosignedHeads, order []chain.IssuerID, held func(chain.IssuerID, uint64) (chain.Hash, bool), base func(chain.IssuerID) *Statement) (*Statement, error) {
+	var w chain.IssuerID
+	switch {
+	case len(pb.Witness) == 32 && pb.WitnessMember == nil:
+		w = chain.IssuerID(pb.Witness)
+	case len(pb.Witness) == 0 && pb.WitnessMember != nil && int(*pb.WitnessMember) < len(order):
+		w = order[*pb.WitnessMember]
+	default:
+		return nil, fmt.Errorf("%w: witness has %d bytes and member index %v", ErrMalformed, len(pb.Witness), pb.WitnessMember != nil)
 	}
-	if len(pb.Heads) == 0 || len(pb.Heads) > len(order) {
+	if len(pb.Heads) == 0 && pb.BaseTime == 0 || len(pb.Heads) > len(order) {
 		return nil, fmt.Errorf("%w: %d heads of %d members", ErrMalformed, len(pb.Heads), len(order))
 	}
-	s := &Statement{Witness: chain.IssuerID(pb.Witness), Signature: pb.Signature, Heads: make([]Head, len(pb.Heads))}
+	s := &Statement{Witness: w, Signature: pb.Signature, Heads: make([]Head, len(pb.Heads))}
 	var unknown, other error
 	for i, h := range pb.Heads {
 		if int(h.Member) >= len(order) || i > 0 && h.Member <= pb.Heads[i-1].Member {
@@ -120,6 +159,16 @@ func FromProto(pb *chainpb.CosignedHeads, order []chain.IssuerID, held func(chai
 		}
 		s.Heads[i] = head
 	}
+	if pb.BaseTime != 0 {
+		var b *Statement
+		if base != nil {
+			b = base(w)
+		}
+		if b == nil || uint64(b.Time().Unix()) != pb.BaseTime || b.Witness != w {
+			return s, fmt.Errorf("%w: %s's statement of %d", ErrUnknownBase, w.Short(), pb.BaseTime)
+		}
+		s.Heads = mergeHeads(b.Heads, s.Heads)
+	}
 	if other != nil {
 		return s, other
 	}
@@ -127,6 +176,31 @@ func FromProto(pb *chainpb.CosignedHeads, order []chain.IssuerID, held func(chai
 		return s, unknown
 	}
 	return s, nil
+}
+
+// mergeHeads returns base with each of changed (sorted) in its chain's
+// place, sorted.
+func mergeHeads(base, changed []Head) []Head {
+	out := make([]Head, 0, len(base)+len(changed))
+	i, j := 0, 0
+	for i < len(base) || j < len(changed) {
+		switch {
+		case j == len(changed):
+			out, i = append(out, base[i]), i+1
+		case i == len(base):
+			out, j = append(out, changed[j]), j+1
+		default:
+			switch c := compareHeads(base[i], changed[j]); {
+			case c < 0:
+				out, i = append(out, base[i]), i+1
+			case c > 0:
+				out, j = append(out, changed[j]), j+1
+			default:
+				out, i, j = append(out, changed[j]), i+1, j+1
+			}
+		}
+	}
+	return out
 }
 
 // UnmarshalStored decodes the stored form of a statement.
@@ -199,7 +273,16 @@ func EvidenceFromProto(pb *chainpb.WitnessEvidence) (*Evidence, error) {
 // DecodeMessage decodes one witness topic message: a statement in gossip
 // form (completed by held) or evidence. Exactly one result is non-nil
 // unless err is; a statement may come with ErrUnknownHead or ErrOtherView.
+// A statement sent as changes to a previous one is ErrUnknownBase: use
+// DecodeMessageWith.
 func DecodeMessage(data []byte, order []chain.IssuerID, held func(chain.IssuerID, uint64) (chain.Hash, bool)) (*Statement, *Evidence, error) {
+	return DecodeMessageWith(data, order, held, nil)
+}
+
+// DecodeMessageWith is DecodeMessage with base, which returns the newest
+// statement held of a witness (nil if none): a statement sent as changes
+// to it takes its other heads from it.
+func DecodeMessageWith(data []byte, order []chain.IssuerID, held func(chain.IssuerID, uint64) (chain.Hash, bool), base func(chain.IssuerID) *Statement) (*Statement, *Evidence, error) {
 	if len(data) > MaxMessageBytes {
 		return nil, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrMalformed, len(data), MaxMessageBytes)
 	}
@@ -209,7 +292,7 @@ func DecodeMessage(data []byte, order []chain.IssuerID, held func(chain.IssuerID
 	}
 	switch b := m.Body.(type) {
 	case *chainpb.WitnessMessage_Cosigned:
-		s, err := FromProto(b.Cosigned, order, held)
+		s, err := fromProto(b.Cosigned, order, held, base)
 		return s, nil, err
 	case *chainpb.WitnessMessage_Evidence:
 		ev, err := EvidenceFromProto(b.Evidence)

@@ -57,8 +57,8 @@ func readOrderIDs(path string, stdin io.Reader) ([]string, error) {
 // batchView is one order ID's line of query payment --batch --json.
 type batchView struct {
 	OrderID string `json:"order_id"`
-	// Outcome is verified, not_found, check_failed, forked, conflict or
-	// error.
+	// Outcome is verified, not_found, check_failed, forked, conflict,
+	// unwitnessed (fewer cosignatures than --witnesses wants) or error.
 	Outcome string            `json:"outcome"`
 	Records []api.PaymentView `json:"records,omitempty"`
 	Forks   []api.ForkStatus  `json:"forks,omitempty"`
@@ -78,6 +78,8 @@ func outcomeOf(err error) (string, int) {
 		return "forked", exitForked
 	case errors.As(err, &conflict):
 		return "conflict", exitConflict
+	case errors.Is(err, queryproto.ErrUnwitnessed):
+		return "unwitnessed", exitUnwitnessed
 	case errors.Is(err, queryproto.ErrNotFound):
 		return "not_found", exitNotFound
 	}
@@ -86,8 +88,9 @@ func outcomeOf(err error) (string, int) {
 
 // exitRank orders exit codes as a single lookup's outcomes are ordered: a
 // failed check before a fork, a fork before a conflict, a conflict before
-// not found, not found before other errors.
-var exitRank = map[int]int{exitVerify: 5, exitForked: 4, exitConflict: 3, exitNotFound: 2, 1: 1, 0: 0}
+// too few witnesses, too few witnesses before not found, not found before
+// other errors.
+var exitRank = map[int]int{exitVerify: 6, exitForked: 5, exitConflict: 4, exitUnwitnessed: 3, exitNotFound: 2, 1: 1, 0: 0}
 
 // showBatch prints one line per order ID (or a JSON array) and returns
 // the exit status of the worst outcome.
@@ -104,7 +107,7 @@ func showBatch(out io.Writer, g *config.Genesis, results []queryproto.BatchLooku
 		if r.Err != nil {
 			v.Error = strings.ReplaceAll(r.Err.Error(), "\n", "; ")
 		}
-		if r.Result != nil && outcome != "check_failed" {
+		if r.Result != nil && outcome != "check_failed" && outcome != "unwitnessed" {
 			lv := lookupView(g, r.Result)
 			v.Records, v.Forks = lv.Records, lv.Forks
 		}
@@ -118,8 +121,8 @@ func showBatch(out io.Writer, g *config.Genesis, results []queryproto.BatchLooku
 		for _, v := range views {
 			fmt.Fprintln(out, batchLine(&v))
 		}
-		fmt.Fprintf(out, "%d order IDs: %d verified, %d not found, %d failed a check, %d forked, %d conflicts, %d errors\n",
-			len(views), counts["verified"], counts["not_found"], counts["check_failed"], counts["forked"], counts["conflict"], counts["error"])
+		fmt.Fprintf(out, "%d order IDs: %d verified, %d not found, %d failed a check, %d forked, %d conflicts, %d too few witnesses, %d errors\n",
+			len(views), counts["verified"], counts["not_found"], counts["check_failed"], counts["forked"], counts["conflict"], counts["unwitnessed"], counts["error"])
 	}
 	if code == 0 {
 		return nil
@@ -139,6 +142,8 @@ func batchLine(v *batchView) string {
 		return fmt.Sprintf("%s\tCHECK FAILED\t%s", v.OrderID, v.Error)
 	case "forked":
 		return fmt.Sprintf("%s\tFORKED\t%d record(s); %s", v.OrderID, len(v.Records), v.Error)
+	case "unwitnessed":
+		return fmt.Sprintf("%s\tTOO FEW WITNESSES\t%s", v.OrderID, v.Error)
 	case "conflict":
 		return fmt.Sprintf("%s\tCONFLICT\t%d records of different issuers; none is to be preferred", v.OrderID, len(v.Records))
 	}

@@ -784,10 +784,14 @@ func (x *Witnessed) GetCosignatures() []*chainpb.HeadCosignature {
 // order proofs first name them. `evidence` is as in PaymentResponse, for the
 // issuers of every proof of the batch: at most one piece per issuer.
 type PaymentBatchResponse struct {
-	state         protoimpl.MessageState  `protogen:"open.v1"`
-	Headers       []*chainpb.SignedHeader `protobuf:"bytes,1,rep,name=headers,proto3" json:"headers,omitempty"`
-	Items         []*BatchItem            `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
-	Evidence      []*chainpb.Evidence     `protobuf:"bytes,3,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	state    protoimpl.MessageState  `protogen:"open.v1"`
+	Headers  []*chainpb.SignedHeader `protobuf:"bytes,1,rep,name=headers,proto3" json:"headers,omitempty"`
+	Items    []*BatchItem            `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	Evidence []*chainpb.Evidence     `protobuf:"bytes,3,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	// The cosignatures of the heads covering the batch's blocks, each head's
+	// once (docs/PROTOCOL.md 17.6); servers before witnessing omit both.
+	Cosigned      []*BatchCosignedHead `protobuf:"bytes,90,rep,name=cosigned,proto3" json:"cosigned,omitempty"`
+	Witnessed     []*BatchWitnessed    `protobuf:"bytes,91,rep,name=witnessed,proto3" json:"witnessed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -843,6 +847,136 @@ func (x *PaymentBatchResponse) GetEvidence() []*chainpb.Evidence {
 	return nil
 }
 
+func (x *PaymentBatchResponse) GetCosigned() []*BatchCosignedHead {
+	if x != nil {
+		return x.Cosigned
+	}
+	return nil
+}
+
+func (x *PaymentBatchResponse) GetWitnessed() []*BatchWitnessed {
+	if x != nil {
+		return x.Witnessed
+	}
+	return nil
+}
+
+// BatchCosignedHead is one head of a chain and its cosignatures, sent once
+// for every block of the batch it covers.
+type BatchCosignedHead struct {
+	state         protoimpl.MessageState     `protogen:"open.v1"`
+	Head          *chainpb.SignedHeader      `protobuf:"bytes,1,opt,name=head,proto3" json:"head,omitempty"`                 // the cosigned head's signed header
+	Cosignatures  []*chainpb.HeadCosignature `protobuf:"bytes,2,rep,name=cosignatures,proto3" json:"cosignatures,omitempty"` // at most one per witness, all of this head
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCosignedHead) Reset() {
+	*x = BatchCosignedHead{}
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCosignedHead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCosignedHead) ProtoMessage() {}
+
+func (x *BatchCosignedHead) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCosignedHead.ProtoReflect.Descriptor instead.
+func (*BatchCosignedHead) Descriptor() ([]byte, []int) {
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *BatchCosignedHead) GetHead() *chainpb.SignedHeader {
+	if x != nil {
+		return x.Head
+	}
+	return nil
+}
+
+func (x *BatchCosignedHead) GetCosignatures() []*chainpb.HeadCosignature {
+	if x != nil {
+		return x.Cosignatures
+	}
+	return nil
+}
+
+// BatchWitnessed says that the block of headers[header] is covered by
+// cosigned[head]: it is that head (no path), or in its history (the path).
+type BatchWitnessed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Header        uint32                 `protobuf:"varint,1,opt,name=header,proto3" json:"header,omitempty"`                             // index into PaymentBatchResponse.headers
+	Head          uint32                 `protobuf:"varint,2,opt,name=head,proto3" json:"head,omitempty"`                                 // index into PaymentBatchResponse.cosigned
+	HistoryPath   [][]byte               `protobuf:"bytes,3,rep,name=history_path,json=historyPath,proto3" json:"history_path,omitempty"` // the block's path into the head's history; empty when the head is the block
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchWitnessed) Reset() {
+	*x = BatchWitnessed{}
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchWitnessed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchWitnessed) ProtoMessage() {}
+
+func (x *BatchWitnessed) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchWitnessed.ProtoReflect.Descriptor instead.
+func (*BatchWitnessed) Descriptor() ([]byte, []int) {
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BatchWitnessed) GetHeader() uint32 {
+	if x != nil {
+		return x.Header
+	}
+	return 0
+}
+
+func (x *BatchWitnessed) GetHead() uint32 {
+	if x != nil {
+		return x.Head
+	}
+	return 0
+}
+
+func (x *BatchWitnessed) GetHistoryPath() [][]byte {
+	if x != nil {
+		return x.HistoryPath
+	}
+	return nil
+}
+
 // BatchItem is the answer about one lookup hash of a batch. With status OK
 // it holds the proofs (one per chain holding the lookup hash, sorted as in
 // PaymentResponse); with NOT_FOUND none are held under it; with UNAVAILABLE
@@ -858,7 +992,7 @@ type BatchItem struct {
 
 func (x *BatchItem) Reset() {
 	*x = BatchItem{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -870,7 +1004,7 @@ func (x *BatchItem) String() string {
 func (*BatchItem) ProtoMessage() {}
 
 func (x *BatchItem) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[11]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -883,7 +1017,7 @@ func (x *BatchItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchItem.ProtoReflect.Descriptor instead.
 func (*BatchItem) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{11}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BatchItem) GetStatus() Status {
@@ -914,7 +1048,7 @@ type BatchProof struct {
 
 func (x *BatchProof) Reset() {
 	*x = BatchProof{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1060,7 @@ func (x *BatchProof) String() string {
 func (*BatchProof) ProtoMessage() {}
 
 func (x *BatchProof) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[12]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1073,7 @@ func (x *BatchProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchProof.ProtoReflect.Descriptor instead.
 func (*BatchProof) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{12}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BatchProof) GetEntry() []byte {
@@ -988,7 +1122,7 @@ type CreditAnswer struct {
 
 func (x *CreditAnswer) Reset() {
 	*x = CreditAnswer{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1000,7 +1134,7 @@ func (x *CreditAnswer) String() string {
 func (*CreditAnswer) ProtoMessage() {}
 
 func (x *CreditAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[13]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1013,7 +1147,7 @@ func (x *CreditAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditAnswer.ProtoReflect.Descriptor instead.
 func (*CreditAnswer) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{13}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreditAnswer) GetNetworkId() string {
@@ -1091,7 +1225,7 @@ type SignedCreditAnswer struct {
 
 func (x *SignedCreditAnswer) Reset() {
 	*x = SignedCreditAnswer{}
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[14]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1237,7 @@ func (x *SignedCreditAnswer) String() string {
 func (*SignedCreditAnswer) ProtoMessage() {}
 
 func (x *SignedCreditAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_credmesh_query_v1_query_proto_msgTypes[14]
+	mi := &file_credmesh_query_v1_query_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1250,7 @@ func (x *SignedCreditAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedCreditAnswer.ProtoReflect.Descriptor instead.
 func (*SignedCreditAnswer) Descriptor() ([]byte, []int) {
-	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{14}
+	return file_credmesh_query_v1_query_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SignedCreditAnswer) GetAnswer() []byte {
@@ -1175,11 +1309,20 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x05proof\x18\x01 \x01(\rR\x05proof\x123\n" +
 	"\x04head\x18\x02 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x04head\x12!\n" +
 	"\fhistory_path\x18\x03 \x03(\fR\vhistoryPath\x12F\n" +
-	"\fcosignatures\x18\x04 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"\xbe\x01\n" +
+	"\fcosignatures\x18\x04 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"\xc1\x02\n" +
 	"\x14PaymentBatchResponse\x129\n" +
 	"\aheaders\x18\x01 \x03(\v2\x1f.credmesh.chain.v1.SignedHeaderR\aheaders\x122\n" +
 	"\x05items\x18\x02 \x03(\v2\x1c.credmesh.query.v1.BatchItemR\x05items\x127\n" +
-	"\bevidence\x18\x03 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\"u\n" +
+	"\bevidence\x18\x03 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\x12@\n" +
+	"\bcosigned\x18Z \x03(\v2$.credmesh.query.v1.BatchCosignedHeadR\bcosigned\x12?\n" +
+	"\twitnessed\x18[ \x03(\v2!.credmesh.query.v1.BatchWitnessedR\twitnessed\"\x90\x01\n" +
+	"\x11BatchCosignedHead\x123\n" +
+	"\x04head\x18\x01 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x04head\x12F\n" +
+	"\fcosignatures\x18\x02 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"_\n" +
+	"\x0eBatchWitnessed\x12\x16\n" +
+	"\x06header\x18\x01 \x01(\rR\x06header\x12\x12\n" +
+	"\x04head\x18\x02 \x01(\rR\x04head\x12!\n" +
+	"\fhistory_path\x18\x03 \x03(\fR\vhistoryPath\"u\n" +
 	"\tBatchItem\x121\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x19.credmesh.query.v1.StatusR\x06status\x125\n" +
 	"\x06proofs\x18\x02 \x03(\v2\x1d.credmesh.query.v1.BatchProofR\x06proofs\"d\n" +
@@ -1227,7 +1370,7 @@ func file_credmesh_query_v1_query_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_query_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_credmesh_query_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_credmesh_query_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_credmesh_query_v1_query_proto_goTypes = []any{
 	(Status)(0),                     // 0: credmesh.query.v1.Status
 	(*Request)(nil),                 // 1: credmesh.query.v1.Request
@@ -1241,13 +1384,15 @@ var file_credmesh_query_v1_query_proto_goTypes = []any{
 	(*PaymentResponse)(nil),         // 9: credmesh.query.v1.PaymentResponse
 	(*Witnessed)(nil),               // 10: credmesh.query.v1.Witnessed
 	(*PaymentBatchResponse)(nil),    // 11: credmesh.query.v1.PaymentBatchResponse
-	(*BatchItem)(nil),               // 12: credmesh.query.v1.BatchItem
-	(*BatchProof)(nil),              // 13: credmesh.query.v1.BatchProof
-	(*CreditAnswer)(nil),            // 14: credmesh.query.v1.CreditAnswer
-	(*SignedCreditAnswer)(nil),      // 15: credmesh.query.v1.SignedCreditAnswer
-	(*chainpb.SignedHeader)(nil),    // 16: credmesh.chain.v1.SignedHeader
-	(*chainpb.Evidence)(nil),        // 17: credmesh.chain.v1.Evidence
-	(*chainpb.HeadCosignature)(nil), // 18: credmesh.chain.v1.HeadCosignature
+	(*BatchCosignedHead)(nil),       // 12: credmesh.query.v1.BatchCosignedHead
+	(*BatchWitnessed)(nil),          // 13: credmesh.query.v1.BatchWitnessed
+	(*BatchItem)(nil),               // 14: credmesh.query.v1.BatchItem
+	(*BatchProof)(nil),              // 15: credmesh.query.v1.BatchProof
+	(*CreditAnswer)(nil),            // 16: credmesh.query.v1.CreditAnswer
+	(*SignedCreditAnswer)(nil),      // 17: credmesh.query.v1.SignedCreditAnswer
+	(*chainpb.SignedHeader)(nil),    // 18: credmesh.chain.v1.SignedHeader
+	(*chainpb.Evidence)(nil),        // 19: credmesh.chain.v1.Evidence
+	(*chainpb.HeadCosignature)(nil), // 20: credmesh.chain.v1.HeadCosignature
 }
 var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	2,  // 0: credmesh.query.v1.Request.heads:type_name -> credmesh.query.v1.HeadsRequest
@@ -1257,26 +1402,30 @@ var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	0,  // 4: credmesh.query.v1.Response.status:type_name -> credmesh.query.v1.Status
 	7,  // 5: credmesh.query.v1.Response.heads:type_name -> credmesh.query.v1.HeadsResponse
 	9,  // 6: credmesh.query.v1.Response.payment:type_name -> credmesh.query.v1.PaymentResponse
-	15, // 7: credmesh.query.v1.Response.credit_answer:type_name -> credmesh.query.v1.SignedCreditAnswer
+	17, // 7: credmesh.query.v1.Response.credit_answer:type_name -> credmesh.query.v1.SignedCreditAnswer
 	11, // 8: credmesh.query.v1.Response.payment_batch:type_name -> credmesh.query.v1.PaymentBatchResponse
-	16, // 9: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
-	16, // 10: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
+	18, // 9: credmesh.query.v1.HeadsResponse.heads:type_name -> credmesh.chain.v1.SignedHeader
+	18, // 10: credmesh.query.v1.Proof.header:type_name -> credmesh.chain.v1.SignedHeader
 	8,  // 11: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
-	17, // 12: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	19, // 12: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
 	10, // 13: credmesh.query.v1.PaymentResponse.witnessed:type_name -> credmesh.query.v1.Witnessed
-	16, // 14: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
-	18, // 15: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
-	16, // 16: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
-	12, // 17: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
-	17, // 18: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
-	0,  // 19: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
-	13, // 20: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
-	8,  // 21: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	18, // 14: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
+	20, // 15: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
+	18, // 16: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
+	14, // 17: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
+	19, // 18: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	12, // 19: credmesh.query.v1.PaymentBatchResponse.cosigned:type_name -> credmesh.query.v1.BatchCosignedHead
+	13, // 20: credmesh.query.v1.PaymentBatchResponse.witnessed:type_name -> credmesh.query.v1.BatchWitnessed
+	18, // 21: credmesh.query.v1.BatchCosignedHead.head:type_name -> credmesh.chain.v1.SignedHeader
+	20, // 22: credmesh.query.v1.BatchCosignedHead.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
+	0,  // 23: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
+	15, // 24: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
+	8,  // 25: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }
@@ -1302,7 +1451,7 @@ func file_credmesh_query_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_query_v1_query_proto_rawDesc), len(file_credmesh_query_v1_query_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

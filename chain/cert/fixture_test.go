@@ -37,13 +37,17 @@ func (s *stream) Read(p []byte) (int, error) {
 }
 
 // entry seals payment n of issuer 0 with a deterministic nonce.
-func entry(t testing.TB, rnd *stream, n int) []byte {
-	rec := chaintest.PaymentRecord(0, n)
+func entry(t testing.TB, rnd *stream, n int) []byte { return entryOf(t, rnd, 0, n) }
+
+// entryOf seals payment n of issuer iss with a deterministic nonce.
+func entryOf(t testing.TB, rnd *stream, iss, n int) []byte {
+	rec := chaintest.PaymentRecord(iss, n)
 	pt, err := proto.MarshalOptions{Deterministic: true}.Marshal(rec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := privacy.Seal(chaintest.NetworkID, rec.OrderId, iss0(), pt, rnd)
+	id := chaintest.Issuer(iss)
+	s, err := privacy.Seal(chaintest.NetworkID, rec.OrderId, id[:], pt, rnd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +70,7 @@ type world struct {
 
 func newWorld(t testing.TB, n int) *world {
 	w := &world{t: t, rnd: &stream{}}
-	o, err := chain.NewBlock(chaintest.NetworkID, nil, [][]byte{chaintest.PaymentEntry(1, 0)}, chaintest.Key(1), chaintest.Epoch)
+	o, err := chain.NewBlock(chaintest.NetworkID, nil, [][]byte{entryOf(t, w.rnd, 1, 0)}, chaintest.Key(1), chaintest.Epoch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,5 +159,3 @@ func marshal(t testing.TB, c *cert.Cert) []byte {
 	}
 	return b
 }
-
-func iss0() []byte { id := chaintest.Issuer(0); return id[:] }

@@ -2,11 +2,13 @@ package cert_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"testing"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/cert"
+	"github.com/credmesh/credmesh/chain/cert/certpb"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -216,5 +218,50 @@ func TestTrim(t *testing.T) {
 	}
 	if _, ok := c.Trim(100, 1); ok {
 		t.Fatal("a certificate fit in 100 bytes")
+	}
+}
+
+// Witnesses that cosigned the same heads share one tree: each costs its
+// key and signature only. A file that splits a shared tree in two, or
+// lists its trees out of order, says the same but is not the canonical
+// encoding, and is refused.
+func TestSharedTreesAreCanonical(t *testing.T) {
+	w := newWorld(t, 5)
+	one := len(marshal(t, w.cert(4, w.witnessed(4, 5, 1))))
+	four := marshal(t, w.cert(4, w.witnessed(4, 5, 1, 2, 3, 4)))
+	if per := (len(four) - one) / 3; per > 32+72+8 {
+		t.Fatalf("%d bytes per further witness of a shared tree", per)
+	}
+	body := func(data []byte) *certpb.Certificate {
+		var pb certpb.Certificate
+		if err := proto.Unmarshal(data[len(cert.Magic)+4:], &pb); err != nil {
+			t.Fatal(err)
+		}
+		return &pb
+	}
+	file := func(pb *certpb.Certificate) []byte {
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(binary.BigEndian.AppendUint32([]byte(cert.Magic), uint32(len(b))), b...)
+	}
+	if _, _, err := cert.Verify(file(body(four)), trust(), 4); err != nil {
+		t.Fatalf("re-encoded: %v", err)
+	}
+	split := body(four)
+	tr := split.Witnessed[0].Trees[0]
+	if len(split.Witnessed[0].Trees) != 1 || len(tr.Signatures) != 4 {
+		t.Fatalf("%d trees", len(split.Witnessed[0].Trees))
+	}
+	second := proto.Clone(tr).(*certpb.CosignedTree)
+	tr.Signatures, second.Signatures = tr.Signatures[:2], second.Signatures[2:]
+	split.Witnessed[0].Trees = append(split.Witnessed[0].Trees, second)
+	if _, _, err := cert.Verify(file(split), trust(), 0); !errors.Is(err, cert.ErrInvalid) {
+		t.Fatalf("a shared tree split in two: %v", err)
+	}
+	split.Witnessed[0].Trees[0], split.Witnessed[0].Trees[1] = split.Witnessed[0].Trees[1], split.Witnessed[0].Trees[0]
+	if _, _, err := cert.Verify(file(split), trust(), 0); !errors.Is(err, cert.ErrInvalid) {
+		t.Fatalf("trees out of order: %v", err)
 	}
 }

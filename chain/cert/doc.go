@@ -17,9 +17,10 @@
 // certpb.Certificate (the length because a protobuf message cut short at a
 // field boundary is a valid, shorter one). Decode refuses anything that is
 // not the one encoding of its content: it decodes strictly
-// (chain.UnmarshalStrict: no unknown field, no field twice), re-encodes
-// deterministically and compares byte for byte, and checks the order rules
-// (heads by height, cosignatures by witness key, each witness once), so
+// (chain.UnmarshalStrict: no unknown field, no field twice), checks the
+// order rules (heads by height, cosignatures by witness key, each witness
+// once), rebuilds the encoding of what it read (cosignatures of one
+// statement tree share its path) and compares byte for byte, so
 // no byte of a valid file can change without changing what it says. Every
 // field is then covered by a check of Verify: a signature, a hash path, or
 // a comparison with the genesis. Hence any change of any byte fails, which

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/cert/certpb"
@@ -88,17 +89,41 @@ func (c *Cert) proto() *certpb.Certificate {
 	pb := &certpb.Certificate{NetworkId: c.NetworkID, GenesisHash: c.GenesisHash[:], OrderId: c.OrderID,
 		Entry: c.Proof.Entry, Index: c.Proof.Index, EntryPath: hashes(c.Proof.Path), Block: signedProto(c.Proof.Header)}
 	for _, w := range c.Witnessed {
-		wp := &certpb.WitnessedHead{HistoryPath: hashes(w.HistoryPath)}
+		wp := &certpb.WitnessedHead{HistoryPath: hashes(w.HistoryPath), Trees: trees(w.Cosignatures)}
 		if w.Head != nil {
 			wp.Head = signedProto(w.Head)
-		}
-		for _, cs := range w.Cosignatures {
-			wp.Cosignatures = append(wp.Cosignatures, &certpb.Cosignature{Witness: cs.Witness[:], Signature: cs.Signature,
-				TreeSize: cs.TreeSize, Index: cs.Index, Path: hashes(cs.Path)})
 		}
 		pb.Witnessed = append(pb.Witnessed, wp)
 	}
 	return pb
+}
+
+// trees groups cosignatures (sorted by witness key) by the statement tree
+// they are of: tree size, leaf index and audit path. Trees come in the
+// order of their first witness.
+func trees(cs []witness.Cosignature) []*certpb.CosignedTree {
+	var out []*certpb.CosignedTree
+	at := map[string]int{}
+	for _, c := range cs {
+		k := treeKey(c)
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, &certpb.CosignedTree{TreeSize: c.TreeSize, Index: c.Index, Path: hashes(c.Path)})
+		}
+		out[i].Signatures = append(out[i].Signatures, &certpb.WitnessSignature{Witness: c.Witness[:], Signature: c.Signature})
+	}
+	return out
+}
+
+func treeKey(c witness.Cosignature) string {
+	k := binary.BigEndian.AppendUint64(nil, c.TreeSize)
+	k = binary.BigEndian.AppendUint64(k, c.Index)
+	for _, h := range c.Path {
+		k = append(k, h[:]...)
+	}
+	return string(k)
 }
 
 func signedProto(h *chain.SignedHeader) *certpb.SignedHeader {
@@ -131,10 +156,6 @@ func Decode(data []byte) (*Cert, error) {
 	if err := chain.UnmarshalStrict(body, &pb); err != nil {
 		return nil, invalid("encoding: %v", err)
 	}
-	again, err := proto.MarshalOptions{Deterministic: true}.Marshal(&pb)
-	if err != nil || !bytes.Equal(again, body) {
-		return nil, invalid("not in canonical form: the deterministic encoding of its content differs")
-	}
 	c := &Cert{NetworkID: pb.NetworkId, OrderID: pb.OrderId}
 	if len(pb.GenesisHash) != 32 {
 		return nil, invalid("genesis hash of %d bytes", len(pb.GenesisHash))
@@ -143,6 +164,7 @@ func Decode(data []byte) (*Cert, error) {
 	if len(pb.Entry) == 0 {
 		return nil, invalid("no entry")
 	}
+	var err error
 	c.Proof.Entry, c.Proof.Index = pb.Entry, pb.Index
 	if c.Proof.Path, err = path("entry path", pb.EntryPath); err != nil {
 		return nil, err
@@ -161,20 +183,31 @@ func Decode(data []byte) (*Cert, error) {
 			return nil, err
 		}
 		head := headOf(w.covering(c.Proof.Header))
-		for j, cp := range wp.Cosignatures {
-			if len(cp.Witness) != 32 {
-				return nil, invalid("witnessed head %d: cosignature %d: witness of %d bytes", i, j, len(cp.Witness))
-			}
-			cs := witness.Cosignature{Witness: chain.IssuerID(cp.Witness), Head: head, TreeSize: cp.TreeSize, Index: cp.Index, Signature: cp.Signature}
-			if cs.Path, err = path(fmt.Sprintf("witnessed head %d: cosignature %d: path", i, j), cp.Path); err != nil {
+		for j, tp := range wp.Trees {
+			tpath, err := path(fmt.Sprintf("witnessed head %d: tree %d: path", i, j), tp.Path)
+			if err != nil {
 				return nil, err
 			}
-			w.Cosignatures = append(w.Cosignatures, cs)
+			for k, sp := range tp.Signatures {
+				if len(sp.Witness) != 32 {
+					return nil, invalid("witnessed head %d: tree %d: signature %d: witness of %d bytes", i, j, k, len(sp.Witness))
+				}
+				w.Cosignatures = append(w.Cosignatures, witness.Cosignature{Witness: chain.IssuerID(sp.Witness), Head: head,
+					TreeSize: tp.TreeSize, Index: tp.Index, Path: tpath, Signature: sp.Signature})
+			}
 		}
+		slices.SortStableFunc(w.Cosignatures, func(a, b witness.Cosignature) int { return bytes.Compare(a.Witness[:], b.Witness[:]) })
 		c.Witnessed = append(c.Witnessed, w)
 	}
 	if err := c.checkOrder(); err != nil {
 		return nil, err
+	}
+	// The one encoding of this content must be the bytes read: this
+	// refuses what strict decoding lets through (default values written,
+	// non-minimal varints, trees split, merged or out of order).
+	again, err := c.Marshal()
+	if err != nil || !bytes.Equal(again, data) {
+		return nil, invalid("not in canonical form: the encoding of its content differs")
 	}
 	return c, nil
 }

@@ -194,7 +194,7 @@ type WitnessedHead struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Head          *SignedHeader          `protobuf:"bytes,1,opt,name=head,proto3" json:"head,omitempty"`                                  // absent: the head is the block itself
 	HistoryPath   [][]byte               `protobuf:"bytes,2,rep,name=history_path,json=historyPath,proto3" json:"history_path,omitempty"` // the block's path into the head's history, 32 bytes each
-	Cosignatures  []*Cosignature         `protobuf:"bytes,3,rep,name=cosignatures,proto3" json:"cosignatures,omitempty"`                  // at least one; sorted by witness key, each witness once per certificate
+	Trees         []*CosignedTree        `protobuf:"bytes,3,rep,name=trees,proto3" json:"trees,omitempty"`                                // at least one; sorted by their first witness key
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -243,40 +243,43 @@ func (x *WitnessedHead) GetHistoryPath() [][]byte {
 	return nil
 }
 
-func (x *WitnessedHead) GetCosignatures() []*Cosignature {
+func (x *WitnessedHead) GetTrees() []*CosignedTree {
 	if x != nil {
-		return x.Cosignatures
+		return x.Trees
 	}
 	return nil
 }
 
-// Cosignature is one witness's tlog-cosignature/v1 of the checkpoint over
-// its statement's heads, and the audit path of this head's leaf in it.
-type Cosignature struct {
+// CosignedTree is one witness statement tree holding the head: where the
+// head's leaf is in it and its audit path, and the tlog-cosignature/v1
+// signature of every witness that signed the checkpoint over its root.
+// Witnesses that cosigned the same heads share one tree (honest witnesses
+// converge on the same heads each period), so a witness costs a key and a
+// signature, not a path.
+type CosignedTree struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Witness       []byte                 `protobuf:"bytes,1,opt,name=witness,proto3" json:"witness,omitempty"`                    // the witness's Ed25519 key, 32 bytes: a genesis member other than the issuer
-	Signature     []byte                 `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`                // 72 bytes: timestamp (8, big-endian) and Ed25519 signature
-	TreeSize      uint64                 `protobuf:"varint,3,opt,name=tree_size,json=treeSize,proto3" json:"tree_size,omitempty"` // leaves of the statement (chains)
-	Index         uint64                 `protobuf:"varint,4,opt,name=index,proto3" json:"index,omitempty"`                       // the head's leaf index
-	Path          [][]byte               `protobuf:"bytes,5,rep,name=path,proto3" json:"path,omitempty"`                          // RFC 6962 audit path, 32 bytes each
+	TreeSize      uint64                 `protobuf:"varint,1,opt,name=tree_size,json=treeSize,proto3" json:"tree_size,omitempty"` // leaves of the statement (chains)
+	Index         uint64                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`                       // the head's leaf index
+	Path          [][]byte               `protobuf:"bytes,3,rep,name=path,proto3" json:"path,omitempty"`                          // RFC 6962 audit path, 32 bytes each
+	Signatures    []*WitnessSignature    `protobuf:"bytes,4,rep,name=signatures,proto3" json:"signatures,omitempty"`              // at least one; sorted by witness key
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *Cosignature) Reset() {
-	*x = Cosignature{}
+func (x *CosignedTree) Reset() {
+	*x = CosignedTree{}
 	mi := &file_credmesh_cert_v1_cert_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *Cosignature) String() string {
+func (x *CosignedTree) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*Cosignature) ProtoMessage() {}
+func (*CosignedTree) ProtoMessage() {}
 
-func (x *Cosignature) ProtoReflect() protoreflect.Message {
+func (x *CosignedTree) ProtoReflect() protoreflect.Message {
 	mi := &file_credmesh_cert_v1_cert_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -288,42 +291,88 @@ func (x *Cosignature) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use Cosignature.ProtoReflect.Descriptor instead.
-func (*Cosignature) Descriptor() ([]byte, []int) {
+// Deprecated: Use CosignedTree.ProtoReflect.Descriptor instead.
+func (*CosignedTree) Descriptor() ([]byte, []int) {
 	return file_credmesh_cert_v1_cert_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *Cosignature) GetWitness() []byte {
-	if x != nil {
-		return x.Witness
-	}
-	return nil
-}
-
-func (x *Cosignature) GetSignature() []byte {
-	if x != nil {
-		return x.Signature
-	}
-	return nil
-}
-
-func (x *Cosignature) GetTreeSize() uint64 {
+func (x *CosignedTree) GetTreeSize() uint64 {
 	if x != nil {
 		return x.TreeSize
 	}
 	return 0
 }
 
-func (x *Cosignature) GetIndex() uint64 {
+func (x *CosignedTree) GetIndex() uint64 {
 	if x != nil {
 		return x.Index
 	}
 	return 0
 }
 
-func (x *Cosignature) GetPath() [][]byte {
+func (x *CosignedTree) GetPath() [][]byte {
 	if x != nil {
 		return x.Path
+	}
+	return nil
+}
+
+func (x *CosignedTree) GetSignatures() []*WitnessSignature {
+	if x != nil {
+		return x.Signatures
+	}
+	return nil
+}
+
+// WitnessSignature is one witness's cosignature of a tree's checkpoint.
+type WitnessSignature struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Witness       []byte                 `protobuf:"bytes,1,opt,name=witness,proto3" json:"witness,omitempty"`     // the witness's Ed25519 key, 32 bytes: a genesis member other than the issuer, once per certificate
+	Signature     []byte                 `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"` // 72 bytes: timestamp (8, big-endian) and Ed25519 signature
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WitnessSignature) Reset() {
+	*x = WitnessSignature{}
+	mi := &file_credmesh_cert_v1_cert_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WitnessSignature) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WitnessSignature) ProtoMessage() {}
+
+func (x *WitnessSignature) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_cert_v1_cert_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WitnessSignature.ProtoReflect.Descriptor instead.
+func (*WitnessSignature) Descriptor() ([]byte, []int) {
+	return file_credmesh_cert_v1_cert_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *WitnessSignature) GetWitness() []byte {
+	if x != nil {
+		return x.Witness
+	}
+	return nil
+}
+
+func (x *WitnessSignature) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
 	}
 	return nil
 }
@@ -346,17 +395,21 @@ const file_credmesh_cert_v1_cert_proto_rawDesc = "" +
 	"\twitnessed\x18\b \x03(\v2\x1f.credmesh.cert.v1.WitnessedHeadR\twitnessed\"D\n" +
 	"\fSignedHeader\x12\x16\n" +
 	"\x06header\x18\x01 \x01(\fR\x06header\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xa9\x01\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\x9c\x01\n" +
 	"\rWitnessedHead\x122\n" +
 	"\x04head\x18\x01 \x01(\v2\x1e.credmesh.cert.v1.SignedHeaderR\x04head\x12!\n" +
-	"\fhistory_path\x18\x02 \x03(\fR\vhistoryPath\x12A\n" +
-	"\fcosignatures\x18\x03 \x03(\v2\x1d.credmesh.cert.v1.CosignatureR\fcosignatures\"\x8c\x01\n" +
-	"\vCosignature\x12\x18\n" +
+	"\fhistory_path\x18\x02 \x03(\fR\vhistoryPath\x124\n" +
+	"\x05trees\x18\x03 \x03(\v2\x1e.credmesh.cert.v1.CosignedTreeR\x05trees\"\x99\x01\n" +
+	"\fCosignedTree\x12\x1b\n" +
+	"\ttree_size\x18\x01 \x01(\x04R\btreeSize\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04path\x18\x03 \x03(\fR\x04path\x12B\n" +
+	"\n" +
+	"signatures\x18\x04 \x03(\v2\".credmesh.cert.v1.WitnessSignatureR\n" +
+	"signatures\"J\n" +
+	"\x10WitnessSignature\x12\x18\n" +
 	"\awitness\x18\x01 \x01(\fR\awitness\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\x12\x1b\n" +
-	"\ttree_size\x18\x03 \x01(\x04R\btreeSize\x12\x14\n" +
-	"\x05index\x18\x04 \x01(\x04R\x05index\x12\x12\n" +
-	"\x04path\x18\x05 \x03(\fR\x04pathB0Z.github.com/credmesh/credmesh/chain/cert/certpbb\x06proto3"
+	"\tsignature\x18\x02 \x01(\fR\tsignatureB0Z.github.com/credmesh/credmesh/chain/cert/certpbb\x06proto3"
 
 var (
 	file_credmesh_cert_v1_cert_proto_rawDescOnce sync.Once
@@ -370,23 +423,25 @@ func file_credmesh_cert_v1_cert_proto_rawDescGZIP() []byte {
 	return file_credmesh_cert_v1_cert_proto_rawDescData
 }
 
-var file_credmesh_cert_v1_cert_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_credmesh_cert_v1_cert_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_credmesh_cert_v1_cert_proto_goTypes = []any{
-	(*Certificate)(nil),   // 0: credmesh.cert.v1.Certificate
-	(*SignedHeader)(nil),  // 1: credmesh.cert.v1.SignedHeader
-	(*WitnessedHead)(nil), // 2: credmesh.cert.v1.WitnessedHead
-	(*Cosignature)(nil),   // 3: credmesh.cert.v1.Cosignature
+	(*Certificate)(nil),      // 0: credmesh.cert.v1.Certificate
+	(*SignedHeader)(nil),     // 1: credmesh.cert.v1.SignedHeader
+	(*WitnessedHead)(nil),    // 2: credmesh.cert.v1.WitnessedHead
+	(*CosignedTree)(nil),     // 3: credmesh.cert.v1.CosignedTree
+	(*WitnessSignature)(nil), // 4: credmesh.cert.v1.WitnessSignature
 }
 var file_credmesh_cert_v1_cert_proto_depIdxs = []int32{
 	1, // 0: credmesh.cert.v1.Certificate.block:type_name -> credmesh.cert.v1.SignedHeader
 	2, // 1: credmesh.cert.v1.Certificate.witnessed:type_name -> credmesh.cert.v1.WitnessedHead
 	1, // 2: credmesh.cert.v1.WitnessedHead.head:type_name -> credmesh.cert.v1.SignedHeader
-	3, // 3: credmesh.cert.v1.WitnessedHead.cosignatures:type_name -> credmesh.cert.v1.Cosignature
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	3, // 3: credmesh.cert.v1.WitnessedHead.trees:type_name -> credmesh.cert.v1.CosignedTree
+	4, // 4: credmesh.cert.v1.CosignedTree.signatures:type_name -> credmesh.cert.v1.WitnessSignature
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_cert_v1_cert_proto_init() }
@@ -400,7 +455,7 @@ func file_credmesh_cert_v1_cert_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_cert_v1_cert_proto_rawDesc), len(file_credmesh_cert_v1_cert_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -159,4 +159,3 @@ func TestWorkedExample(t *testing.T) {
 		}
 	}
 }
-

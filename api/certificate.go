@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/url"
 )
 
 // Certifier is a backend that makes offline payment certificates
@@ -51,4 +53,16 @@ func (s *Server) certificate(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="payment.cert"`)
 	w.WriteHeader(http.StatusOK)
 	w.Write(data)
+}
+
+// PaymentCertificate fetches the certificate file of the record under
+// orderID (GET /v1/payments/{order}/certificate).
+func (c *Client) PaymentCertificate(ctx context.Context, orderID string, sealed bool) ([]byte, error) {
+	path := "/v1/payments/" + url.PathEscape(orderID) + "/certificate"
+	if sealed {
+		path += "?sealed=true"
+	}
+	var out []byte
+	err := c.do(ctx, http.MethodGet, path, nil, &out)
+	return out, err
 }

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -50,8 +51,29 @@ func TestCertificateVerifiesOfflineAfterTheNetworkStops(t *testing.T) {
 		!strings.Contains(errOut, "saved a payment certificate to "+certFile) || !strings.Contains(errOut, "saved its QR code to "+qrFile) {
 		t.Fatalf("query payment --save:\n%s%s", out, errOut)
 	}
+	js, _, code := credmesh(t, "query", "payment", rec.OrderID, "--genesis", genesis, "--witnesses", "2", "--json")
+	var lookup api.PaymentLookup
+	if err := json.Unmarshal([]byte(js), &lookup); err != nil || code != 0 || len(lookup.Records) != 1 || lookup.Records[0].Witnesses == nil ||
+		lookup.Records[0].Witnesses.Count != 2 || len(lookup.Records[0].Witnesses.Heads) == 0 || len(lookup.Records[0].Witnesses.Heads[0].Cosigners) == 0 {
+		t.Fatalf("query payment --json shows no witnesses: exit %d %v\n%s", code, err, js)
+	}
+	// A member's API serves a certificate too, here sealed.
+	sealedData, err := peers[1].client().PaymentCertificate(context.Background(), rec.OrderID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealedFile := filepath.Join(dir, "sealed.cert")
+	if err := os.WriteFile(sealedFile, sealedData, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range peers[:3] {
 		p.stop()
+	}
+	if out := mustRun(t, "verify", sealedFile, "--genesis", genesis, "--witnesses", "1"); !strings.Contains(out, "published a payment record under lookup hash") || strings.Contains(out, rec.OrderID) {
+		t.Fatalf("verify of a sealed certificate:\n%s", out)
+	}
+	if out := mustRun(t, "verify", sealedFile, "--genesis", genesis, "--witnesses", "1", "--order-id", rec.OrderID); !strings.Contains(out, rec.Period) || !strings.Contains(out, rec.OrderID) {
+		t.Fatalf("verify --order-id of a sealed certificate:\n%s", out)
 	}
 
 	// No peer runs: verify uses the file and the genesis alone.
@@ -65,7 +87,7 @@ func TestCertificateVerifiesOfflineAfterTheNetworkStops(t *testing.T) {
 			}
 		}
 	}
-	js := mustRun(t, "verify", qrFile, "--genesis", genesis, "--json")
+	js = mustRun(t, "verify", qrFile, "--genesis", genesis, "--json")
 	var v struct {
 		Valid  bool `json:"valid"`
 		FromQR bool `json:"from_qr"`

@@ -79,6 +79,10 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if out == nil {
 		return nil
 	}
+	if raw, ok := out.(*[]byte); ok { // a body that is not JSON (a certificate)
+		*raw = data
+		return nil
+	}
 	return json.Unmarshal(data, out)
 }
 

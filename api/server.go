@@ -62,6 +62,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("GET /v1/billing", s.billing)
 	mux.HandleFunc("POST /v1/credit/import", s.importCredit)
 	mux.HandleFunc("GET /v1/payments/{order}", s.payment)
+	mux.HandleFunc("GET /v1/payments/{order}/certificate", s.certificate)
 	mux.HandleFunc("POST /v1/forks/{issuer}/ack", s.ackFork)
 	s.routeExplorer(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)

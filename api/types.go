@@ -376,4 +376,7 @@ type PaymentView struct {
 	Forked bool     `json:"forked,omitempty"`
 	Peer   string   `json:"peer,omitempty"`  // the first peer that served the record to a light client
 	Peers  []string `json:"peers,omitempty"` // every peer that served it to a light client
+	// Witnesses: the cosigned heads covering the block, as a light client
+	// verified them or a certificate proves them.
+	Witnesses *WitnessEvidence `json:"witnesses,omitempty"`
 }

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain/cert"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/devnet"
 	"github.com/credmesh/credmesh/internal/openapicheck"
@@ -40,7 +42,8 @@ func jsonBody(t *testing.T, v any) []byte {
 // to answer, checked request and response against docs/openapi.yaml.
 func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	doc := loadOpenAPI(t)
-	net, err := devnet.Create(devnet.Options{Dir: t.TempDir(), Network: "openapi-test", Members: []devnet.Member{
+	netDir := t.TempDir()
+	net, err := devnet.Create(devnet.Options{Dir: netDir, Network: "openapi-test", Members: []devnet.Member{
 		devnet.DefaultMembers[0], devnet.DefaultMembers[1],
 		{Dir: "fund", Name: "Housing Fund Centre", Roles: []config.Role{config.RolePayments}},
 	}})
@@ -206,6 +209,26 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	want("an unknown order ID", st, 404, body)
 	st, body = get(bankA, "/v1/payments/short")
 	want("an order ID too short", st, 400, body)
+	// Its certificate, which verifies offline against the genesis.
+	st, body = get(bankA, "/v1/payments/"+url.PathEscape(records.SamplePayment("tax", 3, 10).OrderID)+"/certificate")
+	want("a payment's certificate", st, 200, body)
+	g, err := config.Home(filepath.Join(netDir, "bank-a")).LoadGenesis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cert.Verify(body, cert.Trust{NetworkID: g.NetworkID(), GenesisHash: g.Hash(), Members: g.Members()}, 0); err != nil {
+		t.Errorf("the API's certificate: %v", err)
+	}
+	st, body = get(bankA, "/v1/payments/"+url.PathEscape(records.SamplePayment("tax", 3, 10).OrderID)+"/certificate?sealed=true")
+	want("a sealed certificate", st, 200, body)
+	st, body = get(bankA, "/v1/payments/"+url.PathEscape(pay.OrderID)+"/certificate")
+	want("the certificate of a payment two issuers published", st, 409, body)
+	st, body = get(bankA, "/v1/payments/NO-SUCH-ORDER-0001/certificate")
+	want("the certificate of an unknown order ID", st, 404, body)
+	st, body = get(bankA, "/v1/payments/short/certificate")
+	want("the certificate of an order ID too short", st, 400, body)
+	st, body = do(bankA, openapicheck.Request{Method: "GET", Path: "/v1/payments/NO-SUCH-ORDER-0001/certificate?sealed=maybe", Valid: false})
+	want("sealed=maybe", st, 400, body)
 
 	// Billing.
 	st, body = get(bankA, "/v1/billing?period="+time.Now().UTC().Format("2006-01"))

@@ -9,6 +9,7 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/privacy"
+	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -143,6 +144,21 @@ type Payment struct {
 	// Forked says its issuer equivocated (LookupResult.Forks): the record
 	// verified, but is not to be relied on.
 	Forked bool
+	// Proof is the proof it was verified by: the entry as in its block,
+	// its audit path and Header (what an offline certificate carries).
+	Proof *chain.Proof
+	// Witnessed are the heads covering its block with the cosignatures
+	// the peers served, each verified (those of every peer that served
+	// it; a witness may appear in more than one).
+	Witnessed []WitnessedHead
+}
+
+// WitnessedHead is a head covering a record's block and the verified
+// cosignatures of members other than its issuer of it.
+type WitnessedHead struct {
+	Head         *chain.SignedHeader // nil: the record's block itself
+	HistoryPath  []chain.Hash        // the block's path into Head's history
+	Cosignatures []witness.Cosignature
 }
 
 // LookupResult is everything one lookup learned.

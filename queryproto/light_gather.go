@@ -105,8 +105,12 @@ func (l *lookup) ask(ctx context.Context, p peer.ID) answer {
 	if err := l.verifyEvidence(p, pays, pa.Evidence); err != nil {
 		return answer{peer: p, err: err}
 	}
-	if err := l.checkWitnesses(p, pa.Proofs, pa.Witnessed); err != nil {
+	ws, err := l.checkWitnesses(p, pa.Proofs, pa.Witnessed)
+	if err != nil {
 		return answer{peer: p, err: err}
+	}
+	for i := range pays {
+		pays[i].Witnessed = ws[i]
 	}
 	return answer{peer: p, payments: pays, evidence: pa.Evidence}
 }
@@ -172,7 +176,7 @@ func (l *lookup) verify(p peer.ID, proofs []*chain.Proof) ([]Payment, error) {
 		if err != nil {
 			return nil, fail("sealed record", err)
 		}
-		out = append(out, Payment{Record: rec, Issuer: iss, Height: pr.Header.Height, Index: pr.Index, Header: pr.Header, Peer: p, Peers: []peer.ID{p}})
+		out = append(out, Payment{Record: rec, Issuer: iss, Height: pr.Header.Height, Index: pr.Index, Header: pr.Header, Peer: p, Peers: []peer.ID{p}, Proof: pr})
 	}
 	return out, nil
 }

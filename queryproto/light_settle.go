@@ -63,6 +63,7 @@ func (m *merged) add(p peer.ID, pays []Payment) {
 		if r, ok := m.recs[k]; ok {
 			if !slices.Contains(r.Peers, p) {
 				r.Peers = append(r.Peers, p)
+				r.Witnessed = append(r.Witnessed, pay.Witnessed...)
 			}
 			continue
 		}

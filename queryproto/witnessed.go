@@ -126,70 +126,82 @@ func (e *WitnessError) Is(target error) bool { return target == ErrUnwitnessed }
 // members other than its issuer. A cosignature that does not verify, or
 // one served for a head that does not cover the block, fails the
 // "witness" check: a server serves only those it verified.
-func (l *lookup) checkWitnesses(p peer.ID, proofs []*chain.Proof, ws []*querypb.Witnessed) error {
+//
+// It returns, per proof, the heads covering its block with their verified
+// cosignatures by members other than its issuer.
+func (l *lookup) checkWitnesses(p peer.ID, proofs []*chain.Proof, ws []*querypb.Witnessed) ([][]WitnessedHead, error) {
 	want := l.lc.set.witnesses
 	g := l.lc.genesis
 	counts := make([]map[chain.IssuerID]bool, len(proofs))
+	out := make([][]WitnessedHead, len(proofs))
 	for j, w := range ws {
 		fail := func(err error) error {
 			return &CheckError{Peer: p, Check: "witness", Err: fmt.Errorf("witnessed head %d: %w", j, err)}
 		}
 		if int(w.Proof) >= len(proofs) {
-			return fail(fmt.Errorf("names proof %d of %d", w.Proof, len(proofs)))
+			return nil, fail(fmt.Errorf("names proof %d of %d", w.Proof, len(proofs)))
 		}
 		if len(w.Cosignatures) > maxCosignaturesPerHead {
-			return fail(fmt.Errorf("%d cosignatures", len(w.Cosignatures)))
+			return nil, fail(fmt.Errorf("%d cosignatures", len(w.Cosignatures)))
 		}
 		pr := proofs[w.Proof]
-		head, err := l.coveringHead(pr.Header, w)
+		head, signed, hpath, err := l.coveringHead(pr.Header, w)
 		if err != nil {
-			return fail(err)
+			return nil, fail(err)
 		}
+		wh := WitnessedHead{Head: signed, HistoryPath: hpath}
 		if counts[w.Proof] == nil {
 			counts[w.Proof] = make(map[chain.IssuerID]bool)
 		}
 		for k, cpb := range w.Cosignatures {
 			c, err := witness.CosignatureFromProto(cpb, pr.Header.Issuer)
 			if err != nil {
-				return fail(fmt.Errorf("cosignature %d: %w", k, err))
+				return nil, fail(fmt.Errorf("cosignature %d: %w", k, err))
 			}
 			if c.Head.Height != head.Height || c.Head.Hash != head.Hash {
-				return fail(fmt.Errorf("cosignature %d is of another head", k))
+				return nil, fail(fmt.Errorf("cosignature %d is of another head", k))
 			}
 			if err := c.Verify(g.NetworkID, g.Members); err != nil {
-				return fail(fmt.Errorf("cosignature %d: %w", k, err))
+				return nil, fail(fmt.Errorf("cosignature %d: %w", k, err))
 			}
 			if c.Witness != pr.Header.Issuer {
 				counts[w.Proof][c.Witness] = true
+				wh.Cosignatures = append(wh.Cosignatures, c)
 			}
+		}
+		if len(wh.Cosignatures) > 0 {
+			out[w.Proof] = append(out[w.Proof], wh)
 		}
 	}
 	for i, pr := range proofs {
 		if have := len(counts[i]); have < want {
-			return &WitnessError{Peer: p, Issuer: pr.Header.Issuer, Height: pr.Header.Height, Have: have, Want: want}
+			return nil, &WitnessError{Peer: p, Issuer: pr.Header.Issuer, Height: pr.Header.Height, Have: have, Want: want}
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // coveringHead returns the head a Witnessed entry's cosignatures are of:
 // the proof's own block, or a later signed head of its chain whose history
 // holds it.
-func (l *lookup) coveringHead(block *chain.SignedHeader, w *querypb.Witnessed) (witness.Head, error) {
+// It also returns that head's signed header and the history path (nil for
+// the block itself).
+func (l *lookup) coveringHead(block *chain.SignedHeader, w *querypb.Witnessed) (witness.Head, *chain.SignedHeader, []chain.Hash, error) {
 	if w.Head == nil {
 		if len(w.HistoryPath) != 0 {
-			return witness.Head{}, errors.New("a history path without a head")
+			return witness.Head{}, nil, nil, errors.New("a history path without a head")
 		}
-		return witness.Head{Issuer: block.Issuer, Height: block.Height, Hash: block.Hash}, nil
+		return witness.Head{Issuer: block.Issuer, Height: block.Height, Hash: block.Hash}, nil, nil, nil
 	}
 	h, err := l.signedHead(w.Head, block)
 	if err != nil {
-		return witness.Head{}, err
+		return witness.Head{}, nil, nil, err
 	}
-	if err := inHistory(block, h, w.HistoryPath); err != nil {
-		return witness.Head{}, err
+	path, err := inHistory(block, h, w.HistoryPath)
+	if err != nil {
+		return witness.Head{}, nil, nil, err
 	}
-	return witness.Head{Issuer: h.Issuer, Height: h.Height, Hash: h.Hash}, nil
+	return witness.Head{Issuer: h.Issuer, Height: h.Height, Hash: h.Hash}, h, path, nil
 }
 
 // signedHead decodes and verifies a cosigned head of block's chain.

@@ -53,6 +53,7 @@ func newQueryPaymentCmd() *cobra.Command {
 		timeout     time.Duration
 		batchFile   string
 		lf          lookupFlags
+		sf          saveFlags
 	)
 	c := &cobra.Command{
 		Use:   "payment (ORDER_ID | --batch FILE) --genesis FILE [--peer MULTIADDR]...",
@@ -108,7 +109,17 @@ chain it has verified; answers carry those cosignatures. --witnesses K wants K
 of them, from distinct members other than the record's issuer; the default is
 a majority of those members (with 5 members, 3). --witnesses 0 checks none: an
 issuer colluding with the peer asked could then show you a forked block
-unnoticed. --batch lookups do not check cosignatures.`,
+unnoticed. --batch lookups do not check cosignatures. The answer shows, per record, which
+witnesses cosigned which head and how far that head is ahead of the record's block.
+
+Certificates: --save FILE writes an offline payment certificate of the record (exit 0
+only): the record, its inclusion proof, the block header, the path from the block
+into each cosigned head and the cosignatures, the network ID and the genesis hash
+(docs/PROTOCOL.md 19). "credmesh verify FILE --genesis genesis.json" checks it with
+no network. The certificate carries the order ID, which opens the record; --sealed
+leaves it out (the verifier then needs --order-id to see the record). --qr FILE.png
+also renders it as one QR code, keeping fewer cosignatures (at least --witnesses)
+when it would not fit.`,
 		Example: `  credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json
   credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json \
       --peer /ip4/10.0.0.6/tcp/7600/p2p/12D3KooW... --json
@@ -152,8 +163,14 @@ unnoticed. --batch lookups do not check cosignatures.`,
 				}
 				return showBatch(cmd.OutOrStdout(), g, results, asJSON)
 			}
+			if sf.save == "" && (sf.qr != "" || sf.sealed) {
+				return usageErr("--qr and --sealed go with --save FILE")
+			}
 			res, err := lookupPayment(ctx, g, args[0], lf)
-			return showLookup(cmd.OutOrStdout(), g, res, err, asJSON)
+			if err := showLookup(cmd.OutOrStdout(), g, res, err, asJSON); err != nil {
+				return err
+			}
+			return saveCertificate(cmd.ErrOrStderr(), g, res, sf, defaultWitnesses(g, lf.witnesses))
 		},
 	}
 	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err.Error()) })
@@ -164,6 +181,9 @@ unnoticed. --batch lookups do not check cosignatures.`,
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
 	c.Flags().DurationVar(&lf.peerTimeout, "peer-timeout", queryproto.DefaultPeerTimeout, "give each peer at most this long to answer")
 	c.Flags().IntVar(&lf.answers, "answers", queryproto.DefaultAnswers, "how many peers' verified answers to gather")
+	c.Flags().StringVar(&sf.save, "save", "", "write an offline payment certificate of the record to FILE")
+	c.Flags().BoolVar(&sf.sealed, "sealed", false, "with --save: leave the order ID out of the certificate (the record stays sealed)")
+	c.Flags().StringVar(&sf.qr, "qr", "", "with --save: also render the certificate as a QR code in FILE.png")
 	c.Flags().IntVar(&lf.witnesses, "witnesses", -1, "how many members other than the issuer must have cosigned the record's block (default: a majority of them; 0: none)")
 	return c
 }
@@ -302,6 +322,7 @@ func lookupView(g *config.Genesis, res *queryproto.LookupResult) *api.PaymentLoo
 		issuer, _ := peerid.FromIssuer(pay.Issuer)
 		pv := node.PaymentView(pay.Record, issuer.String(), members[issuer].Name, pay.Height, pay.Header.Hash.String())
 		pv.Peer = pay.Peer.String()
+		pv.Witnesses = witnessesOf(g, res.OrderID, &pay)
 		pv.Forked = pay.Forked
 		for _, p := range pay.Peers {
 			pv.Peers = append(pv.Peers, p.String())
@@ -360,6 +381,10 @@ func printPayment(out io.Writer, v *api.PaymentView, what string) {
 	fmt.Fprintf(out, "  paid at   %s\n", paidLine(v))
 	if item := joinNonEmpty(v.Item, labelled("receipt ", v.ReceiptNo)); item != "" {
 		fmt.Fprintf(out, "  item      %s\n", item)
+	}
+	if w := v.Witnesses; w != nil {
+		fmt.Fprintf(out, "  witnessed %d members other than the issuer cosigned a head covering block %d\n", w.Count, v.Height)
+		printWitnessHeads(out, w)
 	}
 	if len(v.Peers) > 0 {
 		fmt.Fprintf(out, "  served by %s (not trusted: signature and proof checked)\n", strings.Join(v.Peers, ", "))

@@ -45,14 +45,18 @@ func (s *Server) paymentBatch(lookups [][privacy.LookupSize]byte) *querypb.Respo
 	if s.cfg.Cosignatures != nil {
 		a.budget -= batchCosignBudget // batch_witnessed.go
 	}
+	// The store reads of the items run in parallel; the answer is then
+	// put together in the request's order, under its byte budget.
+	reads := make([]itemRead, len(lookups))
+	forEach(len(lookups), func(i int) { reads[i] = s.readItem(lookups[i]) })
 	full := false
-	for i, lookup := range lookups {
+	for i := range lookups {
 		if full {
 			a.out.Items[i] = &querypb.BatchItem{Status: querypb.Status_STATUS_UNAVAILABLE}
 			continue
 		}
 		var item *querypb.BatchItem
-		item, full = s.batchItem(a, lookup)
+		item, full = a.add(reads[i])
 		a.out.Items[i] = item
 	}
 	if s.cfg.Evidence != nil {
@@ -71,24 +75,26 @@ func (s *Server) paymentBatch(lookups [][privacy.LookupSize]byte) *querypb.Respo
 	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_PaymentBatch{PaymentBatch: a.out}}
 }
 
-// batchItem answers one lookup hash of a batch, adding the headers its
-// proofs need to the table. When the item would take the answer over its
-// budget, it is UNAVAILABLE, its headers are taken out again, and full is
-// set: the items after it are not looked up.
-func (s *Server) batchItem(a *batchAnswer, lookup [privacy.LookupSize]byte) (item *querypb.BatchItem, full bool) {
-	internal := &querypb.BatchItem{Status: querypb.Status_STATUS_INTERNAL}
+// itemRead is what the store holds under one lookup hash of a batch:
+// the proof of every record found, or internal set if a read failed.
+type itemRead struct {
+	proofs   []*chain.Proof
+	issuers  []chain.IssuerID
+	internal bool
+}
+
+// readItem reads the proofs of every record under lookup, in location
+// order. It only reads, so the items of a batch are read in parallel.
+func (s *Server) readItem(lookup [privacy.LookupSize]byte) itemRead {
 	locs, err := s.cfg.Store.LookupPayment(lookup[:])
 	if err != nil {
 		if !errors.Is(err, store.ErrCorrupt) {
 			s.cfg.Logger.Error("payment lookup", "err", err)
 		}
-		return internal, false
+		return itemRead{internal: true}
 	}
 	slices.SortFunc(locs, store.CompareLocations)
-	item = &querypb.BatchItem{Status: querypb.Status_STATUS_OK}
-	headersBefore, size := len(a.out.Headers), a.size
-	var added []chain.Hash
-	var issuers []chain.IssuerID
+	var r itemRead
 	for _, loc := range locs {
 		p, err := s.cfg.Store.Proof(loc)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrPruned) {
@@ -98,10 +104,26 @@ func (s *Server) batchItem(a *batchAnswer, lookup [privacy.LookupSize]byte) (ite
 			if !errors.Is(err, store.ErrCorrupt) {
 				s.cfg.Logger.Error("payment proof", "issuer", loc.Issuer.Short(), "height", loc.Height, "err", err)
 			}
-			a.rollback(headersBefore, added)
-			a.size = size
-			return internal, false
+			return itemRead{internal: true}
 		}
+		r.proofs = append(r.proofs, p)
+		r.issuers = append(r.issuers, loc.Issuer)
+	}
+	return r
+}
+
+// add puts one lookup hash's item into the answer, adding the headers its
+// proofs need to the table. When the item would take the answer over its
+// budget, it is UNAVAILABLE, its headers are taken out again, and full is
+// set: the items after it are not answered.
+func (a *batchAnswer) add(r itemRead) (item *querypb.BatchItem, full bool) {
+	if r.internal {
+		return &querypb.BatchItem{Status: querypb.Status_STATUS_INTERNAL}, false
+	}
+	item = &querypb.BatchItem{Status: querypb.Status_STATUS_OK}
+	headersBefore, size := len(a.out.Headers), a.size
+	var added []chain.Hash
+	for _, p := range r.proofs {
 		idx, ok := a.headers[p.Header.Hash]
 		if !ok {
 			idx = uint32(len(a.out.Headers))
@@ -117,7 +139,6 @@ func (s *Server) batchItem(a *batchAnswer, lookup [privacy.LookupSize]byte) (ite
 		}
 		item.Proofs = append(item.Proofs, &querypb.BatchProof{Entry: p.Entry, Index: p.Index, Path: path, Header: idx})
 		a.size += len(p.Entry) + len(p.Path)*(len(chain.Hash{})+2) + 16
-		issuers = append(issuers, loc.Issuer)
 	}
 	if a.size > a.budget {
 		a.rollback(headersBefore, added)
@@ -127,7 +148,7 @@ func (s *Server) batchItem(a *batchAnswer, lookup [privacy.LookupSize]byte) (ite
 	if len(item.Proofs) == 0 {
 		return &querypb.BatchItem{Status: querypb.Status_STATUS_NOT_FOUND}, false
 	}
-	for _, iss := range issuers {
+	for _, iss := range r.issuers {
 		a.issuers[iss] = true
 	}
 	return item, false

@@ -102,7 +102,7 @@ func (lc *LightClient) batchWitnesses(p peer.ID, ba *BatchAnswer) ([]map[chain.I
 		case head.Height <= block.Height:
 			return nil, fail(fmt.Errorf("the head at height %d is not after the block at %d", head.Height, block.Height))
 		default:
-			if err := inHistory(block, head, w.HistoryPath); err != nil {
+			if _, err := inHistory(block, head, w.HistoryPath); err != nil {
 				return nil, fail(err)
 			}
 		}

@@ -226,6 +226,19 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 	for i, h := range ba.Headers {
 		headerIndex[h] = i
 	}
+	// The items' checks are independent (a header's signature is checked
+	// once, through the cache of verified headers), so they run on every
+	// core; the first failure in the batch's order decides, as before.
+	type checked struct {
+		pays []Payment
+		err  error
+	}
+	checks := make([]checked, len(ids))
+	forEach(len(ids), func(k int) {
+		if it := &ba.Items[k]; it.Err() == nil {
+			checks[k].pays, checks[k].err = ls[ids[k]].verify(p, it.Proofs)
+		}
+	})
 	var kept []Payment // every verified record, for the evidence check
 	for k, i := range ids {
 		it := &ba.Items[k]
@@ -233,7 +246,7 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 			r.answers[k] = answer{peer: p, err: err}
 			continue
 		}
-		pays, err := ls[i].verify(p, it.Proofs)
+		pays, err := checks[k].pays, checks[k].err
 		if err != nil {
 			var ce *CheckError
 			if errors.As(err, &ce) {

@@ -203,10 +203,23 @@ func (s *Source) events(ctx context.Context, subject privacy.Ref) ([][]byte, err
 		return nil, unavailable(ctx, err)
 	}
 	rr := rowReader{m: m, ctx: records.Context{NetworkID: s.cfg.NetworkID, Issuer: s.cfg.Issuer, Secret: s.cfg.Secret, Now: s.cfg.Now()}}
+	evs, err := readSubject(ctx, tx, rr, ids, subject)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, unavailable(ctx, err)
+	}
+	return encode(evs)
+}
+
+// readSubject reads the rows of a subject's raw IDs in tx and makes their
+// events, refusing a row of another subject.
+func readSubject(ctx context.Context, tx pgx.Tx, rr rowReader, ids []rawID, subject privacy.Ref) ([]*chainpb.Entry, error) {
 	var evs []*chainpb.Entry
 	n := 0
 	for _, id := range ids {
-		rows, err := tx.Query(ctx, m.accountsSQL, m.argsFor(id)...)
+		rows, err := tx.Query(ctx, rr.m.accountsSQL, rr.m.argsFor(id)...)
 		if err != nil {
 			return nil, unavailable(ctx, err)
 		}
@@ -237,10 +250,7 @@ func (s *Source) events(ctx context.Context, subject privacy.Ref) ([][]byte, err
 			return nil, unavailable(ctx, err)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, unavailable(ctx, err)
-	}
-	return encode(evs)
+	return evs, nil
 }
 
 // encode sorts events by event ID, the order the embedded store keeps

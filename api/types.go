@@ -303,7 +303,7 @@ type ReportSummary struct {
 type ReportMember struct {
 	Member         string      `json:"member"`
 	Name           string      `json:"name"`
-	Outcome        string      `json:"outcome"` // answered, timeout, unreachable, refused, invalid answer
+	Outcome        string      `json:"outcome"` // answered, timeout, unreachable, refused, unavailable (its credit source), invalid_answer
 	Error          string      `json:"error,omitempty"`
 	LatencyMS      int64       `json:"latency_ms"`
 	Records        int         `json:"records"`

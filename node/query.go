@@ -121,7 +121,7 @@ func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 		},
 	}
 	for _, m := range r.Results {
-		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: outcomeName(m.Outcome), LatencyMS: m.Latency.Milliseconds(),
+		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: reportOutcome(m), LatencyMS: m.Latency.Milliseconds(),
 			Forked: n.net.EvidenceOf(m.Member) != nil}
 		if m.Err != nil {
 			mv.Error = m.Err.Error()

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/creditsource"
@@ -212,4 +213,28 @@ func printSourceCheck(w io.Writer, v sourceCheckView) {
 			minor(e.OutstandingMinor), e.OccurredAt.Format("2006-01-02"), e.DaysOverdue)
 	}
 	tw.Flush()
+}
+
+// creditSourceLine is status's line on a credit source other than the
+// store.
+func creditSourceLine(cs *api.CreditSourceStatus) string {
+	line := cs.Kind
+	if cs.OK {
+		line += ", answering"
+	} else {
+		line += ", UNAVAILABLE: CREDIT QUERIES ARE ANSWERED UNAVAILABLE"
+		if cs.Since != nil {
+			line += " since " + cs.Since.Local().Format("2006-01-02 15:04:05")
+		}
+		if cs.Error != "" {
+			line += " (" + cs.Error + ")"
+		}
+	}
+	if cs.Subjects != nil {
+		line += fmt.Sprintf("; %d subjects indexed", *cs.Subjects)
+		if cs.IndexedAt != nil {
+			line += " at " + cs.IndexedAt.Local().Format("15:04:05")
+		}
+	}
+	return line + fmt.Sprintf("; %d answers, %d failures", cs.Answers, cs.Failures)
 }

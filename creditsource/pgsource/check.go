@@ -135,7 +135,8 @@ func Check(ctx context.Context, cfg Config, opts CheckOptions) (*CheckResult, er
 	}
 	if opts.Subject != nil {
 		res.Subject = &SubjectAnswer{Ref: *opts.Subject}
-		evs, err := readSubject(ctx, tx, rr, ix.refs[*opts.Subject], *opts.Subject)
+		query := func(id rawID) (pgx.Rows, error) { return tx.Query(ctx, m.accountsSQL, m.argsFor(id)...) }
+		evs, err := readSubject(ctx, query, rr, ix.refs[*opts.Subject], *opts.Subject)
 		if err == nil {
 			res.Subject.Events, err = encode(evs)
 		}

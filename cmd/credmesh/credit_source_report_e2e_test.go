@@ -83,6 +83,7 @@ func TestReportFromPostgresEqualsImported(t *testing.T) {
 	copyRecords(t, c, recs)
 
 	peers := setupNetwork(t, "Bank A", "Bank B")
+	setInstitutionType(t, peers, "Bank A", "bank")
 	startAll(t, peers...)
 	bankA, bankB := peers[0], peers[1]
 	var lines []string
@@ -113,6 +114,14 @@ func TestReportFromPostgresEqualsImported(t *testing.T) {
 	fromPG := reportJSON(t, bankA.home, subject)
 	if !reflect.DeepEqual(fromPG.Summary, imported.Summary) {
 		t.Fatalf("summary from PostgreSQL %+v, imported %+v", fromPG.Summary, imported.Summary)
+	}
+	if !reflect.DeepEqual(fromPG.Accounts, imported.Accounts) || len(imported.Accounts) != 4 {
+		t.Fatalf("accounts from PostgreSQL %+v, imported %+v", fromPG.Accounts, imported.Accounts)
+	}
+	for _, a := range imported.Accounts {
+		if len(a.Repayment24m) != 24 || a.Name != "Bank B" {
+			t.Fatalf("account %+v", a)
+		}
 	}
 	pm, im := memberOf(t, fromPG, "Bank B"), memberOf(t, imported, "Bank B")
 	if pm.Outcome != "answered" || pm.PrivateRecords != im.PrivateRecords || !reflect.DeepEqual(pm.Events, im.Events) {
@@ -149,5 +158,42 @@ func TestReportFromPostgresEqualsImported(t *testing.T) {
 	back := reportJSON(t, bankA.home, subject)
 	if !reflect.DeepEqual(back.Summary, imported.Summary) || !reflect.DeepEqual(memberOf(t, back, "Bank B").Events, im.Events) {
 		t.Fatalf("after the restart: %+v", back)
+	}
+
+	// Two lending queries: the second's windows count the first, by a
+	// bank (Bank A's genesis institution_type).
+	mustRun(t, "report", subject, "--home", bankA.home, "--purpose", "loan_application", "--consent", "C-LOAN-1")
+	eventually(t, time.Minute, "the first lending query is counted in the windows", func() bool {
+		out := mustRun(t, "report", subject, "--home", bankA.home, "--purpose", "loan_application", "--consent", "C-LOAN-2", "--json")
+		var r api.ReportView
+		if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Summary.BorrowingWindows) != 5 {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		w := r.Summary.BorrowingWindows[0]
+		return w.Days == 7 && w.Institutions == 1 && w.Queries >= 1 && w.BankInstitutions == 1 && w.NonBankQueries == 0
+	})
+	text = mustRun(t, "report", subject, "--home", bankA.home, "--purpose", "post_loan_review", "--consent", "C-PG")
+	if !strings.Contains(text, "LAST 24 MONTHS") || !strings.Contains(text, "last 365 days") {
+		t.Fatalf("report text without history:\n%s", text)
+	}
+}
+
+// setInstitutionType gives the named member an institution_type in every
+// home's copy of the genesis (before any peer starts).
+func setInstitutionType(t *testing.T, peers []*peerProc, name, typ string) {
+	t.Helper()
+	for _, p := range peers {
+		file := filepath.Join(p.home, "genesis.json")
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := strings.Replace(string(data), `"name": "`+name+`",`, `"name": "`+name+`", "institution_type": "`+typ+`",`, 1)
+		if edited == string(data) {
+			t.Fatalf("no member %s in %s", name, file)
+		}
+		if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

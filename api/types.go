@@ -284,6 +284,8 @@ type ReportView struct {
 	ElapsedMS  int64          `json:"elapsed_ms"`
 	Summary    ReportSummary  `json:"summary"`
 	Members    []ReportMember `json:"members"`
+	// Accounts are every account the answers hold (report_history.go).
+	Accounts []ReportAccount `json:"accounts"`
 }
 
 // ReportSummary is the combined picture of a subject.
@@ -297,13 +299,15 @@ type ReportSummary struct {
 	ActiveLenders      int               `json:"active_lenders"`
 	LendingQueriers30d int               `json:"lending_queriers_30d"`
 	LendingQueriers90d int               `json:"lending_queriers_90d"`
+	// BorrowingWindows: 7, 30, 90, 180 and 365 days (report_history.go).
+	BorrowingWindows []BorrowingWindow `json:"borrowing_windows"`
 }
 
 // ReportMember is one member's part of a report.
 type ReportMember struct {
 	Member         string      `json:"member"`
 	Name           string      `json:"name"`
-	Outcome        string      `json:"outcome"` // answered, timeout, unreachable, refused, invalid answer
+	Outcome        string      `json:"outcome"` // answered, timeout, unreachable, refused, unavailable (its credit source), invalid_answer
 	Error          string      `json:"error,omitempty"`
 	LatencyMS      int64       `json:"latency_ms"`
 	Records        int         `json:"records"`

@@ -42,7 +42,24 @@ type Member struct {
 	// Addrs are where the member's peer can be dialled, without /p2p/;
 	// may be empty for a peer found through the DHT only.
 	Addrs []ma.Multiaddr
+	// InstitutionType is bank or non_bank, or "" when the genesis does not
+	// say (optional): credit reports split the queries of the
+	// multiple-borrowing windows by the querier's type.
+	InstitutionType InstitutionType
 }
+
+// InstitutionType is the kind of institution a member is, for credit
+// reports (PROTOCOL.md, Institution types).
+type InstitutionType string
+
+// Institution types.
+const (
+	InstitutionBank    InstitutionType = "bank"
+	InstitutionNonBank InstitutionType = "non_bank"
+)
+
+// InstitutionTypes are the types a genesis may give a member.
+var InstitutionTypes = []InstitutionType{InstitutionBank, InstitutionNonBank}
 
 // HasRole reports whether m has role r.
 func (m Member) HasRole(r Role) bool { return slices.Contains(m.Roles, r) }
@@ -222,6 +239,18 @@ func (g *Genesis) Members() chain.Members {
 	for _, mb := range g.members {
 		if iss, err := peerid.Issuer(mb.ID); err == nil {
 			m[iss] = mb.ChainRoles()
+		}
+	}
+	return m
+}
+
+// InstitutionTypes returns the members' institution types by issuer, for
+// those the genesis gives one.
+func (g *Genesis) InstitutionTypes() map[chain.IssuerID]InstitutionType {
+	m := make(map[chain.IssuerID]InstitutionType)
+	for _, mb := range g.members {
+		if iss, err := peerid.Issuer(mb.ID); err == nil && mb.InstitutionType != "" {
+			m[iss] = mb.InstitutionType
 		}
 	}
 	return m

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,6 +70,11 @@ func parseGenesis(file string, w *genesisJSON, ix *jsonIndex) (*Genesis, error) 
 			default:
 				m.Roles = append(m.Roles, role)
 			}
+		}
+		if t := InstitutionType(mj.InstitutionType); t != "" && !slices.Contains(InstitutionTypes, t) {
+			bad(at+".institution_type", nil, "%q is not one of bank, non_bank (or leave it out)", mj.InstitutionType)
+		} else {
+			m.InstitutionType = t
 		}
 		for j, s := range mj.Addrs {
 			if msg := checkListenAddr(s); msg != "" {

@@ -25,6 +25,9 @@ type memberJSON struct {
 	Name  string   `json:"name"`
 	Roles []string `json:"roles"`
 	Addrs []string `json:"addrs"`
+	// InstitutionType is left out when empty, so a genesis without it
+	// keeps its bytes and hash.
+	InstitutionType string `json:"institution_type,omitempty"`
 }
 
 type paramsJSON struct {
@@ -76,7 +79,7 @@ func (g *Genesis) wire() *genesisJSON {
 		w.GenesisTime = g.time.Format(time.RFC3339Nano)
 	}
 	for i, m := range g.members {
-		mj := memberJSON{ID: m.ID.String(), Name: m.Name, Roles: []string{}, Addrs: []string{}}
+		mj := memberJSON{ID: m.ID.String(), Name: m.Name, Roles: []string{}, Addrs: []string{}, InstitutionType: string(m.InstitutionType)}
 		for _, r := range m.Roles {
 			mj.Roles = append(mj.Roles, string(r))
 		}

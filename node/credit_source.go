@@ -36,12 +36,28 @@ func (n *Node) openCreditSource() (creditsource.Source, error) {
 }
 
 // OpenPostgresSource opens the PostgreSQL source of a [credit_source]
-// section, reading the password from its file or variable (credit
-// source check uses it too).
+// section, reading the password from its file or variable.
 func OpenPostgresSource(home config.Home, c config.CreditSourceConfig, networkID string, self chain.IssuerID, secret []byte, now func() time.Time, log *slog.Logger) (*pgsource.Source, error) {
-	pw, err := c.Password(home)
+	cfg, err := PostgresConfig(home, c, networkID, self, secret, now, log)
 	if err != nil {
 		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sourceStartTimeout)
+	defer cancel()
+	src, err := pgsource.New(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("config.toml [credit_source]: %w", err)
+	}
+	return src, nil
+}
+
+// PostgresConfig is the pgsource configuration of a [credit_source]
+// section, the password read from its file or variable (credit source
+// check uses it too). Its errors never hold the password.
+func PostgresConfig(home config.Home, c config.CreditSourceConfig, networkID string, self chain.IssuerID, secret []byte, now func() time.Time, log *slog.Logger) (pgsource.Config, error) {
+	pw, err := c.Password(home)
+	if err != nil {
+		return pgsource.Config{}, err
 	}
 	cfg := pgsource.Config{
 		DSN: c.DSN, Password: pw, Query: c.Query, SubjectsQuery: c.SubjectsQuery,
@@ -51,13 +67,7 @@ func OpenPostgresSource(home config.Home, c config.CreditSourceConfig, networkID
 	if c.Query == "" {
 		cfg.View = c.View
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), sourceStartTimeout)
-	defer cancel()
-	src, err := pgsource.New(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("config.toml [credit_source]: %w", err)
-	}
-	return src, nil
+	return cfg, nil
 }
 
 // closeSource closes the credit source, if the node opened one.

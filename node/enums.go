@@ -5,6 +5,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/queryproto"
+	"github.com/credmesh/credmesh/queryproto/querypb"
 )
 
 // The API and the CLI show enums as users write them (loan_application,
@@ -47,4 +48,14 @@ func correctionActionName(a chainpb.CorrectionAction) string {
 // unreachable, refused or invalid_answer.
 func outcomeName(o queryproto.Outcome) string {
 	return strings.ReplaceAll(o.String(), " ", "_")
+}
+
+// reportOutcome is a member's outcome in a report: outcomeName's, except
+// that a refusal with STATUS_UNAVAILABLE (its credit source is down, slow
+// or holds a bad row) is "unavailable", never read as holding nothing.
+func reportOutcome(m queryproto.MemberResult) string {
+	if m.Outcome == queryproto.OutcomeRefused && m.Status == querypb.Status_STATUS_UNAVAILABLE {
+		return "unavailable"
+	}
+	return outcomeName(m.Outcome)
 }

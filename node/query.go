@@ -50,7 +50,7 @@ func (n *Node) startQuery() error {
 	}
 	n.reports, err = queryproto.NewReporter(queryproto.ReporterConfig{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
-		Key: n.opts.Key, Store: n.store, Local: n.query, Now: n.opts.Now,
+		Key: n.opts.Key, Store: n.store, Local: n.query, Now: n.opts.Now, InstitutionTypes: n.institutionTypes(),
 	})
 	return err
 }
@@ -120,8 +120,9 @@ func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 			LendingQueriers30d: s.LendingQueriers30d, LendingQueriers90d: s.LendingQueriers90d,
 		},
 	}
+	v.Summary.BorrowingWindows, v.Accounts = n.reportHistory(s) // report_history.go
 	for _, m := range r.Results {
-		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: outcomeName(m.Outcome), LatencyMS: m.Latency.Milliseconds(),
+		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: reportOutcome(m), LatencyMS: m.Latency.Milliseconds(),
 			Forked: n.net.EvidenceOf(m.Member) != nil}
 		if m.Err != nil {
 			mv.Error = m.Err.Error()

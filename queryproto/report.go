@@ -46,6 +46,10 @@ type ReporterConfig struct {
 	// Now reads the clock (default time.Now): the query's time and the
 	// summary's windows.
 	Now func() time.Time
+	// InstitutionTypes are the members' types from the genesis ("bank",
+	// "non_bank"; missing: not given), which split the summary's
+	// multiple-borrowing windows by querier.
+	InstitutionTypes map[chain.IssuerID]string
 }
 
 // Reporter fans a member's credit query out to every member with the

@@ -126,8 +126,21 @@ func TestReportWithOneMemberDown(t *testing.T) {
 		Asked: 5, Answered: 4, ActiveAccounts: 2, Outstanding: map[string]uint64{"CNY": 650_000},
 		WorstDaysOverdue: 35, ActiveLenders: 2,
 	}
-	if got := rep.Summary; fmt.Sprint(got) != fmt.Sprint(want) {
+	got := rep.Summary
+	accounts, windows := got.Accounts, got.Borrowing
+	got.Accounts, got.Borrowing = nil, nil
+	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("summary\n got %+v\nwant %+v", got, want)
+	}
+	// history.go, borrowing.go: every account with its repayment string
+	// (three: the one closed too), the five windows, no lending queries.
+	if len(accounts) != 3 || len(windows) != len(queryproto.BorrowingWindowDays) || windows[4].Queries != 0 {
+		t.Fatalf("accounts %+v, windows %+v", accounts, windows)
+	}
+	for _, a := range accounts {
+		if len(a.Repayment) != queryproto.HistoryMonths {
+			t.Fatalf("account %s: repayment string %q", a.AccountID, a.Repayment)
+		}
 	}
 	// Member 1 answered its four records on the subject, withdrawal
 	// included; member 3 its private one.

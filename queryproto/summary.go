@@ -32,6 +32,11 @@ type Summary struct {
 	// that queried the subject for a loan or credit card application in
 	// the last 30 and 90 days.
 	LendingQueriers30d, LendingQueriers90d int
+	// Accounts are the accounts the answers hold, each with its 24-month
+	// repayment string (history.go).
+	Accounts []AccountHistory
+	// Borrowing are the multiple-borrowing windows (borrowing.go).
+	Borrowing []BorrowingWindow
 }
 
 // Windows of the summary's query counts.
@@ -51,6 +56,14 @@ func (r *Reporter) summarize(q *SignedQuery, answers []*SignedAnswer, asked int,
 		return Summary{}, err
 	}
 	s.LendingQueriers30d, s.LendingQueriers90d, err = lendingQueriers(r.cfg.Store, q, now)
+	if err != nil {
+		return Summary{}, err
+	}
+	// history.go, borrowing.go
+	if s.Accounts, err = accountHistories(answers, now); err != nil {
+		return Summary{}, err
+	}
+	s.Borrowing, err = borrowingWindows(r.cfg.Store, q, now, r.cfg.InstitutionTypes)
 	return s, err
 }
 
@@ -157,31 +170,55 @@ func isLending(p chainpb.QueryPurpose) bool {
 }
 
 // lendingQueriers counts the distinct queriers of lending receipts about
-// q's subject, on every chain in st, made within 30 and 90 days before now
-// (up to MaxQueryAge after it, for clock skew), leaving out q itself. Every
-// receipt in the store passed chain validation: its querier signed it, so
-// no member can add queriers that never asked.
+// q's subject within 30 and 90 days before now (lendingQueries).
 func lendingQueriers(st *store.Store, q *SignedQuery, now time.Time) (recent, long int, err error) {
+	qs, err := lendingQueries(st, q, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	in30 := make(map[chain.IssuerID]bool)
+	in90 := make(map[chain.IssuerID]bool)
+	for _, lq := range qs {
+		if lq.age <= longWindow {
+			in90[lq.querier] = true
+		}
+		if lq.age <= recentWindow {
+			in30[lq.querier] = true
+		}
+	}
+	return len(in30), len(in90), nil
+}
+
+// lendingQuery is one lending query receipt about a subject.
+type lendingQuery struct {
+	querier chain.IssuerID
+	age     time.Duration // before now; negative up to MaxQueryAge for clock skew
+}
+
+// lendingQueries lists the lending receipts about q's subject, on every
+// chain in st (up to MaxQueryAge after now, for clock skew), leaving out
+// q itself. Every receipt in the store passed chain validation: its
+// querier signed it, so no member can add queriers that never asked.
+func lendingQueries(st *store.Store, q *SignedQuery, now time.Time) ([]lendingQuery, error) {
 	var locs []store.Location
 	if err := st.BySubject(q.Subject[:], func(loc store.Location) bool {
 		locs = append(locs, loc)
 		return true
 	}); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	in30 := make(map[chain.IssuerID]bool)
-	in90 := make(map[chain.IssuerID]bool)
+	var out []lendingQuery
 	for _, loc := range locs {
 		data, err := st.Entry(loc)
 		if errors.Is(err, store.ErrPruned) || errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return 0, 0, fmt.Errorf("queryproto: reading receipts: %w", err)
+			return nil, fmt.Errorf("queryproto: reading receipts: %w", err)
 		}
 		e, err := chain.DecodeEntry(data, maxEntryBytes)
 		if err != nil {
-			return 0, 0, fmt.Errorf("queryproto: reading receipts: %w: %w", store.ErrCorrupt, err)
+			return nil, fmt.Errorf("queryproto: reading receipts: %w: %w", store.ErrCorrupt, err)
 		}
 		rc := e.GetQueryReceipt()
 		if rc == nil {
@@ -191,7 +228,7 @@ func lendingQueriers(st *store.Store, q *SignedQuery, now time.Time) (recent, lo
 		// the querier's own signed query.
 		rq, err := chain.ReceiptQuery(rc)
 		if err != nil {
-			return 0, 0, fmt.Errorf("queryproto: reading receipts: %w: %w", store.ErrCorrupt, err)
+			return nil, fmt.Errorf("queryproto: reading receipts: %w: %w", store.ErrCorrupt, err)
 		}
 		if !isLending(rq.Purpose) {
 			continue
@@ -204,12 +241,7 @@ func lendingQueriers(st *store.Store, q *SignedQuery, now time.Time) (recent, lo
 		if age < -MaxQueryAge {
 			continue
 		}
-		if age <= longWindow {
-			in90[querier] = true
-		}
-		if age <= recentWindow {
-			in30[querier] = true
-		}
+		out = append(out, lendingQuery{querier: querier, age: age})
 	}
-	return len(in30), len(in90), nil
+	return out, nil
 }

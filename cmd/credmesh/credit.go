@@ -11,6 +11,7 @@ import (
 func newCreditCmd() *cobra.Command {
 	c := &cobra.Command{Use: "credit", Short: "Manage this institution's private credit data"}
 	c.AddCommand(newCreditImportCmd())
+	c.AddCommand(newCreditSourceCmd())
 	return c
 }
 

@@ -28,6 +28,7 @@ type demoFlags struct {
 	loans    int
 	timeout  time.Duration
 	logLevel string
+	postgres bool // demo_postgres.go
 }
 
 // demoSummary is what `credmesh demo --json` prints.
@@ -41,6 +42,7 @@ type demoSummary struct {
 	Payment   *api.PaymentView  `json:"payment_lookup"`
 	Report    *api.ReportView   `json:"credit_report"`
 	Billing   *api.BillingView  `json:"billing"`
+	Postgres  *demoPostgres     `json:"postgres,omitempty"`
 }
 
 type demoPeer struct {
@@ -63,10 +65,16 @@ a light client that verifies it against the genesis, run a credit report that
 asks every member with the credit role (the lenders), and print a summary with
 the billing statement it caused.
 Each peer is a real libp2p host with its own store; they find each other through
-the private DHT and replicate over gossip and sync.`,
+the private DHT and replicate over gossip and sync.
+
+With --postgres, the last lender keeps its loans in a throwaway PostgreSQL
+cluster on loopback (the server must be installed: make postgresql) and
+answers credit queries from its credmesh_accounts view at query time instead
+of from records submitted to its peer.`,
 		Example: `  credmesh demo
   credmesh demo --keep --dir ./demo-net    # leave the network running
-  credmesh demo --json`,
+  credmesh demo --json
+  credmesh demo --postgres                 # one lender answers from PostgreSQL`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd, f) },
 	}
@@ -77,6 +85,7 @@ the private DHT and replicate over gossip and sync.`,
 	c.Flags().IntVar(&f.loans, "loans", 300, "loans each lender publishes (every third goes overdue)")
 	c.Flags().DurationVar(&f.timeout, "timeout", 90*time.Second, "give up if the network is not in sync by then")
 	c.Flags().StringVar(&f.logLevel, "log-level", "info", "level of the peers' log (demo.log): debug, info, warn, error")
+	c.Flags().BoolVar(&f.postgres, "postgres", false, "keep the last lender's loans in a throwaway PostgreSQL (needs the server installed: make postgresql) and answer its credit queries from there")
 	return c
 }
 
@@ -110,6 +119,16 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 	net, err := devnet.Create(devnet.Options{Dir: dir, Network: "demo", Logger: node.NewLogger(config.LogConfig{Level: f.logLevel, Format: "text"}, logFile)})
 	if err != nil {
 		return err
+	}
+	var pg *demoPostgres
+	if f.postgres {
+		cluster, p, err := startDemoPostgres(ctx, net, f.loans)
+		if err != nil {
+			return err
+		}
+		defer cluster.Shutdown()
+		pg = p
+		fmt.Fprintf(progress, "%s keeps its %d credit event rows in PostgreSQL (%s, view %s)\n", p.Member, p.Rows, p.DSN, p.View)
 	}
 	if err := net.Start(); err != nil {
 		return err
@@ -173,7 +192,7 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 	issuer, _ := peerid.FromIssuer(pay.Issuer)
 	sum := demoSummary{Dir: dir, Network: "demo", Submitted: submitted, InSync: inSync, Timings: timings,
 		Payment: node.PaymentView(pay.Record, issuer.String(), net.Opts.Members[0].Name, pay.Height, pay.Header.Hash.String()),
-		Report:  report, Billing: statement}
+		Report:  report, Billing: statement, Postgres: pg}
 	sum.Payment.Peer = pay.Peer.String()
 	for i, h := range net.Homes {
 		nd := net.Node(i)
@@ -211,6 +230,9 @@ func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).St
 func submitDemoRecords(ctx context.Context, net *devnet.Net, f demoFlags) (map[string]int, error) {
 	out := map[string]int{}
 	for i, m := range net.Opts.Members {
+		if f.postgres && i == demoPostgresMember(net) {
+			continue // its loans are in PostgreSQL
+		}
 		nd := net.Node(i)
 		var recs []records.Record
 		if strings.HasPrefix(m.Dir, "tax") {
@@ -272,6 +294,7 @@ func printDemo(w io.Writer, s demoSummary, net *devnet.Net) {
 	fmt.Fprintf(w, "  active accounts %d with %d lenders, worst %d days overdue, %d institutions queried for lending in 30 days\n",
 		r.Summary.ActiveAccounts, r.Summary.ActiveLenders, r.Summary.WorstDaysOverdue, r.Summary.LendingQueriers30d)
 
+	printDemoPostgres(w, s) // demo_postgres.go
 	b := s.Billing
 	fmt.Fprintf(w, "\nbilling %s from the query receipts on the chains (every peer computes the same):\n", b.Period)
 	for _, l := range b.Lines {

@@ -52,3 +52,45 @@ func TestDemoJSONKeepPrintsOnlyJSON(t *testing.T) {
 		t.Errorf("no progress on stderr:\n%s", stderr.String())
 	}
 }
+
+// demo --postgres: the last lender answers the report from PostgreSQL,
+// with private records read at query time, and every member answers.
+func TestDemoPostgres(t *testing.T) {
+	out := mustRun(t, "demo", "--postgres", "--json", "--dir", t.TempDir(), "--payments", "300", "--loans", "30")
+	var sum struct {
+		InSync   bool `json:"in_sync"`
+		Postgres *struct {
+			Member string `json:"member"`
+			Rows   int    `json:"rows"`
+		} `json:"postgres"`
+		Report struct {
+			Summary struct {
+				Asked, Answered int
+			} `json:"summary"`
+			Members []struct {
+				Name           string `json:"name"`
+				Outcome        string `json:"outcome"`
+				PrivateRecords int    `json:"private_records"`
+				Records        int    `json:"records"`
+			} `json:"members"`
+		} `json:"credit_report"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !sum.InSync || sum.Postgres == nil || sum.Postgres.Rows != 40 || sum.Report.Summary.Answered != sum.Report.Summary.Asked {
+		t.Fatalf("summary: %s", out)
+	}
+	found := false
+	for _, m := range sum.Report.Members {
+		if m.Name == sum.Postgres.Member {
+			found = true
+			if m.Outcome != "answered" || m.PrivateRecords == 0 || m.Records != 0 {
+				t.Fatalf("the PostgreSQL lender's part: %+v", m)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no %s in the report: %s", sum.Postgres.Member, out)
+	}
+}

@@ -21,8 +21,10 @@ func newReportCmd() *cobra.Command {
 		Short: "Credit report on a subject from every member's own data",
 		Long: `Ask every member with the credit role, through this member's running peer,
 what it holds on a subject, and combine the signed answers: active accounts,
-outstanding balance, worst overdue, lenders with active accounts, and how many
-institutions queried this subject for lending in the last 30 and 90 days. The
+outstanding balance, worst overdue, lenders with active accounts, how many
+institutions queried this subject for lending in the last 30 and 90 days, each
+account with its 24-month repayment string, and the lending queries of the last
+7, 30, 90, 180 and 365 days by institutions and queries, banks and non-banks. The
 subject's ID is turned into its reference on this peer; the raw ID never leaves
 it. Only a member with the query role in the genesis may ask; any other is
 refused before anyone is asked. Every answering member records a query receipt
@@ -86,4 +88,5 @@ func printReport(cmd *cobra.Command, r *api.ReportView) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d ms\t\n", m.Name, outcome, m.Records, m.PrivateRecords, m.LatencyMS)
 	}
 	tw.Flush()
+	printReportHistory(out, r) // report_history.go
 }

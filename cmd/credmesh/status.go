@@ -54,6 +54,9 @@ func printStatus(cmd *cobra.Command, st *api.Status) {
 	if d := st.Disk; d != nil {
 		fmt.Fprintf(out, "disk: %s\n", diskLine(d))
 	}
+	if cs := st.CreditSource; cs != nil && cs.Kind != "store" {
+		fmt.Fprintf(out, "credit source: %s\n", creditSourceLine(cs)) // credit_source.go
+	}
 	if l := st.PendingLost; l != nil {
 		fmt.Fprintf(out, "pending log: %d acknowledged records LOST (damaged log set aside %s, kept in %s)\n",
 			l.Records, l.At.Format("2006-01-02 15:04:05"), l.MovedTo)

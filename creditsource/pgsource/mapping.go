@@ -76,6 +76,7 @@ type mapping struct {
 	accountsSQL string // parameters: args names them in order
 	args        []string
 	subjectsSQL string // columns subject_kind, subject_id
+	scanSQL     string // a view's every row, columns as in accountsSQL ("" for a query)
 	positions   []int  // columns[i] is result column positions[i], or -1
 }
 
@@ -119,7 +120,7 @@ func (c *Config) statements() (accounts, subjects string, err error) {
 // viewStatements builds the statements of a view from the columns it
 // has: the mapping's columns in their order, optional ones it lacks left
 // out.
-func viewStatements(view string, has func(string) bool) (accounts, subjects string) {
+func viewStatements(view string, has func(string) bool) (accounts, subjects, scan string) {
 	var cols []string
 	for _, col := range columns {
 		if has(col.name) {
@@ -130,9 +131,10 @@ func viewStatements(view string, has func(string) bool) (accounts, subjects stri
 	if has("subject_kind") {
 		kind = "coalesce(subject_kind, 'cn-rid')"
 	}
-	accounts = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 AND subject_id = $2", strings.Join(cols, ", "), view, kind)
+	scan = fmt.Sprintf("SELECT %s FROM %s", strings.Join(cols, ", "), view)
+	accounts = fmt.Sprintf("%s WHERE %s = $1 AND subject_id = $2", scan, kind)
 	subjects = fmt.Sprintf("SELECT DISTINCT %s AS subject_kind, subject_id FROM %s WHERE subject_id IS NOT NULL", kind, view)
-	return accounts, subjects
+	return accounts, subjects, scan
 }
 
 // describe checks the mapping against the database without running it:
@@ -174,7 +176,7 @@ func describe(ctx context.Context, conn *pgx.Conn, c *Config) (*mapping, error) 
 		has := func(name string) bool {
 			return slices.ContainsFunc(sd.Fields, func(f pgconn.FieldDescription) bool { return f.Name == name })
 		}
-		m.accountsSQL, m.subjectsSQL = viewStatements(c.View, has)
+		m.accountsSQL, m.subjectsSQL, m.scanSQL = viewStatements(c.View, has)
 		m.args = params
 		if sd, err = conn.Prepare(ctx, "", m.accountsSQL); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", creditsource.ErrMapping, what, err)

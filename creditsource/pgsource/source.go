@@ -194,19 +194,45 @@ func (s *Source) events(ctx context.Context, subject privacy.Ref) ([][]byte, err
 	if ms < 1 {
 		return nil, fmt.Errorf("%w: no time left before the query's deadline", creditsource.ErrUnavailable)
 	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, unavailable(ctx, err)
+	// One round trip: the transaction, its timeout, the statements and
+	// the commit go to the server as one pipelined batch. A connection
+	// left inside a transaction (a failed batch) is not reused by the
+	// pool.
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN READ ONLY")
+	batch.Queue(fmt.Sprintf("SET LOCAL statement_timeout = %d", ms))
+	for _, id := range ids {
+		batch.Queue(m.accountsSQL, m.argsFor(id)...)
 	}
-	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", ms)); err != nil {
-		return nil, unavailable(ctx, err)
+	batch.Queue("COMMIT")
+	br := s.pool.SendBatch(ctx, batch)
+	defer br.Close()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return nil, unavailable(ctx, err)
+		}
 	}
 	rr := rowReader{m: m, ctx: records.Context{NetworkID: s.cfg.NetworkID, Issuer: s.cfg.Issuer, Secret: s.cfg.Secret, Now: s.cfg.Now()}}
+	evs, err := readSubject(ctx, func(rawID) (pgx.Rows, error) { return br.Query() }, rr, ids, subject)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return nil, unavailable(ctx, err)
+	}
+	if err := br.Close(); err != nil {
+		return nil, unavailable(ctx, err)
+	}
+	return encode(evs)
+}
+
+// readSubject reads the rows of a subject's raw IDs, each from query,
+// and makes their events, refusing a row of another subject.
+func readSubject(ctx context.Context, query func(rawID) (pgx.Rows, error), rr rowReader, ids []rawID, subject privacy.Ref) ([]*chainpb.Entry, error) {
 	var evs []*chainpb.Entry
 	n := 0
 	for _, id := range ids {
-		rows, err := tx.Query(ctx, m.accountsSQL, m.argsFor(id)...)
+		rows, err := query(id)
 		if err != nil {
 			return nil, unavailable(ctx, err)
 		}
@@ -237,10 +263,7 @@ func (s *Source) events(ctx context.Context, subject privacy.Ref) ([][]byte, err
 			return nil, unavailable(ctx, err)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, unavailable(ctx, err)
-	}
-	return encode(evs)
+	return evs, nil
 }
 
 // encode sorts events by event ID, the order the embedded store keeps

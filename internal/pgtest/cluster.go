@@ -41,53 +41,77 @@ type Cluster struct {
 // t.Cleanup. It fails t when the server cannot be found or started.
 func Start(t testing.TB) *Cluster {
 	t.Helper()
-	bin, err := FindBin()
+	c, err := Launch()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Cluster{bin: bin}
+	t.Cleanup(func() { c.Shutdown() })
+	return c
+}
+
+// Launch initializes and starts a cluster outside a test (credmesh demo
+// --postgres); Shutdown stops and removes it.
+func Launch() (c *Cluster, err error) {
+	bin, err := FindBin()
+	if err != nil {
+		return nil, err
+	}
+	c = &Cluster{bin: bin}
 	if os.Geteuid() == 0 {
 		if c.cred, err = nobody(); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	if c.Dir, err = os.MkdirTemp("", "credmesh-pg-"); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { os.RemoveAll(c.Dir) })
+	defer func() {
+		if err != nil {
+			c.stop()
+			os.RemoveAll(c.Dir)
+		}
+	}()
 	if c.cred != nil {
 		if err := os.Chown(c.Dir, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	pwfile := filepath.Join(c.Dir, "initdb-password")
 	if err := c.writeOwned(pwfile, Password+"\n"); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	c.PasswordFile = filepath.Join(c.Dir, "password")
 	if err := os.WriteFile(c.PasswordFile, []byte(Password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if out, err := c.run("initdb", "-D", c.dataDir(), "-U", User, "--pwfile", pwfile,
 		"--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"); err != nil {
-		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
+		return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { c.stop() })
 	// A port found free may be taken before the server binds it: try a
 	// few.
 	for attempt := 0; ; attempt++ {
 		if c.Port, err = freePort(); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		out, err := c.start()
 		if err == nil {
 			break
 		}
 		if attempt == 2 {
-			t.Fatalf("pgtest: starting the server: %v\n%s\n%s", err, out, c.log())
+			return nil, fmt.Errorf("pgtest: starting the server: %v\n%s\n%s", err, out, c.log())
 		}
 	}
-	return c
+	return c, nil
+}
+
+// Shutdown stops the server and removes its directory.
+func (c *Cluster) Shutdown() error {
+	_, err := c.stop()
+	if rerr := os.RemoveAll(c.Dir); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // DSN is the connection string of the cluster over TCP, without the
@@ -117,14 +141,22 @@ func (c *Cluster) Exec(t testing.TB, sql string, args ...any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if err := c.ExecSQL(ctx, sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ExecSQL runs SQL statements as the superuser.
+func (c *Cluster) ExecSQL(ctx context.Context, sql string, args ...any) error {
 	conn, err := pgx.Connect(ctx, c.DSN()+" password="+Password)
 	if err != nil {
-		t.Fatalf("pgtest: connecting: %v", err)
+		return fmt.Errorf("pgtest: connecting: %w", err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
-		t.Fatalf("pgtest: %v\nin: %s", err, sql)
+		return fmt.Errorf("pgtest: %w\nin: %s", err, sql)
 	}
+	return nil
 }
 
 // CopyRows bulk-loads rows into table's columns, failing t on an error.
@@ -132,14 +164,22 @@ func (c *Cluster) CopyRows(t testing.TB, table string, columns []string, rows []
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	if err := c.Copy(ctx, table, columns, rows); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Copy bulk-loads rows into table's columns.
+func (c *Cluster) Copy(ctx context.Context, table string, columns []string, rows [][]any) error {
 	conn, err := pgx.Connect(ctx, c.DSN()+" password="+Password)
 	if err != nil {
-		t.Fatalf("pgtest: connecting: %v", err)
+		return fmt.Errorf("pgtest: connecting: %w", err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows)); err != nil {
-		t.Fatalf("pgtest: copying into %s: %v", table, err)
+		return fmt.Errorf("pgtest: copying into %s: %w", table, err)
 	}
+	return nil
 }
 
 func (c *Cluster) dataDir() string { return filepath.Join(c.Dir, "data") }

@@ -16,6 +16,9 @@
 // test fails, never skips: `make test` installs the server (make
 // postgresql).
 //
+// Launch and Shutdown do the same outside a test: `credmesh demo
+// --postgres` runs one lender on such a cluster.
+//
 // PostgreSQL refuses to run as root. Run as root, the cluster belongs to
 // the unprivileged user nobody: the directory is created under the system
 // temporary directory (a t.TempDir is private to root) and chowned to it,

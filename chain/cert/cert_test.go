@@ -59,8 +59,12 @@ func TestEveryByteChangeFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := make([]byte, len(data))
+	changes := []byte{0x01, 0x80, 0xff}
+	if raceEnabled {
+		changes = changes[2:]
+	}
 	for i := range data {
-		for _, x := range []byte{0x01, 0x80, 0xff} {
+		for _, x := range changes {
 			copy(bad, data)
 			bad[i] ^= x
 			if _, _, err := cert.Verify(bad, trust(), 0); !errors.Is(err, cert.ErrInvalid) {

@@ -116,6 +116,16 @@ func TestCertificateVerifiesOfflineAfterTheNetworkStops(t *testing.T) {
 	if out, errOut, code := credmesh(t, "verify", bad, "--genesis", genesis); code != 4 || !strings.Contains(errOut, "INVALID") {
 		t.Fatalf("a changed byte: exit %d\n%s%s", code, out, errOut)
 	}
+	// Not a certificate: exit 4; no such file: 1; no genesis: usage, 2.
+	if _, errOut, code := credmesh(t, "verify", genesis, "--genesis", genesis); code != 4 || !strings.Contains(errOut, "not a credmesh certificate") {
+		t.Fatalf("verify of a genesis file: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := credmesh(t, "verify", filepath.Join(dir, "none.cert"), "--genesis", genesis); code != 1 {
+		t.Fatalf("verify of no file: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := credmesh(t, "verify", certFile); code != 2 {
+		t.Fatalf("verify without --genesis: exit %d %s", code, errOut)
+	}
 	// Another network's genesis: exit 4.
 	other := setupNetwork(t, "Other Bureau", "Other Bank")
 	if out, errOut, code := credmesh(t, "verify", certFile, "--genesis", filepath.Join(other[0].home, "genesis.json"), "--witnesses", "0"); code != 4 || !strings.Contains(errOut, "genesis") {

@@ -44,7 +44,7 @@ func witnessView(g *config.Genesis, p *cert.Proven) *api.WitnessEvidence {
 	for _, h := range p.Heads {
 		hv := api.WitnessedHeadView{Height: h.Height, Hash: h.Hash.String(), BlocksAhead: h.Height - p.Block.Height, Cosigners: []api.CosignerView{}}
 		for _, c := range h.Cosigners {
-			cv := api.CosignerView{Witness: fmt.Sprintf("%x", c.Witness[:4]), SignedAt: c.SignedAt.UTC()}
+			cv := api.CosignerView{Witness: fmt.Sprintf("%x", c.Witness[:4]), SignedAt: c.SignedAt.UTC(), Note: c.Note}
 			if id, err := peerid.FromIssuer(c.Witness); err == nil {
 				cv.Witness, cv.Name = id.String(), members[id].Name
 			}

@@ -87,6 +87,9 @@ func TestCertificateVerifiesOfflineAfterTheNetworkStops(t *testing.T) {
 			}
 		}
 	}
+	if out := mustRun(t, "verify", certFile, "--genesis", genesis, "--notes"); strings.Count(out, "\n\u2014 ") != 2 || !strings.Contains(out, "e2e-net/heads\n") {
+		t.Fatalf("verify --notes:\n%s", out)
+	}
 	js = mustRun(t, "verify", qrFile, "--genesis", genesis, "--json")
 	var v struct {
 		Valid  bool `json:"valid"`

@@ -27,4 +27,7 @@ type CosignerView struct {
 	Witness  string    `json:"witness"` // peer ID
 	Name     string    `json:"name,omitempty"`
 	SignedAt time.Time `json:"signed_at"`
+	// Note is the cosignature as a C2SP signed note (the checkpoint and
+	// the witness's signature line), for any tlog-witness verifier.
+	Note string `json:"note,omitempty"`
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/builder"
+	"github.com/credmesh/credmesh/chain/cert"
 	"github.com/credmesh/credmesh/chain/chainpb"
 	"github.com/credmesh/credmesh/chain/chaintest"
 	"github.com/credmesh/credmesh/chain/store"
@@ -197,5 +198,24 @@ func TestCollusionIsCaughtByOneHonestWitness(t *testing.T) {
 	res, err = lightWith(t, members, 0, at).Lookup(context.Background(), order, at.ID)
 	if err != nil || len(res.Payments) != 1 || res.Payments[0].Header.Hash != forked.Hash {
 		t.Fatalf("with K = 0 the forked record: %v, want it verified", err)
+	}
+
+	// Its offline certificate carries no honest cosignature either: a
+	// verifier that wants one witness refuses it, with no network.
+	pay := res.Payments[0]
+	c, err := cert.New(cert.Parts{NetworkID: chaintest.NetworkID, GenesisHash: genesisHash, OrderID: order, Proof: pay.Proof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := cert.Trust{NetworkID: chaintest.NetworkID, GenesisHash: genesisHash, Members: members}
+	if _, _, err := cert.Verify(data, tr, 1); !errors.Is(err, cert.ErrUnwitnessed) {
+		t.Fatalf("the forked record's certificate with one witness required: %v", err)
+	}
+	if _, _, err := cert.Verify(data, tr, 0); err != nil {
+		t.Fatalf("the forked record's certificate with K = 0: %v", err)
 	}
 }

@@ -1,12 +1,16 @@
 package cert
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/merkle"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/chain/witness"
+	"github.com/transparency-dev/formats/note"
 )
 
 // Trust is what a verifier takes from the genesis file it holds.
@@ -51,6 +55,10 @@ type ProvenHead struct {
 type Cosigner struct {
 	Witness  chain.IssuerID
 	SignedAt time.Time
+	// Note is the C2SP signed note of the cosignature: the checkpoint
+	// (17.2) and the witness's signature line, which any tlog-witness
+	// verifier checks with the vkey witness.VerifierKey(Witness).
+	Note string
 }
 
 // Verify checks everything the certificate holds against trust, and that
@@ -131,7 +139,7 @@ func (c *Cert) Verify(t Trust, k int) (*Proven, error) {
 				return nil, invalid("witnessed head %d: cosignature %d: %v", i, j, err)
 			}
 			witnesses[cs.Witness] = true
-			ph.Cosigners = append(ph.Cosigners, Cosigner{Witness: cs.Witness, SignedAt: witness.SignatureTime(cs.Signature)})
+			ph.Cosigners = append(ph.Cosigners, Cosigner{Witness: cs.Witness, SignedAt: witness.SignatureTime(cs.Signature), Note: signedNote(t.NetworkID, cs)})
 		}
 		out.Heads = append(out.Heads, ph)
 	}
@@ -167,4 +175,21 @@ func Verify(data []byte, t Trust, k int) (*Cert, *Proven, error) {
 	}
 	p, err := c.Verify(t, k)
 	return c, p, err
+}
+
+// signedNote returns the C2SP signed note of a verified cosignature:
+// the checkpoint body, a blank line and "— <key name> <base64 of key hash
+// (4 bytes) and signature>".
+func signedNote(networkID string, cs *witness.Cosignature) string {
+	root, err := merkle.RootFromInclusionProof(witness.Leaf(cs.Head), cs.Index, cs.TreeSize, cs.Path)
+	if err != nil {
+		return ""
+	}
+	v, err := note.NewVerifierForCosignatureV1(witness.VerifierKey(cs.Witness))
+	if err != nil {
+		return ""
+	}
+	sig := binary.BigEndian.AppendUint32(nil, v.KeyHash())
+	sig = append(sig, cs.Signature...)
+	return string(witness.Checkpoint(networkID, cs.TreeSize, root)) + "\n\u2014 " + v.Name() + " " + base64.StdEncoding.EncodeToString(sig) + "\n"
 }

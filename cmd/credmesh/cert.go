@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -43,7 +44,7 @@ func witnessView(g *config.Genesis, p *cert.Proven) *api.WitnessEvidence {
 	for _, h := range p.Heads {
 		hv := api.WitnessedHeadView{Height: h.Height, Hash: h.Hash.String(), BlocksAhead: h.Height - p.Block.Height, Cosigners: []api.CosignerView{}}
 		for _, c := range h.Cosigners {
-			cv := api.CosignerView{Witness: fmt.Sprintf("%x", c.Witness[:4]), SignedAt: c.SignedAt.UTC()}
+			cv := api.CosignerView{Witness: fmt.Sprintf("%x", c.Witness[:4]), SignedAt: c.SignedAt.UTC(), Note: c.Note}
 			if id, err := peerid.FromIssuer(c.Witness); err == nil {
 				cv.Witness, cv.Name = id.String(), members[id].Name
 			}
@@ -105,12 +106,24 @@ func qrOf(c *cert.Cert, keep int) ([]byte, int, error) {
 	return png, small.Witnesses(), err
 }
 
+// maxCertFileBytes bounds a file verify reads: a certificate
+// (cert.MaxBytes) or a PNG of one QR code, which is far smaller.
+const maxCertFileBytes = 16 << 20
+
 // readCertFile reads a certificate file, or the QR code of a PNG holding
 // one.
 func readCertFile(path string) ([]byte, bool, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, false, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCertFileBytes+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(data) > maxCertFileBytes {
+		return nil, false, fmt.Errorf("%s: more than %d bytes: not a certificate nor its QR code", path, maxCertFileBytes)
 	}
 	if len(data) >= 8 && string(data[:8]) == "\x89PNG\r\n\x1a\n" {
 		b, err := qrfile.Decode(data)

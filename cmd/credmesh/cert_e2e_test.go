@@ -87,6 +87,9 @@ func TestCertificateVerifiesOfflineAfterTheNetworkStops(t *testing.T) {
 			}
 		}
 	}
+	if out := mustRun(t, "verify", certFile, "--genesis", genesis, "--notes"); strings.Count(out, "\n\u2014 ") != 2 || !strings.Contains(out, "e2e-net/heads\n") {
+		t.Fatalf("verify --notes:\n%s", out)
+	}
 	js = mustRun(t, "verify", qrFile, "--genesis", genesis, "--json")
 	var v struct {
 		Valid  bool `json:"valid"`
@@ -115,6 +118,16 @@ func TestCertificateVerifiesOfflineAfterTheNetworkStops(t *testing.T) {
 	}
 	if out, errOut, code := credmesh(t, "verify", bad, "--genesis", genesis); code != 4 || !strings.Contains(errOut, "INVALID") {
 		t.Fatalf("a changed byte: exit %d\n%s%s", code, out, errOut)
+	}
+	// Not a certificate: exit 4; no such file: 1; no genesis: usage, 2.
+	if _, errOut, code := credmesh(t, "verify", genesis, "--genesis", genesis); code != 4 || !strings.Contains(errOut, "not a credmesh certificate") {
+		t.Fatalf("verify of a genesis file: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := credmesh(t, "verify", filepath.Join(dir, "none.cert"), "--genesis", genesis); code != 1 {
+		t.Fatalf("verify of no file: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := credmesh(t, "verify", certFile); code != 2 {
+		t.Fatalf("verify without --genesis: exit %d %s", code, errOut)
 	}
 	// Another network's genesis: exit 4.
 	other := setupNetwork(t, "Other Bureau", "Other Bank")

@@ -152,6 +152,9 @@ when it would not fit.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
+			if batchFile != "" && (sf.save != "" || sf.qr != "" || sf.sealed) {
+				return usageErr("--save, --qr and --sealed are for one ORDER_ID, not --batch")
+			}
 			if batchFile != "" {
 				ids, err := readOrderIDs(batchFile, cmd.InOrStdin())
 				if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/credmesh/credmesh/api"
 	"github.com/credmesh/credmesh/chain/cert"
+	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/credmesh/credmesh/node"
@@ -43,7 +44,7 @@ func newVerifyCmd() *cobra.Command {
 	var (
 		genesisPath, orderID string
 		witnesses            int
-		asJSON               bool
+		asJSON, notes        bool
 	)
 	c := &cobra.Command{
 		Use:   "verify FILE --genesis FILE [--witnesses K]",
@@ -90,20 +91,21 @@ Exit status (as query payment's):
 			if err != nil {
 				return err
 			}
-			return showCertificate(cmd.OutOrStdout(), g, data, fromQR, k, orderID, asJSON)
+			return showCertificate(cmd.OutOrStdout(), g, data, fromQR, k, orderID, asJSON, notes)
 		},
 	}
 	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err.Error()) })
 	c.Flags().StringVar(&genesisPath, "genesis", "", "the network's genesis.json")
 	c.Flags().IntVar(&witnesses, "witnesses", -1, "how many members other than the issuer must have cosigned (default: a majority of them; 0: none)")
 	c.Flags().StringVar(&orderID, "order-id", "", "open a sealed certificate with its order ID")
+	c.Flags().BoolVar(&notes, "notes", false, "also print each cosignature as a C2SP signed note, for any tlog-witness verifier (vkey: the witness's key, docs/PROTOCOL.md 17.2)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print what it proves as JSON (also when it fails: valid false and the error)")
 	return c
 }
 
 // showCertificate verifies a certificate and prints what it proves, or
 // why not, turning the outcome into verify's exit code.
-func showCertificate(out io.Writer, g *config.Genesis, data []byte, fromQR bool, k int, orderID string, asJSON bool) error {
+func showCertificate(out io.Writer, g *config.Genesis, data []byte, fromQR bool, k int, orderID string, asJSON, notes bool) error {
 	gh := g.Hash()
 	v := &CertificateView{FromQR: fromQR, Bytes: len(data), NetworkID: g.NetworkID(), GenesisHash: fmt.Sprintf("%x", gh[:]), WitnessesRequired: k}
 	c, p, err := cert.Verify(data, trustOf(g), k)
@@ -123,6 +125,9 @@ func showCertificate(out io.Writer, g *config.Genesis, data []byte, fromQR bool,
 		}
 	} else if p != nil {
 		printCertificate(out, g, v, p)
+		if notes {
+			printNotesOf(out, g, p)
+		}
 	}
 	switch {
 	case errors.Is(err, cert.ErrUnwitnessed):
@@ -258,4 +263,14 @@ func newCertCmd() *cobra.Command {
 	qr.Flags().StringVar(&genesisFn, "genesis", "", "the genesis, for the default of --keep")
 	c.AddCommand(qr)
 	return c
+}
+
+// printNotesOf prints every cosignature as a C2SP signed note with the
+// vkey that verifies it.
+func printNotesOf(out io.Writer, g *config.Genesis, p *cert.Proven) {
+	for _, h := range p.Heads {
+		for _, c := range h.Cosigners {
+			fmt.Fprintf(out, "\ncosignature of head %d by %s (vkey %s):\n%s", h.Height, issuerName(g, c.Witness), witness.VerifierKey(c.Witness), c.Note)
+		}
+	}
 }

@@ -75,8 +75,19 @@ func (w *matrixWriter) Write(mat qrcode.Matrix) error {
 
 func (w *matrixWriter) Close() error { return nil }
 
+// MaxSide bounds the width and height of an image Decode reads, so that
+// a small file cannot make it allocate gigabytes.
+const MaxSide = 8192
+
 // Decode reads the bytes of the QR code in a PNG file.
 func Decode(pngData []byte) ([]byte, error) {
+	cfg, err := png.DecodeConfig(bytes.NewReader(pngData))
+	if err != nil {
+		return nil, fmt.Errorf("qrfile: not a PNG: %w", err)
+	}
+	if cfg.Width > MaxSide || cfg.Height > MaxSide {
+		return nil, fmt.Errorf("qrfile: an image of %dx%d pixels, at most %d a side", cfg.Width, cfg.Height, MaxSide)
+	}
 	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil {
 		return nil, fmt.Errorf("qrfile: not a PNG: %w", err)

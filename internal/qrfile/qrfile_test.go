@@ -3,6 +3,8 @@ package qrfile_test
 import (
 	"bytes"
 	"errors"
+	"image"
+	"image/png"
 	"math/rand/v2"
 	"testing"
 
@@ -35,5 +37,12 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if _, err := qrfile.Decode([]byte("not a png")); err == nil {
 		t.Fatal("not a PNG decoded")
+	}
+	var blank bytes.Buffer
+	if err := png.Encode(&blank, image.NewGray(image.Rect(0, 0, 64, 64))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := qrfile.Decode(blank.Bytes()); err == nil {
+		t.Fatal("an image without a code decoded")
 	}
 }

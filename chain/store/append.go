@@ -135,7 +135,7 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 			return fmt.Errorf("%w: block %d entry %d of %s reuses a key", chain.ErrDuplicateKey, height, i, iss.Short())
 		}
 		added[string(key)] = struct{}{}
-		if err := b.Set(key, encodeLocation(height, uint32(i)), nil); err != nil {
+		if err := b.Set(key, indexValue(key, height, uint32(i)), nil); err != nil {
 			return err
 		}
 		if e == nil {
@@ -152,7 +152,7 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 				return fmt.Errorf("%w: block %d entry %d of %s is a receipt of a second query under a querier's query ID", chain.ErrDuplicateKey, height, i, iss.Short())
 			}
 			added[string(id)] = struct{}{}
-			if err := b.Set(id, encodeLocation(height, uint32(i)), nil); err != nil {
+			if err := b.Set(id, indexValue(id, height, uint32(i)), nil); err != nil {
 				return err
 			}
 		}

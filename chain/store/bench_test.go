@@ -107,12 +107,14 @@ func validateBatch(wire [][]byte, head *chain.SignedHeader) ([]*chain.VerifiedBl
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	// Each parent with its chain's history, in order, as the syncer does.
+	prevs := make([]*chain.SignedHeader, len(blks))
+	prevs[0] = head
+	for i := 1; i < len(blks); i++ {
+		prevs[i] = chain.WithHistory(blks[i-1].SignedHeader, prevs[i-1])
+	}
 	parallel(func(i int) {
-		prev := head
-		if i > 0 {
-			prev = blks[i-1].SignedHeader
-		}
-		vbs[i], errs[i] = chain.ValidateBlock(blks[i], prev, members, params, later)
+		vbs[i], errs[i] = chain.ValidateBlock(blks[i], prevs[i], members, params, later)
 	})
 	return vbs, errors.Join(errs...)
 }

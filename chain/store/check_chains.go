@@ -427,11 +427,17 @@ func (w *chainWalk) indexKeys(height uint64, index uint32, data []byte, problem 
 			continue
 		}
 		if kv[1] != nil && !bytes.Equal(w.probe.Value(), kv[1]) {
-			v := w.probe.Value()
-			if len(v) == 12 {
-				problem(ProblemIndex, int(index), kv[0], "points at entry %d of block %d (the key is used twice, or the index is wrong)",
-					binary.BigEndian.Uint32(v[8:]), binary.BigEndian.Uint64(v))
-			} else {
+			// Either form of a location is accepted (indexvalue.go).
+			gotH, gotI, ok := decodeIndexValue(w.probe.Value())
+			if ok && kv[0][0] == prefixKey && len(w.probe.Value()) != 12 {
+				ok = false
+			}
+			switch {
+			case ok && gotH == height && gotI == index:
+			case ok:
+				problem(ProblemIndex, int(index), kv[0], "points at entry %d of block %d (the key is used twice, or the index is wrong)", gotI, gotH)
+			default:
+				v := w.probe.Value()
 				problem(ProblemIndex, int(index), kv[0], "malformed location (%d bytes)", len(v))
 			}
 		}

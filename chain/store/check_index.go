@@ -66,7 +66,8 @@ func (c *checker) indexKey(p byte, k, v []byte) {
 	}
 	switch p {
 	case prefixLookup, prefixKey:
-		if len(v) != 12 || p == prefixKey && len(k) <= 33 {
+		height, index, ok := decodeIndexValue(v)
+		if !ok || p == prefixKey && (len(k) <= 33 || len(v) != 12) {
 			malformed()
 			return
 		}
@@ -80,7 +81,7 @@ func (c *checker) indexKey(p byte, k, v []byte) {
 		} else {
 			loc.Issuer = chain.IssuerID(k[1:33])
 		}
-		loc.Height, loc.Index = binary.BigEndian.Uint64(v), binary.BigEndian.Uint32(v[8:])
+		loc.Height, loc.Index = height, index
 	default:
 		if len(k) < 1+44 {
 			malformed()

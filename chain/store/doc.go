@@ -10,7 +10,8 @@
 //	't' issuer height                 → Merkle tree nodes, leaves first (merkle.Tree), kept when entries are pruned;
 //	                                    only the levels from 3 up for a block with nothing to prune (tree.go)
 //	'y' issuer level(1) index(8)      → node of the chain's history tree (chain.History; history.go): every node an append completes
-//	'x' lookup issuer[:8]             → location of a payment: height(8) index(4); the whole issuer
+//	'x' lookup issuer[:8]             → location of a payment: uvarint height, uvarint index (height(8)
+//	                                    index(4) when written before; indexvalue.go); the whole issuer
 //	                                    in stores created before that form (lookupform.go)
 //	'k' issuer entry-key              → location of any other entry (keys are unique per issuer),
 //	                                    and of a receipt under its second key (chain.QueryIDKey)
@@ -42,6 +43,10 @@
 // vfs.NewCrashableMem to simulate crashes that lose unsynced data. Open
 // takes Pebble's directory lock (<dir>/LOCK) itself, so a second process
 // gets ErrInUse.
+//
+// The database files are in Pebble's format storeFormatMajorVersion
+// (columnar data blocks, store.go): Open ratchets an older store to it, and
+// an older binary then refuses the store with Pebble's format error.
 //
 // A block of entries that are never pruned keeps its tree from level 3 up
 // (about 8 bytes per entry, against 64 for the whole tree): an inclusion

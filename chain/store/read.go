@@ -79,10 +79,11 @@ func (s *Store) LocateKey(iss chain.IssuerID, key []byte) (Location, error) {
 	if err != nil {
 		return Location{}, err
 	}
-	if len(v) != 12 {
+	height, index, ok := decodeIndexValue(v)
+	if !ok {
 		return Location{}, s.corruptf("key index value of %s", DescribeKey(s.keyIndexKey(iss, key)))
 	}
-	return Location{Issuer: iss, Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])}, nil
+	return Location{Issuer: iss, Height: height, Index: index}, nil
 }
 
 // LookupPayment returns the location of every payment indexed under the
@@ -98,10 +99,11 @@ func (s *Store) LookupPayment(lookup []byte) ([]Location, error) {
 	for it.First(); it.Valid(); it.Next() {
 		k, v := it.Key(), it.Value()
 		iss, ok := s.lookupIssuer(k)
-		if !ok || len(v) != 12 {
+		height, index, vok := decodeIndexValue(v)
+		if !ok || !vok {
 			return nil, s.corruptf("%s", DescribeKey(k))
 		}
-		out = append(out, Location{Issuer: iss, Height: binary.BigEndian.Uint64(v), Index: binary.BigEndian.Uint32(v[8:])})
+		out = append(out, Location{Issuer: iss, Height: height, Index: index})
 	}
 	return out, s.readErr(it.Error())
 }

@@ -376,4 +376,9 @@ type PaymentView struct {
 	Forked bool     `json:"forked,omitempty"`
 	Peer   string   `json:"peer,omitempty"`  // the first peer that served the record to a light client
 	Peers  []string `json:"peers,omitempty"` // every peer that served it to a light client
+	// Withdrawn: the issuer withdrew the record (the last entry of
+	// History); a replaced record shows its latest replacement's fields.
+	Withdrawn bool `json:"withdrawn,omitempty"`
+	// History lists the issuer's corrections of the record, oldest first.
+	History []CorrectionView `json:"history,omitempty"`
 }

@@ -215,6 +215,28 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	st, body = do(bankA, openapicheck.Request{Method: "GET", Path: "/v1/billing", Valid: false})
 	want("billing without a period", st, 400, body)
 
+	// Corrections: a replaced payment, a withdrawn event, and refusals.
+	fixed := records.SamplePayment("tax", 3, 10)
+	fixed.AmountMinor++
+	st, body = post(tax, "/v1/corrections", jsonBody(t, api.CorrectionRequest{Target: api.CorrectionTarget{Type: "payment", OrderID: fixed.OrderID}, Action: "replace", Replacement: &fixed, Reason: "amount mistyped"}), true)
+	want("a replacement", st, 200, body)
+	st, body = post(bankA, "/v1/corrections", jsonBody(t, api.CorrectionRequest{Target: api.CorrectionTarget{Type: "credit_event", EventID: events[1].EventID}, Action: "withdraw", Reason: "wrong person"}), true)
+	want("a withdrawal", st, 200, body)
+	st, body = post(bankA, "/v1/corrections", jsonBody(t, api.CorrectionRequest{Target: api.CorrectionTarget{Type: "credit_event", EventID: "NO-SUCH-EVENT"}, Action: "withdraw", Reason: "x"}), true)
+	want("a correction of nothing", st, 404, body)
+	st, body = post(bankA, "/v1/corrections", jsonBody(t, api.CorrectionRequest{Target: api.CorrectionTarget{Type: "payment", OrderID: fixed.OrderID}, Action: "withdraw", Reason: "x"}), true)
+	want("a bank correcting a payment", st, 403, body)
+	st, body = post(bankA, "/v1/corrections", []byte(`{"target": {"type": "credit_event", "event_id": "E-1"}, "action": "withdraw"}`), false)
+	want("a correction without a reason", st, 400, body)
+	if err := net.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
+		t.Fatal(err)
+	}
+	st, body = get(bankA, "/v1/payments/"+url.PathEscape(fixed.OrderID))
+	want("a corrected payment", st, 200, body)
+	if !bytes.Contains(body, []byte(`"history"`)) {
+		t.Errorf("a corrected payment shows no history: %s", body)
+	}
+
 	exerciseExplorerAPI(t, doc, net.Node(1), "openapi-test", pay.OrderID, *events[0].Subject)
 	// Health: alive and ready, without the token too (below).
 	st, body = get(tax, "/healthz")

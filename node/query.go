@@ -199,6 +199,9 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 			return nil, err
 		}
 		v := PaymentView(rec, peerString(loc.Issuer), n.names[loc.Issuer], loc.Height, p.Header.Hash.String())
+		if err := n.correctPayment(v, loc.Issuer, orderID, e); err != nil {
+			return nil, err
+		}
 		// The evidence our query server serves light clients with this
 		// record (Config.Evidence): the network's, loaded from the store.
 		if ev := n.net.EvidenceOf(loc.Issuer); ev != nil {

@@ -14,7 +14,7 @@ import (
 func newCorrectCmd() *cobra.Command {
 	var (
 		home, orderID, eventID, replace, reason, id string
-		withdraw, asJSON                           bool
+		withdraw, asJSON                            bool
 	)
 	c := &cobra.Command{
 		Use:   "correct --home DIR (--order-id ID | --event-id ID) (--replace FILE | --withdraw) --reason TEXT",

@@ -143,6 +143,11 @@ type Payment struct {
 	// Forked says its issuer equivocated (LookupResult.Forks): the record
 	// verified, but is not to be relied on.
 	Forked bool
+	// Corrections are the issuer's corrections of the record, each
+	// verified with its own proof, oldest first; every peer's are
+	// merged, so a peer that withholds one cannot hide it from the
+	// others' answers. Current is the record as it stands.
+	Corrections []Correction
 }
 
 // LookupResult is everything one lookup learned.

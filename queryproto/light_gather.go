@@ -108,6 +108,9 @@ func (l *lookup) ask(ctx context.Context, p peer.ID) answer {
 	if err := l.checkWitnesses(p, pa.Proofs, pa.Witnessed); err != nil {
 		return answer{peer: p, err: err}
 	}
+	if err := l.verifyCorrections(p, pays, pa.Corrections); err != nil {
+		return answer{peer: p, err: err}
+	}
 	return answer{peer: p, payments: pays, evidence: pa.Evidence}
 }
 

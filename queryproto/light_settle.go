@@ -64,6 +64,7 @@ func (m *merged) add(p peer.ID, pays []Payment) {
 			if !slices.Contains(r.Peers, p) {
 				r.Peers = append(r.Peers, p)
 			}
+			r.Corrections = mergeCorrections(r.Corrections, pay.Corrections)
 			continue
 		}
 		pay.Peers = []peer.ID{p}

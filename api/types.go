@@ -284,6 +284,10 @@ type ReportView struct {
 	ElapsedMS  int64          `json:"elapsed_ms"`
 	Summary    ReportSummary  `json:"summary"`
 	Members    []ReportMember `json:"members"`
+	// Disputes are the subject's disputes held in this peer's replica,
+	// each with its statement and state (异议标注, 本人声明); an
+	// overdue one is unanswered past its deadline.
+	Disputes []DisputeView `json:"disputes,omitempty"`
 }
 
 // ReportSummary is the combined picture of a subject.

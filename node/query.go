@@ -106,7 +106,11 @@ func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportVi
 	case err != nil:
 		return nil, err
 	}
-	return n.reportView(r), nil
+	v := n.reportView(r)
+	if v.Disputes, err = n.disputesAbout(ref); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 func (n *Node) reportView(r *queryproto.Report) *api.ReportView {

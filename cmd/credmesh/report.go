@@ -86,4 +86,5 @@ func printReport(cmd *cobra.Command, r *api.ReportView) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d ms\t\n", m.Name, outcome, m.Records, m.PrivateRecords, m.LatencyMS)
 	}
 	tw.Flush()
+	printReportDisputes(out, r.Disputes)
 }

@@ -59,3 +59,15 @@ func describeDispute(e *chainpb.Entry) (string, map[string]any) {
 		"disputer": peerString(chain.IssuerID(c.Disputer)), "dispute_id": c.DisputeId, "target_key": hex.EncodeToString(c.TargetKey), "reason": c.Reason,
 	}
 }
+
+// expired reports whether an encoded entry is a negative credit event (or
+// a replacement with one) past its expiry at our clock: reports never
+// show one, pruned yet or not.
+func (n *Node) expired(data []byte) bool {
+	e, err := chain.DecodeEntry(data, len(data))
+	if err != nil {
+		return false
+	}
+	exp, ok := chain.ExpiresAt(e)
+	return ok && !exp.After(n.opts.Now())
+}

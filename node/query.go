@@ -134,10 +134,14 @@ func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 			mv.Records = len(a.Records)
 			mv.PrivateRecords = len(a.Private)
 			for _, p := range a.Records {
-				mv.Events = append(mv.Events, describeEntry(p.Entry))
+				if !n.expired(p.Entry) {
+					mv.Events = append(mv.Events, describeEntry(p.Entry))
+				}
 			}
 			for _, p := range a.Private {
-				mv.Events = append(mv.Events, describeEntry(p))
+				if !n.expired(p) {
+					mv.Events = append(mv.Events, describeEntry(p))
+				}
 			}
 		}
 		v.Members = append(v.Members, mv)

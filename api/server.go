@@ -65,6 +65,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("GET /v1/payments/{order}/certificate", s.certificate)
 	mux.HandleFunc("POST /v1/forks/{issuer}/ack", s.ackFork)
 	s.routeExplorer(mux)
+	s.routeRights(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if o.Gatherer != nil {

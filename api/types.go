@@ -286,6 +286,10 @@ type ReportView struct {
 	Members    []ReportMember `json:"members"`
 	// Accounts are every account the answers hold (report_history.go).
 	Accounts []ReportAccount `json:"accounts"`
+	// Disputes are the subject's disputes held in this peer's replica,
+	// each with its statement and state (异议标注, 本人声明); an
+	// overdue one is unanswered past its deadline.
+	Disputes []DisputeView `json:"disputes,omitempty"`
 }
 
 // ReportSummary is the combined picture of a subject.
@@ -383,4 +387,9 @@ type PaymentView struct {
 	// Witnesses: the cosigned heads covering the block, as a light client
 	// verified them or a certificate proves them.
 	Witnesses *WitnessEvidence `json:"witnesses,omitempty"`
+	// Withdrawn: the issuer withdrew the record (the last entry of
+	// History); a replaced record shows its latest replacement's fields.
+	Withdrawn bool `json:"withdrawn,omitempty"`
+	// History lists the issuer's corrections of the record, oldest first.
+	History []CorrectionView `json:"history,omitempty"`
 }

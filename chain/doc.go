@@ -44,4 +44,10 @@
 // verifies, for our network, with the genesis fee (none on a member's
 // query of itself), made at most MaxQueryAge after its block. A failure of
 // either is provable. Receipts and corrections are never corrected.
+//
+// A subject's Dispute of an entry may be written by any member but the
+// entry's issuer, which answers with a Correction or a Confirmation (the
+// role of the disputed kind needed); whether the disputed entry exists and
+// is about the subject, and which answer matches which dispute, needs
+// other chains and is the reader's to judge (docs/PROTOCOL.md 22.2).
 package chain

@@ -63,6 +63,10 @@ func EntryKey(e *chainpb.Entry) []byte {
 		return ProposalKey(b.Proposal.ProposalId)
 	case *chainpb.Entry_Approval:
 		return ApprovalKey(IssuerID(b.Approval.Proposer), b.Approval.ProposalId)
+	case *chainpb.Entry_Dispute:
+		return DisputeKey(b.Dispute.DisputeId)
+	case *chainpb.Entry_Confirmation:
+		return ConfirmationKey(IssuerID(b.Confirmation.Disputer), b.Confirmation.DisputeId)
 	}
 	return nil
 }
@@ -83,6 +87,10 @@ func ValidateEntry(e *chainpb.Entry) error {
 		return validateProposal(b.Proposal)
 	case *chainpb.Entry_Approval:
 		return validateApproval(b.Approval)
+	case *chainpb.Entry_Dispute:
+		return validateDispute(b.Dispute)
+	case *chainpb.Entry_Confirmation:
+		return validateConfirmation(b.Confirmation)
 	case nil:
 		return fmt.Errorf("%w: entry has no body", ErrBadEntry)
 	default:
@@ -110,6 +118,8 @@ func SubjectOf(e *chainpb.Entry) []byte {
 		if b.Correction.Replacement != nil {
 			return SubjectOf(b.Correction.Replacement)
 		}
+	case *chainpb.Entry_Dispute:
+		return b.Dispute.SubjectRef
 	}
 	return nil
 }

@@ -45,6 +45,22 @@ type Params struct {
 	// activation (0 to 90 days), so that its approvals can be written and
 	// reach every peer before it takes effect.
 	ActivationDelay time.Duration
+	// DisputeResponse is how long the issuer of a disputed entry has to
+	// answer the dispute, from the dispute's block time (0 takes the
+	// default, DefaultDisputeResponse: 20 days).
+	DisputeResponse time.Duration
+}
+
+// DefaultDisputeResponse is the dispute response time of a genesis that
+// sets none: 20 days (征信业管理条例 art. 25).
+const DefaultDisputeResponse = 20 * 24 * time.Hour
+
+// DisputeWindow returns the dispute response time, the default if unset.
+func (p Params) DisputeWindow() time.Duration {
+	if p.DisputeResponse <= 0 {
+		return DefaultDisputeResponse
+	}
+	return p.DisputeResponse
 }
 
 // DefaultWitnessPeriod is the witness period of a genesis that sets none.

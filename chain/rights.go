@@ -59,6 +59,8 @@ func CheckRights(e *chainpb.Entry, issuer IssuerID, members Members) error {
 		return fmt.Errorf("%w: Correction.target_key: %v", ErrBadEntry, errKeyKind)
 	case *chainpb.Entry_Proposal, *chainpb.Entry_Approval:
 		return nil // any member decides, whatever its roles
+	case *chainpb.Entry_Dispute, *chainpb.Entry_Confirmation:
+		return checkDisputeRights(e, issuer, members)
 	}
 	return fmt.Errorf("%w: unknown entry body %T", ErrBadEntry, e.Body)
 }

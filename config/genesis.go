@@ -130,6 +130,10 @@ type GenesisParams struct {
 	// activation: 1s to 2160h; 0 takes the default, chain.DefaultParams'
 	// (an hour). JSON: a Go duration, "24h"; left out when 0.
 	ActivationDelay time.Duration
+	// DisputeResponseDays is how long an issuer has to answer a
+	// subject's dispute (docs/PROTOCOL.md 22.2): 1 to 365 days; 0 takes
+	// the default, 20. JSON: left out when 0.
+	DisputeResponseDays int
 }
 
 // DefaultGenesisParams returns the parameters of chain.DefaultParams and
@@ -225,6 +229,7 @@ func (g *Genesis) ChainParams() chain.Params {
 	if g.params.ActivationDelay != 0 {
 		p.ActivationDelay = g.params.ActivationDelay
 	}
+	p.DisputeResponse = time.Duration(g.params.DisputeResponseDays) * 24 * time.Hour
 	p.QueryFeeMinor = g.params.QueryFeeMinor
 	p.FeeCurrency = g.params.FeeCurrency
 	p.ReplicationFactor = g.params.ReplicationFactor

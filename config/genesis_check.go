@@ -165,6 +165,7 @@ func parseParams(pj paramsJSON, networkID string, bad func(field string, err err
 	}
 
 	parseGovernanceParams(&p, pj, bad)
+	parseRightsParams(&p, pj, bad)
 
 	switch fp := p.SubjectSecretFingerprint; {
 	case fp == "":

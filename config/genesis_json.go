@@ -49,6 +49,8 @@ type paramsJSON struct {
 	// genesis without them keeps its bytes and hash.
 	ApprovalThreshold int    `json:"approval_threshold,omitempty"`
 	ActivationDelay   string `json:"activation_delay,omitempty"`
+	// Left out when 0 (the default, 20 days), like the above.
+	DisputeResponseDays int `json:"dispute_response_days,omitempty"`
 }
 
 func paramsToJSON(p GenesisParams) paramsJSON {
@@ -66,6 +68,7 @@ func paramsToJSON(p GenesisParams) paramsJSON {
 		ReplicationFactor:        p.ReplicationFactor,
 		ApprovalThreshold:        p.ApprovalThreshold,
 		ActivationDelay:          durationOrEmpty(p.ActivationDelay),
+		DisputeResponseDays:      p.DisputeResponseDays,
 	}
 }
 

@@ -45,6 +45,8 @@ func describeEntry(data []byte) api.EntryView {
 			"purpose": PurposeName(q.Purpose), "queried_at": time.UnixMilli(q.TimeMs).UTC(), "query_hash": hex.EncodeToString(hash[:]),
 			"records_returned": r.RecordsReturned, "fee_minor": r.FeeMinor, "fee_currency": r.FeeCurrency,
 		}
+	case e.GetDispute() != nil || e.GetConfirmation() != nil:
+		v.Kind, v.Summary = describeDispute(e)
 	case e.GetCorrection() != nil:
 		c := e.GetCorrection()
 		v.Kind = "correction"

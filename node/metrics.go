@@ -49,6 +49,7 @@ func (n *Node) newRegistry() *prometheus.Registry {
 		}),
 		counter("dht_refused_total", "DHT writes refused: values, provider records of non-members or for other keys.", func() uint64 { return stats().DHTRefused }),
 		&headsCollector{n: n, desc: prometheus.NewDesc("credmesh_chain_height", "Height of every chain held.", []string{"issuer", "name"}, nil)},
+		n.disputeMetrics(),
 		n.queryLatency.hist,
 		gauge("pending_lost_records", "Acknowledged records lost to damaged pending logs that were set aside.", func() float64 {
 			if l := n.pendingLost(); l != nil {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -208,7 +209,7 @@ func (n *Node) Run(ctx context.Context) error {
 	pruned := make(chan struct{})
 	go func() {
 		defer close(pruned)
-		n.pruneLoop(pctx, time.Hour)
+		n.pruneLoop(pctx, cmp.Or(n.opts.PruneInterval, time.Hour))
 	}()
 	stopPruning := func() {
 		pcancel()

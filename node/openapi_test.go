@@ -238,6 +238,61 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	st, body = do(bankA, openapicheck.Request{Method: "GET", Path: "/v1/billing", Valid: false})
 	want("billing without a period", st, 400, body)
 
+	// Corrections: a replaced payment, a withdrawn event, and refusals.
+	fixed := records.SamplePayment("tax", 3, 10)
+	fixed.AmountMinor++
+	st, body = post(tax, "/v1/corrections", jsonBody(t, api.CorrectionRequest{Target: api.CorrectionTarget{Type: "payment", OrderID: fixed.OrderID}, Action: "replace", Replacement: &fixed, Reason: "amount mistyped"}), true)
+	want("a replacement", st, 200, body)
+	st, body = post(bankA, "/v1/corrections", jsonBody(t, api.CorrectionRequest{Target: api.CorrectionTarget{Type: "credit_event", EventID: events[1].EventID}, Action: "withdraw", Reason: "wrong person"}), true)
+	want("a withdrawal", st, 200, body)
+	st, body = post(bankA, "/v1/corrections", jsonBody(t, api.CorrectionRequest{Target: api.CorrectionTarget{Type: "credit_event", EventID: "NO-SUCH-EVENT"}, Action: "withdraw", Reason: "x"}), true)
+	want("a correction of nothing", st, 404, body)
+	st, body = post(bankA, "/v1/corrections", jsonBody(t, api.CorrectionRequest{Target: api.CorrectionTarget{Type: "payment", OrderID: fixed.OrderID}, Action: "withdraw", Reason: "x"}), true)
+	want("a bank correcting a payment", st, 403, body)
+	st, body = post(bankA, "/v1/corrections", []byte(`{"target": {"type": "credit_event", "event_id": "E-1"}, "action": "withdraw"}`), false)
+	want("a correction without a reason", st, 400, body)
+	if err := net.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Disputes: the subject of bank A's events disputes one at the tax
+	// bureau; bank A confirms it.
+	taxID, bankAID := net.Node(0).PeerID().String(), net.Node(1).PeerID().String()
+	overdue := events[1] // the overdue event published above
+	st, body = post(tax, "/v1/disputes", jsonBody(t, api.DisputeRequest{DisputeID: "D-1", Subject: *overdue.Subject,
+		Target: api.DisputeTarget{Issuer: bankAID, Type: "credit_event", EventID: overdue.EventID}, Statement: "not mine"}), true)
+	want("a dispute", st, 200, body)
+	st, body = post(tax, "/v1/disputes", jsonBody(t, api.DisputeRequest{Subject: *overdue.Subject,
+		Target: api.DisputeTarget{Issuer: bankAID, Type: "credit_event", EventID: "NO-SUCH"}, Statement: "x"}), true)
+	want("a dispute of nothing", st, 404, body)
+	st, body = post(tax, "/v1/disputes", []byte(`{"subject": {"kind": "cn-rid", "id": "1"}, "target": {"issuer": "x", "type": "payment"}}`), false)
+	want("a dispute without a statement", st, 400, body)
+	if err := net.WaitInSync(withTimeout(t, 20*time.Second), nil); err != nil {
+		t.Fatal(err)
+	}
+	st, body = get(bankA, "/v1/disputes")
+	want("the bank's disputes", st, 200, body)
+	st, body = get(bankA, "/v1/disputes?issuer=not-a-peer")
+	want("disputes of a bad peer ID", st, 400, body)
+	st, body = post(tax, "/v1/disputes/confirm", jsonBody(t, api.ConfirmRequest{Disputer: taxID, DisputeID: "D-1", Reason: "x"}), true)
+	want("a confirmation by a member not the issuer", st, 403, body)
+	st, body = post(bankA, "/v1/disputes/confirm", jsonBody(t, api.ConfirmRequest{Disputer: taxID, DisputeID: "NO-SUCH", Reason: "x"}), true)
+	want("a confirmation of nothing", st, 404, body)
+	st, body = post(bankA, "/v1/disputes/confirm", jsonBody(t, api.ConfirmRequest{Disputer: taxID, DisputeID: "D-1", Reason: "on file"}), true)
+	want("a confirmation", st, 200, body)
+	st, body = post(bankA, "/v1/disputes/confirm", jsonBody(t, api.ConfirmRequest{Disputer: taxID, DisputeID: "D-1", Reason: "again"}), true)
+	want("a second confirmation", st, 400, body)
+	st, body = post(bankA, "/v1/report", jsonBody(t, api.ReportRequest{Subject: *overdue.Subject, Purpose: "loan_application", ConsentRef: "C-2"}), true)
+	want("a report with a dispute", st, 200, body)
+	if !bytes.Contains(body, []byte(`"not mine"`)) {
+		t.Errorf("a report does not show the subject's statement: %s", body)
+	}
+
+	st, body = get(bankA, "/v1/payments/"+url.PathEscape(fixed.OrderID))
+	want("a corrected payment", st, 200, body)
+	if !bytes.Contains(body, []byte(`"history"`)) {
+		t.Errorf("a corrected payment shows no history: %s", body)
+	}
+
 	exerciseExplorerAPI(t, doc, net.Node(1), "openapi-test", pay.OrderID, *events[0].Subject)
 	// Health: alive and ready, without the token too (below).
 	st, body = get(tax, "/healthz")

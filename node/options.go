@@ -47,6 +47,9 @@ type Options struct {
 	AloneAfter time.Duration
 	// Now reads the clock (default time.Now).
 	Now func() time.Time
+	// PruneInterval is how often expired negative entries are pruned
+	// (default an hour; tests move the clock and prune often).
+	PruneInterval time.Duration
 	// TrustLocalChain starts sealing on the head of our own chain that the
 	// store holds, without asking the other members first (credmesh run
 	// --trust-local-chain). Required when the genesis has no other member.

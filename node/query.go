@@ -106,7 +106,11 @@ func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportVi
 	case err != nil:
 		return nil, err
 	}
-	return n.reportView(r), nil
+	v := n.reportView(r)
+	if v.Disputes, err = n.disputesAbout(ref); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
@@ -131,10 +135,14 @@ func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 			mv.Records = len(a.Records)
 			mv.PrivateRecords = len(a.Private)
 			for _, p := range a.Records {
-				mv.Events = append(mv.Events, describeEntry(p.Entry))
+				if !n.expired(p.Entry) {
+					mv.Events = append(mv.Events, describeEntry(p.Entry))
+				}
 			}
 			for _, p := range a.Private {
-				mv.Events = append(mv.Events, describeEntry(p))
+				if !n.expired(p) {
+					mv.Events = append(mv.Events, describeEntry(p))
+				}
 			}
 		}
 		v.Members = append(v.Members, mv)
@@ -200,6 +208,9 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 			return nil, err
 		}
 		v := PaymentView(rec, peerString(loc.Issuer), n.names[loc.Issuer], loc.Height, p.Header.Hash.String())
+		if err := n.correctPayment(v, loc.Issuer, orderID, e); err != nil {
+			return nil, err
+		}
 		// The evidence our query server serves light clients with this
 		// record (Config.Evidence): the network's, loaded from the store.
 		if ev := n.net.EvidenceOf(loc.Issuer); ev != nil {

@@ -55,6 +55,10 @@ type PaymentAnswer struct {
 	// proofs' blocks, as served; the light client checks them
 	// (witnessed.go).
 	Witnessed []*querypb.Witnessed
+	// Corrections are the proofs of the issuers' corrections of the
+	// payments, as served; the light client verifies them
+	// (light_corrections.go).
+	Corrections []*chain.Proof
 }
 
 // Payment asks p for the proofs of the payments indexed under lookup
@@ -215,6 +219,16 @@ func decodePayment(resp *querypb.Response) (*PaymentAnswer, error) {
 			return nil, fmt.Errorf("proof %d: %w", i, err)
 		}
 		out.Proofs[i] = cp
+	}
+	if len(pr.Corrections) > maxCorrections*len(pr.Proofs) {
+		return nil, fmt.Errorf("%w: payment answer with %d corrections for %d proofs", ErrMalformed, len(pr.Corrections), len(pr.Proofs))
+	}
+	for i, p := range pr.Corrections {
+		cp, err := proofFromPB(p)
+		if err != nil {
+			return nil, fmt.Errorf("correction %d: %w", i, err)
+		}
+		out.Corrections = append(out.Corrections, cp)
 	}
 	for i, pe := range pr.Evidence {
 		ev, err := evidenceFromPB(pe)

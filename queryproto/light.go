@@ -151,6 +151,11 @@ type Payment struct {
 	// the peers served, each verified (those of every peer that served
 	// it; a witness may appear in more than one).
 	Witnessed []WitnessedHead
+	// Corrections are the issuer's corrections of the record, each
+	// verified with its own proof, oldest first; every peer's are
+	// merged, so a peer that withholds one cannot hide it from the
+	// others' answers. Current is the record as it stands.
+	Corrections []Correction
 }
 
 // WitnessedHead is a head covering a record's block and the verified

@@ -112,6 +112,9 @@ func (l *lookup) ask(ctx context.Context, p peer.ID) answer {
 	for i := range pays {
 		pays[i].Witnessed = ws[i]
 	}
+	if err := l.verifyCorrections(p, pays, pa.Corrections); err != nil {
+		return answer{peer: p, err: err}
+	}
 	return answer{peer: p, payments: pays, evidence: pa.Evidence}
 }
 

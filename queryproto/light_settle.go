@@ -65,6 +65,7 @@ func (m *merged) add(p peer.ID, pays []Payment) {
 				r.Peers = append(r.Peers, p)
 				r.Witnessed = append(r.Witnessed, pay.Witnessed...)
 			}
+			r.Corrections = mergeCorrections(r.Corrections, pay.Corrections)
 			continue
 		}
 		pay.Peers = []peer.ID{p}

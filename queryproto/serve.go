@@ -63,6 +63,11 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 			}
 		}
 		served = loc.Issuer
+		fixes, err := s.correctionsOf(loc.Issuer, append([]byte{chain.KeyPayment}, lookup[:]...))
+		if err != nil {
+			return failure(querypb.Status_STATUS_INTERNAL, "store error")
+		}
+		out.Corrections = append(out.Corrections, fixes...)
 	}
 	if len(out.Proofs) == 0 {
 		return failure(querypb.Status_STATUS_NOT_FOUND, "no payment under this lookup hash")

@@ -476,6 +476,8 @@ type Entry struct {
 	//	*Entry_Correction
 	//	*Entry_Proposal
 	//	*Entry_Approval
+	//	*Entry_Dispute
+	//	*Entry_Confirmation
 	Body          isEntry_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -572,6 +574,24 @@ func (x *Entry) GetApproval() *Approval {
 	return nil
 }
 
+func (x *Entry) GetDispute() *Dispute {
+	if x != nil {
+		if x, ok := x.Body.(*Entry_Dispute); ok {
+			return x.Dispute
+		}
+	}
+	return nil
+}
+
+func (x *Entry) GetConfirmation() *Confirmation {
+	if x != nil {
+		if x, ok := x.Body.(*Entry_Confirmation); ok {
+			return x.Confirmation
+		}
+	}
+	return nil
+}
+
 type isEntry_Body interface {
 	isEntry_Body()
 }
@@ -600,6 +620,14 @@ type Entry_Approval struct {
 	Approval *Approval `protobuf:"bytes,6,opt,name=approval,proto3,oneof"`
 }
 
+type Entry_Dispute struct {
+	Dispute *Dispute `protobuf:"bytes,7,opt,name=dispute,proto3,oneof"`
+}
+
+type Entry_Confirmation struct {
+	Confirmation *Confirmation `protobuf:"bytes,8,opt,name=confirmation,proto3,oneof"`
+}
+
 func (*Entry_Payment) isEntry_Body() {}
 
 func (*Entry_CreditEvent) isEntry_Body() {}
@@ -611,6 +639,10 @@ func (*Entry_Correction) isEntry_Body() {}
 func (*Entry_Proposal) isEntry_Body() {}
 
 func (*Entry_Approval) isEntry_Body() {}
+
+func (*Entry_Dispute) isEntry_Body() {}
+
+func (*Entry_Confirmation) isEntry_Body() {}
 
 // SealedPayment is a PaymentRecord readable only by whoever holds its order
 // ID: AES-256-GCM under a key derived from the order ID, with the lookup hash
@@ -1670,6 +1702,159 @@ func (x *Approval) GetProposalHash() []byte {
 	return nil
 }
 
+// Dispute is a subject's objection to an entry of some member's chain,
+// entered by whichever member the subject presented their ID to, on that
+// member's chain (docs/PROTOCOL.md 22.2). The disputed entry's issuer has
+// the genesis' dispute_response_days from the dispute's block time to
+// answer with a Correction of the entry or a Confirmation. Its key is
+// 0x08 || dispute_id.
+type Dispute struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DisputeId     string                 `protobuf:"bytes,1,opt,name=dispute_id,json=disputeId,proto3" json:"dispute_id,omitempty"`    // unique per member entering it; 1 to 128 printable ASCII characters
+	SubjectRef    []byte                 `protobuf:"bytes,2,opt,name=subject_ref,json=subjectRef,proto3" json:"subject_ref,omitempty"` // the disputing subject's reference, 32 bytes
+	Issuer        []byte                 `protobuf:"bytes,3,opt,name=issuer,proto3" json:"issuer,omitempty"`                           // the disputed entry's issuer, 32 bytes
+	TargetKey     []byte                 `protobuf:"bytes,4,opt,name=target_key,json=targetKey,proto3" json:"target_key,omitempty"`    // entry key of the disputed entry: a payment or a credit event
+	Statement     string                 `protobuf:"bytes,5,opt,name=statement,proto3" json:"statement,omitempty"`                     // the subject's statement (本人声明); 1 to 1024 bytes of UTF-8
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Dispute) Reset() {
+	*x = Dispute{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Dispute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Dispute) ProtoMessage() {}
+
+func (x *Dispute) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Dispute.ProtoReflect.Descriptor instead.
+func (*Dispute) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Dispute) GetDisputeId() string {
+	if x != nil {
+		return x.DisputeId
+	}
+	return ""
+}
+
+func (x *Dispute) GetSubjectRef() []byte {
+	if x != nil {
+		return x.SubjectRef
+	}
+	return nil
+}
+
+func (x *Dispute) GetIssuer() []byte {
+	if x != nil {
+		return x.Issuer
+	}
+	return nil
+}
+
+func (x *Dispute) GetTargetKey() []byte {
+	if x != nil {
+		return x.TargetKey
+	}
+	return nil
+}
+
+func (x *Dispute) GetStatement() string {
+	if x != nil {
+		return x.Statement
+	}
+	return ""
+}
+
+// Confirmation is the disputed entry's issuer's answer that the entry is
+// right, naming the dispute by the member that entered it and its ID.
+// Its key is 0x09 || disputer || dispute_id: one answer per dispute.
+type Confirmation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Disputer      []byte                 `protobuf:"bytes,1,opt,name=disputer,proto3" json:"disputer,omitempty"` // the member whose chain holds the dispute, 32 bytes
+	DisputeId     string                 `protobuf:"bytes,2,opt,name=dispute_id,json=disputeId,proto3" json:"dispute_id,omitempty"`
+	TargetKey     []byte                 `protobuf:"bytes,3,opt,name=target_key,json=targetKey,proto3" json:"target_key,omitempty"` // the disputed entry's key, as the dispute names it
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`                        // why the entry stands; 1 to 512 bytes of UTF-8
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Confirmation) Reset() {
+	*x = Confirmation{}
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Confirmation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Confirmation) ProtoMessage() {}
+
+func (x *Confirmation) ProtoReflect() protoreflect.Message {
+	mi := &file_credmesh_chain_v1_chain_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Confirmation.ProtoReflect.Descriptor instead.
+func (*Confirmation) Descriptor() ([]byte, []int) {
+	return file_credmesh_chain_v1_chain_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Confirmation) GetDisputer() []byte {
+	if x != nil {
+		return x.Disputer
+	}
+	return nil
+}
+
+func (x *Confirmation) GetDisputeId() string {
+	if x != nil {
+		return x.DisputeId
+	}
+	return ""
+}
+
+func (x *Confirmation) GetTargetKey() []byte {
+	if x != nil {
+		return x.TargetKey
+	}
+	return nil
+}
+
+func (x *Confirmation) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_credmesh_chain_v1_chain_proto protoreflect.FileDescriptor
 
 const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
@@ -1691,7 +1876,7 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\"Z\n" +
 	"\x05Block\x127\n" +
 	"\x06header\x18\x01 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\x12\x18\n" +
-	"\aentries\x18\x02 \x03(\fR\aentries\"\x91\x03\n" +
+	"\aentries\x18\x02 \x03(\fR\aentries\"\x90\x04\n" +
 	"\x05Entry\x12<\n" +
 	"\apayment\x18\x01 \x01(\v2 .credmesh.chain.v1.SealedPaymentH\x00R\apayment\x12C\n" +
 	"\fcredit_event\x18\x02 \x01(\v2\x1e.credmesh.chain.v1.CreditEventH\x00R\vcreditEvent\x12F\n" +
@@ -1700,7 +1885,9 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"correction\x18\x04 \x01(\v2\x1d.credmesh.chain.v1.CorrectionH\x00R\n" +
 	"correction\x129\n" +
 	"\bproposal\x18\x05 \x01(\v2\x1b.credmesh.chain.v1.ProposalH\x00R\bproposal\x129\n" +
-	"\bapproval\x18\x06 \x01(\v2\x1b.credmesh.chain.v1.ApprovalH\x00R\bapprovalB\x06\n" +
+	"\bapproval\x18\x06 \x01(\v2\x1b.credmesh.chain.v1.ApprovalH\x00R\bapproval\x126\n" +
+	"\adispute\x18\a \x01(\v2\x1a.credmesh.chain.v1.DisputeH\x00R\adispute\x12E\n" +
+	"\fconfirmation\x18\b \x01(\v2\x1f.credmesh.chain.v1.ConfirmationH\x00R\fconfirmationB\x06\n" +
 	"\x04body\"]\n" +
 	"\rSealedPayment\x12\x16\n" +
 	"\x06lookup\x18\x01 \x01(\fR\x06lookup\x12\x14\n" +
@@ -1796,7 +1983,23 @@ const file_credmesh_chain_v1_chain_proto_rawDesc = "" +
 	"\bproposer\x18\x01 \x01(\fR\bproposer\x12\x1f\n" +
 	"\vproposal_id\x18\x02 \x01(\tR\n" +
 	"proposalId\x12#\n" +
-	"\rproposal_hash\x18\x03 \x01(\fR\fproposalHash*\x91\x02\n" +
+	"\rproposal_hash\x18\x03 \x01(\fR\fproposalHash\"\x9e\x01\n" +
+	"\aDispute\x12\x1d\n" +
+	"\n" +
+	"dispute_id\x18\x01 \x01(\tR\tdisputeId\x12\x1f\n" +
+	"\vsubject_ref\x18\x02 \x01(\fR\n" +
+	"subjectRef\x12\x16\n" +
+	"\x06issuer\x18\x03 \x01(\fR\x06issuer\x12\x1d\n" +
+	"\n" +
+	"target_key\x18\x04 \x01(\fR\ttargetKey\x12\x1c\n" +
+	"\tstatement\x18\x05 \x01(\tR\tstatement\"\x80\x01\n" +
+	"\fConfirmation\x12\x1a\n" +
+	"\bdisputer\x18\x01 \x01(\fR\bdisputer\x12\x1d\n" +
+	"\n" +
+	"dispute_id\x18\x02 \x01(\tR\tdisputeId\x12\x1d\n" +
+	"\n" +
+	"target_key\x18\x03 \x01(\fR\ttargetKey\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason*\x91\x02\n" +
 	"\x0fPaymentCategory\x12 \n" +
 	"\x1cPAYMENT_CATEGORY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18PAYMENT_CATEGORY_PENSION\x10\x01\x12\x1c\n" +
@@ -1839,7 +2042,7 @@ func file_credmesh_chain_v1_chain_proto_rawDescGZIP() []byte {
 }
 
 var file_credmesh_chain_v1_chain_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_credmesh_chain_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_credmesh_chain_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_credmesh_chain_v1_chain_proto_goTypes = []any{
 	(PaymentCategory)(0),  // 0: credmesh.chain.v1.PaymentCategory
 	(CreditEventKind)(0),  // 1: credmesh.chain.v1.CreditEventKind
@@ -1862,6 +2065,8 @@ var file_credmesh_chain_v1_chain_proto_goTypes = []any{
 	(*RotateKey)(nil),     // 18: credmesh.chain.v1.RotateKey
 	(*ChangeParam)(nil),   // 19: credmesh.chain.v1.ChangeParam
 	(*Approval)(nil),      // 20: credmesh.chain.v1.Approval
+	(*Dispute)(nil),       // 21: credmesh.chain.v1.Dispute
+	(*Confirmation)(nil),  // 22: credmesh.chain.v1.Confirmation
 }
 var file_credmesh_chain_v1_chain_proto_depIdxs = []int32{
 	5,  // 0: credmesh.chain.v1.Block.header:type_name -> credmesh.chain.v1.SignedHeader
@@ -1871,22 +2076,24 @@ var file_credmesh_chain_v1_chain_proto_depIdxs = []int32{
 	13, // 4: credmesh.chain.v1.Entry.correction:type_name -> credmesh.chain.v1.Correction
 	15, // 5: credmesh.chain.v1.Entry.proposal:type_name -> credmesh.chain.v1.Proposal
 	20, // 6: credmesh.chain.v1.Entry.approval:type_name -> credmesh.chain.v1.Approval
-	0,  // 7: credmesh.chain.v1.PaymentRecord.category:type_name -> credmesh.chain.v1.PaymentCategory
-	1,  // 8: credmesh.chain.v1.CreditEvent.kind:type_name -> credmesh.chain.v1.CreditEventKind
-	2,  // 9: credmesh.chain.v1.CreditQuery.purpose:type_name -> credmesh.chain.v1.QueryPurpose
-	3,  // 10: credmesh.chain.v1.Correction.action:type_name -> credmesh.chain.v1.CorrectionAction
-	7,  // 11: credmesh.chain.v1.Correction.replacement:type_name -> credmesh.chain.v1.Entry
-	5,  // 12: credmesh.chain.v1.Evidence.a:type_name -> credmesh.chain.v1.SignedHeader
-	5,  // 13: credmesh.chain.v1.Evidence.b:type_name -> credmesh.chain.v1.SignedHeader
-	16, // 14: credmesh.chain.v1.Proposal.admit:type_name -> credmesh.chain.v1.AdmitMember
-	17, // 15: credmesh.chain.v1.Proposal.remove:type_name -> credmesh.chain.v1.RemoveMember
-	18, // 16: credmesh.chain.v1.Proposal.rotate:type_name -> credmesh.chain.v1.RotateKey
-	19, // 17: credmesh.chain.v1.Proposal.param:type_name -> credmesh.chain.v1.ChangeParam
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	21, // 7: credmesh.chain.v1.Entry.dispute:type_name -> credmesh.chain.v1.Dispute
+	22, // 8: credmesh.chain.v1.Entry.confirmation:type_name -> credmesh.chain.v1.Confirmation
+	0,  // 9: credmesh.chain.v1.PaymentRecord.category:type_name -> credmesh.chain.v1.PaymentCategory
+	1,  // 10: credmesh.chain.v1.CreditEvent.kind:type_name -> credmesh.chain.v1.CreditEventKind
+	2,  // 11: credmesh.chain.v1.CreditQuery.purpose:type_name -> credmesh.chain.v1.QueryPurpose
+	3,  // 12: credmesh.chain.v1.Correction.action:type_name -> credmesh.chain.v1.CorrectionAction
+	7,  // 13: credmesh.chain.v1.Correction.replacement:type_name -> credmesh.chain.v1.Entry
+	5,  // 14: credmesh.chain.v1.Evidence.a:type_name -> credmesh.chain.v1.SignedHeader
+	5,  // 15: credmesh.chain.v1.Evidence.b:type_name -> credmesh.chain.v1.SignedHeader
+	16, // 16: credmesh.chain.v1.Proposal.admit:type_name -> credmesh.chain.v1.AdmitMember
+	17, // 17: credmesh.chain.v1.Proposal.remove:type_name -> credmesh.chain.v1.RemoveMember
+	18, // 18: credmesh.chain.v1.Proposal.rotate:type_name -> credmesh.chain.v1.RotateKey
+	19, // 19: credmesh.chain.v1.Proposal.param:type_name -> credmesh.chain.v1.ChangeParam
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_chain_v1_chain_proto_init() }
@@ -1901,6 +2108,8 @@ func file_credmesh_chain_v1_chain_proto_init() {
 		(*Entry_Correction)(nil),
 		(*Entry_Proposal)(nil),
 		(*Entry_Approval)(nil),
+		(*Entry_Dispute)(nil),
+		(*Entry_Confirmation)(nil),
 	}
 	file_credmesh_chain_v1_chain_proto_msgTypes[11].OneofWrappers = []any{
 		(*Proposal_Admit)(nil),
@@ -1914,7 +2123,7 @@ func file_credmesh_chain_v1_chain_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credmesh_chain_v1_chain_proto_rawDesc), len(file_credmesh_chain_v1_chain_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -184,6 +184,11 @@ func (s *Store) addBlock(b *pebble.Batch, vb *chain.VerifiedBlock, added map[str
 				return err
 			}
 		}
+		if k := disputePosting(e, loc); k != nil {
+			if err := b.Set(k, nil, nil); err != nil {
+				return err
+			}
+		}
 		if exp, ok := chain.ExpiresAt(e); ok {
 			field := binary.BigEndian.AppendUint64(nil, uint64(exp.UnixMilli()))
 			if err := b.Set(postingKey(prefixExpiry, field, loc), nil, nil); err != nil {

@@ -420,6 +420,9 @@ func (w *chainWalk) indexKeys(height uint64, index uint32, data []byte, problem 
 		field := binary.BigEndian.AppendUint64(nil, uint64(exp.UnixMilli()))
 		want = append(want, [2][]byte{postingKey(prefixExpiry, field, loc)})
 	}
+	if k := disputePosting(e, loc); k != nil {
+		want = append(want, [2][]byte{k})
+	}
 	for _, kv := range want {
 		w.expected = append(w.expected, maphash.Bytes(checkSeed, kv[0]))
 		if !w.probe.SeekGE(kv[0]) || !bytes.Equal(w.probe.Key(), kv[0]) {

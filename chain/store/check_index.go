@@ -13,7 +13,7 @@ import (
 // indexPrefixes are the index keys the index pass reads; pruned entries
 // keep those of the first four (their key is never reused), not the next
 // two; the last is kept only for pruned entries.
-var indexPrefixes = []byte{prefixLookup, prefixKey, prefixQuerier, prefixFix, prefixSubject, prefixExpiry, prefixPruned}
+var indexPrefixes = []byte{prefixLookup, prefixKey, prefixQuerier, prefixFix, prefixSubject, prefixExpiry, prefixPruned, prefixDispute}
 
 func keptWhenPruned(prefix byte) bool {
 	return prefix != prefixSubject && prefix != prefixExpiry
@@ -124,7 +124,7 @@ var knownPrefixes = map[byte]bool{
 	prefixHead: true, prefixHeader: true, prefixEntries: true, prefixTree: true, prefixLookup: true,
 	prefixKey: true, prefixSubject: true, prefixQuerier: true, prefixExpiry: true, prefixFix: true,
 	prefixMeta: true, prefixForked: true, prefixAck: true, prefixPrivate: true, prefixPruned: true, prefixHistory: true,
-	prefixCosigned: true, prefixWitness: true, prefixWitnessForked: true,
+	prefixCosigned: true, prefixWitness: true, prefixWitnessForked: true, prefixDispute: true,
 }
 
 // keys checks what the other passes do not: the schema version, the

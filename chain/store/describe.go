@@ -53,7 +53,7 @@ func DescribeKey(k []byte) string {
 		if len(body) > 32 {
 			return fmt.Sprintf("entry-key index %x of %s", body[32:], iss(body[:32]))
 		}
-	case prefixSubject, prefixQuerier, prefixFix, prefixExpiry:
+	case prefixSubject, prefixQuerier, prefixFix, prefixExpiry, prefixDispute:
 		if len(body) >= 44 {
 			return fmt.Sprintf("%s index → %s", postingName(k[0]), describeLocation(locationFromSuffix(k)))
 		}
@@ -97,6 +97,8 @@ func postingName(prefix byte) string {
 		return "correction"
 	case prefixExpiry:
 		return "expiry"
+	case prefixDispute:
+		return "dispute"
 	}
 	return string(prefix)
 }

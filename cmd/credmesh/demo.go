@@ -33,16 +33,17 @@ type demoFlags struct {
 
 // demoSummary is what `credmesh demo --json` prints.
 type demoSummary struct {
-	Dir       string            `json:"dir"`
-	Network   string            `json:"network"`
-	Peers     []demoPeer        `json:"peers"`
-	Submitted map[string]int    `json:"submitted"`
-	InSync    bool              `json:"in_sync"`
-	Timings   map[string]string `json:"timings"`
-	Payment   *api.PaymentView  `json:"payment_lookup"`
-	Report    *api.ReportView   `json:"credit_report"`
-	Billing   *api.BillingView  `json:"billing"`
-	Postgres  *demoPostgres     `json:"postgres,omitempty"`
+	Dir       string             `json:"dir"`
+	Network   string             `json:"network"`
+	Peers     []demoPeer         `json:"peers"`
+	Submitted map[string]int     `json:"submitted"`
+	InSync    bool               `json:"in_sync"`
+	Timings   map[string]string  `json:"timings"`
+	Payment   *api.PaymentView   `json:"payment_lookup"`
+	Report    *api.ReportView    `json:"credit_report"`
+	Billing   *api.BillingView   `json:"billing"`
+	Postgres  *demoPostgres      `json:"postgres,omitempty"`
+	Rights    *demoRightsSummary `json:"rights"`
 }
 
 type demoPeer struct {
@@ -189,8 +190,15 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 		return err
 	}
 
+	fmt.Fprintf(progress, "correcting a payment and entering a subject's dispute\n")
+	rights, err := demoRights(ctx, wctx, net)
+	if err != nil {
+		return err
+	}
+	timings["rights"] = since(start)
+
 	issuer, _ := peerid.FromIssuer(pay.Issuer)
-	sum := demoSummary{Dir: dir, Network: "demo", Submitted: submitted, InSync: inSync, Timings: timings,
+	sum := demoSummary{Rights: rights, Dir: dir, Network: "demo", Submitted: submitted, InSync: inSync, Timings: timings,
 		Payment: node.PaymentView(pay.Record, issuer.String(), net.Opts.Members[0].Name, pay.Height, pay.Header.Hash.String()),
 		Report:  report, Billing: statement, Postgres: pg}
 	sum.Payment.Peer = pay.Peer.String()
@@ -300,6 +308,7 @@ func printDemo(w io.Writer, s demoSummary, net *devnet.Net) {
 	for _, l := range b.Lines {
 		fmt.Fprintf(w, "  %-24s made %d, served %d, net %s CNY\n", l.Name, l.QueriesMade, l.QueriesServed, signed(l.Net["CNY"]))
 	}
+	printDemoRights(w, s.Rights)
 }
 
 func short(name string) string {

@@ -324,6 +324,7 @@ func lookupView(g *config.Genesis, res *queryproto.LookupResult) *api.PaymentLoo
 	for _, pay := range res.Payments {
 		issuer, _ := peerid.FromIssuer(pay.Issuer)
 		pv := node.PaymentView(pay.Record, issuer.String(), members[issuer].Name, pay.Height, pay.Header.Hash.String())
+		applyCorrections(pv, &pay)
 		pv.Peer = pay.Peer.String()
 		pv.Witnesses = witnessesOf(g, res.OrderID, &pay)
 		pv.Forked = pay.Forked
@@ -392,6 +393,7 @@ func printPayment(out io.Writer, v *api.PaymentView, what string) {
 	if len(v.Peers) > 0 {
 		fmt.Fprintf(out, "  served by %s (not trusted: signature and proof checked)\n", strings.Join(v.Peers, ", "))
 	}
+	printHistory(out, v)
 }
 
 // paidLine is when a payment was made (in UTC: the record keeps the

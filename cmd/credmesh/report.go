@@ -89,4 +89,5 @@ func printReport(cmd *cobra.Command, r *api.ReportView) {
 	}
 	tw.Flush()
 	printReportHistory(out, r) // report_history.go
+	printReportDisputes(out, r.Disputes)
 }

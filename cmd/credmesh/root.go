@@ -33,6 +33,7 @@ Start with 'credmesh demo' to see a whole network on this machine.`,
 		newQueryCmd(), newReportCmd(), newBillingCmd(), newCreditCmd(), newDemoCmd(), newSimCmd(),
 		newCheckCmd(), newPendingCmd(), newEvidenceCmd(), newVersionCmd(), newExportCmd(), newImportCmd(),
 		newVerifyCmd(), newCertCmd())
+	root.AddCommand(rightsCmds()...)
 	return root
 }
 

@@ -181,6 +181,8 @@ function summary(e) {
     case 'credit_event': return `${enumName(s.kind, 'CREDIT_EVENT_KIND_')} ${s.event_id}, account ${s.account_id}, ${(s.amount_minor / 100).toFixed(2)} ${s.currency}, outstanding ${(s.outstanding_minor / 100).toFixed(2)}${s.days_overdue ? `, ${s.days_overdue} days overdue` : ''}, subject ${short(s.subject_ref)}`;
     case 'query_receipt': return `receipt of query ${s.query_id} by ${nameOf(s.querier)} (${enumName(s.purpose, 'QUERY_PURPOSE_')}), ${s.records_returned} records returned, fee ${s.fee_minor} ${s.fee_currency ?? ''}, at ${when(s.queried_at)}`;
     case 'correction': return `${enumName(s.action, 'CORRECTION_ACTION_')} of ${short(s.target_key)}: ${s.reason}`;
+    case 'dispute': return `subject ${short(s.subject_ref)} disputes ${short(s.target_key)} of ${nameOf(s.issuer)}: “${s.statement}”`;
+    case 'confirmation': return `confirms ${short(s.target_key)} against dispute ${s.dispute_id} of ${nameOf(s.disputer)}: ${s.reason}`;
     default: return e.kind;
   }
 }

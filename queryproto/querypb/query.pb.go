@@ -650,7 +650,12 @@ type PaymentResponse struct {
 	Evidence []*chainpb.Evidence    `protobuf:"bytes,2,rep,name=evidence,proto3" json:"evidence,omitempty"`
 	// Witnesses' cosignatures of heads that cover the proofs' blocks
 	// (docs/PROTOCOL.md 17.5); absent from servers that predate witnessing.
-	Witnessed     []*Witnessed `protobuf:"bytes,3,rep,name=witnessed,proto3" json:"witnessed,omitempty"`
+	Witnessed []*Witnessed `protobuf:"bytes,3,rep,name=witnessed,proto3" json:"witnessed,omitempty"`
+	// The issuers' corrections of the proofs' payments (Correction entries
+	// whose target_key is the payment's key), each with its own proof,
+	// sorted by issuer key, height, index (docs/PROTOCOL.md 22.1); absent
+	// from servers that predate it.
+	Corrections   []*Proof `protobuf:"bytes,50,rep,name=corrections,proto3" json:"corrections,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -702,6 +707,13 @@ func (x *PaymentResponse) GetEvidence() []*chainpb.Evidence {
 func (x *PaymentResponse) GetWitnessed() []*Witnessed {
 	if x != nil {
 		return x.Witnessed
+	}
+	return nil
+}
+
+func (x *PaymentResponse) GetCorrections() []*Proof {
+	if x != nil {
+		return x.Corrections
 	}
 	return nil
 }
@@ -1300,11 +1312,12 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x05entry\x18\x01 \x01(\fR\x05entry\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\rR\x05index\x12\x12\n" +
 	"\x04path\x18\x03 \x03(\fR\x04path\x127\n" +
-	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"\xb8\x01\n" +
+	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"\xf4\x01\n" +
 	"\x0fPaymentResponse\x120\n" +
 	"\x06proofs\x18\x01 \x03(\v2\x18.credmesh.query.v1.ProofR\x06proofs\x127\n" +
 	"\bevidence\x18\x02 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\x12:\n" +
-	"\twitnessed\x18\x03 \x03(\v2\x1c.credmesh.query.v1.WitnessedR\twitnessed\"\xc1\x01\n" +
+	"\twitnessed\x18\x03 \x03(\v2\x1c.credmesh.query.v1.WitnessedR\twitnessed\x12:\n" +
+	"\vcorrections\x182 \x03(\v2\x18.credmesh.query.v1.ProofR\vcorrections\"\xc1\x01\n" +
 	"\tWitnessed\x12\x14\n" +
 	"\x05proof\x18\x01 \x01(\rR\x05proof\x123\n" +
 	"\x04head\x18\x02 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x04head\x12!\n" +
@@ -1409,23 +1422,24 @@ var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	8,  // 11: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
 	19, // 12: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
 	10, // 13: credmesh.query.v1.PaymentResponse.witnessed:type_name -> credmesh.query.v1.Witnessed
-	18, // 14: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
-	20, // 15: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
-	18, // 16: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
-	14, // 17: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
-	19, // 18: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
-	12, // 19: credmesh.query.v1.PaymentBatchResponse.cosigned:type_name -> credmesh.query.v1.BatchCosignedHead
-	13, // 20: credmesh.query.v1.PaymentBatchResponse.witnessed:type_name -> credmesh.query.v1.BatchWitnessed
-	18, // 21: credmesh.query.v1.BatchCosignedHead.head:type_name -> credmesh.chain.v1.SignedHeader
-	20, // 22: credmesh.query.v1.BatchCosignedHead.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
-	0,  // 23: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
-	15, // 24: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
-	8,  // 25: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	8,  // 14: credmesh.query.v1.PaymentResponse.corrections:type_name -> credmesh.query.v1.Proof
+	18, // 15: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
+	20, // 16: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
+	18, // 17: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
+	14, // 18: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
+	19, // 19: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	12, // 20: credmesh.query.v1.PaymentBatchResponse.cosigned:type_name -> credmesh.query.v1.BatchCosignedHead
+	13, // 21: credmesh.query.v1.PaymentBatchResponse.witnessed:type_name -> credmesh.query.v1.BatchWitnessed
+	18, // 22: credmesh.query.v1.BatchCosignedHead.head:type_name -> credmesh.chain.v1.SignedHeader
+	20, // 23: credmesh.query.v1.BatchCosignedHead.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
+	0,  // 24: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
+	15, // 25: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
+	8,  // 26: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }

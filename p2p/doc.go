@@ -123,6 +123,14 @@
 // (connections.go). Counters
 // (stats.go) and our chain's alarms (own.go) are atomics.
 //
+// Sharded replication (params.replication_factor > 0; shard*.go,
+// docs/SCALE.md): a member holds its own chain and those placement gives
+// it, gets their blocks on per-chain topics and every other chain's
+// headers on one headers topic, and takes over a chain when enough of its
+// holders are lost (shard_takeover.go); lost means disconnected, or not
+// answering liveness pings, for LostAfter (shard_liveness.go). The shard's
+// maps have their own leaf lock, like the orphans'.
+//
 // Status exchanges are capped in number (status_cap.go): a member's inbound
 // status is served at most twice in any second and twice at once, and at
 // most 32 at once in all; over the cap the stream is reset before anything

@@ -47,11 +47,8 @@ func (s *shard) watchedMembers() []chain.IssuerID {
 		if s.pl.Holds(s.self, iss) {
 			continue
 		}
-		order := s.pl.Order(iss)
+		order := s.pl.Top(iss, s.pl.R()+watchDepth)
 		for i, m := range order {
-			if i >= s.pl.R()+watchDepth {
-				break
-			}
 			if m == s.self {
 				for _, w := range order[:i] {
 					if !seen[w] {

@@ -129,6 +129,17 @@
 // its peak. WriteTable prints it; WritePlots draws propagation over time,
 // propagation and query latency CDFs and traffic per peer.
 //
+// # Sharded replication and routed reports
+//
+// RunShard (shard.go) is a run of its own, not a Scenario: every member
+// issues payments, a light client looks records up from their chain's
+// holders, and two replicas of member 0's chain crash for good; it reports
+// wire bytes per peer, lookups and the time until R is restored, and the
+// test runs it with full replication too, for the ratio. RunRouted
+// (routed.go) asks credit reports of everyone and routed by the lenders'
+// subject filters, and compares their cost and their answers. The figures
+// are in docs/BENCHMARKS.md; the reasoning in docs/SCALE.md.
+//
 // # Workarounds
 //
 // The "full" topology has peer i dial peers 0..i-1 (0 dials 1): with the

@@ -2,6 +2,8 @@ package simnet
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -9,7 +11,8 @@ import (
 
 // TestRoutedReports compares credit reports asking every credit member
 // with reports routed by the members' subject filters (docs/SCALE.md
-// section 5), at 20 members (100 with CREDMESH_SIM_LONG=1, 8 under -race),
+// section 5), at 20 members (100 with CREDMESH_SIM_LONG=1, 8 under -race,
+// CREDMESH_SIM_ROUTED_MEMBERS=N for another size),
 // 20 ms RTT. Routed reports must find exactly what asking everyone finds
 // while asking, and making receipts at, a few members per report.
 func TestRoutedReports(t *testing.T) {
@@ -19,6 +22,9 @@ func TestRoutedReports(t *testing.T) {
 		members = 100
 	case raceEnabled:
 		members = 8
+	}
+	if v, err := strconv.Atoi(os.Getenv("CREDMESH_SIM_ROUTED_MEMBERS")); err == nil && v >= 3 {
+		members = v
 	}
 	r := RoutedRun{Members: members, Loans: 10, Reports: 40, FalsePositive: 0.01, Latency: 20 * time.Millisecond, Seed: 1}
 	var rep *RoutedReport

@@ -3,7 +3,9 @@ package simnet
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime/debug"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -69,7 +71,7 @@ func checkShard(t *testing.T, rep *ShardReport) {
 // TestShardScenario runs the scenario twice over one network size, full
 // replication and R = 5, and compares each peer's wire bytes; 100 peers
 // with CREDMESH_SIM_LONG=1 (make sim-shard), 16 otherwise (8 under
-// -race, with R = 3).
+// -race, with R = 3); CREDMESH_SIM_SHARD_PEERS=N sets another size.
 func TestShardScenario(t *testing.T) {
 	peers, r := 16, 5
 	switch {
@@ -77,6 +79,9 @@ func TestShardScenario(t *testing.T) {
 		peers = 100
 	case raceEnabled:
 		peers, r = 8, 3
+	}
+	if v, err := strconv.Atoi(os.Getenv("CREDMESH_SIM_SHARD_PEERS")); err == nil && v > r+2 {
+		peers = v // another size, e.g. between the short run and 100
 	}
 	if longTests() {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(simMemoryLimit))

@@ -149,3 +149,38 @@ func TestFullReplicationAndClamping(t *testing.T) {
 		t.Fatal("a non-member has holders")
 	}
 }
+
+// TestLivePastTheKeptPrefix: with more members down than the prefix a
+// placement keeps of each order, Live still returns the first R members
+// of the whole order that are up.
+func TestLivePastTheKeptPrefix(t *testing.T) {
+	ms := members("deep", 60)
+	p := New(ms, 3)
+	for iss := range ms {
+		o := p.Order(iss)
+		if len(o) != 59 || o[0] != p.Replicas(iss)[0] {
+			t.Fatalf("order of %s: %d members, first %s, replicas %v", iss.Short(), len(o), o[0].Short(), p.Replicas(iss))
+		}
+		down := map[chain.IssuerID]bool{}
+		for _, m := range o[:3+spare+2] {
+			down[m] = true
+		}
+		got := p.Live(iss, func(m chain.IssuerID) bool { return down[m] })
+		if want := o[3+spare+2 : 3+spare+5]; !slices.Equal(got, want) {
+			t.Fatalf("live replicas of %s with %d down: %v, want %v", iss.Short(), len(down), got, want)
+		}
+	}
+}
+
+func TestTopIsTheOrdersStart(t *testing.T) {
+	ms := members("top", 40)
+	p := New(ms, 2)
+	for iss := range ms {
+		o := p.Order(iss)
+		for _, k := range []int{0, 1, 2, 2 + spare, 3 + spare, 39, 50} {
+			if got := p.Top(iss, k); !slices.Equal(got, o[:min(k, len(o))]) {
+				t.Fatalf("Top(%s, %d) = %v, want the order's first %d", iss.Short(), k, got, k)
+			}
+		}
+	}
+}

@@ -100,7 +100,7 @@ Exit status:
      cosignatures of members other than its issuer (docs/PROTOCOL.md 17.6).
      It may be a block the rest of the network never saw (an issuer and the
      peer asked showing you a fork), or one too recent: a block is cosigned
-     about one witness period (genesis params.witness_period, 10 s by
+     about one witness period (genesis params.witness_period, 30 s by
      default) after it is sealed, so try again after that.
 
 Witnesses: every member cosigns, once a witness period, the heads of every

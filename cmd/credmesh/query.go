@@ -108,7 +108,7 @@ chain it has verified; answers carry those cosignatures. --witnesses K wants K
 of them, from distinct members other than the record's issuer; the default is
 a majority of those members (with 5 members, 3). --witnesses 0 checks none: an
 issuer colluding with the peer asked could then show you a forked block
-unnoticed. --batch lookups do not check cosignatures.`,
+unnoticed. --batch lookups check every record under the same --witnesses K.`,
 		Example: `  credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json
   credmesh query payment SI3f9a0c51e2d47b8a6f10 --genesis ./genesis.json \
       --peer /ip4/10.0.0.6/tcp/7600/p2p/12D3KooW... --json

@@ -48,9 +48,11 @@ type Params struct {
 }
 
 // DefaultWitnessPeriod is the witness period of a genesis that sets none:
-// at 30 s the witness topic's bytes stay under 1 % of the blocks topic's
-// at 100 members under the standard load (docs/BENCHMARKS.md, "Witness
-// cost"); a block is cosigned about one to two periods after it is sealed.
+// 30 s, a third of the witness topic's bytes of the former 10 s (0.23 %
+// of the blocks topic's at 20 members under the standard load; at 100
+// members about 1.5-2.4 % by extrapolation, not measured: see
+// docs/BENCHMARKS.md, "Witness cost"). A block is cosigned about one to
+// two periods after it is sealed.
 const DefaultWitnessPeriod = 30 * time.Second
 
 // WitnessInterval returns the witness period, the default if unset.

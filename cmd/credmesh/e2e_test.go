@@ -284,7 +284,7 @@ func TestThreePeersFromTheREADME(t *testing.T) {
 	if err := os.WriteFile(batch, []byte("# certificates to check\n"+recs[42].OrderID+"\n\nNO-SUCH-ORDER-0002\n"+recs[7].OrderID+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	batchOut, batchErr, code := credmesh(t, "query", "payment", "--batch", batch, "--genesis", genesis)
+	batchOut, batchErr, code := credmesh(t, "query", "payment", "--batch", batch, "--genesis", genesis, "--witnesses", "0")
 	bl := strings.Split(strings.TrimSpace(batchOut), "\n")
 	if code != 3 || len(bl) != 4 || !strings.HasPrefix(bl[0], recs[42].OrderID+"\tverified\t") || !strings.Contains(bl[0], recs[42].Period) ||
 		!strings.HasPrefix(bl[1], "NO-SUCH-ORDER-0002\tnot found") || !strings.HasPrefix(bl[2], recs[7].OrderID+"\tverified\t") ||

@@ -101,7 +101,7 @@ Exit status:
      cosignatures of members other than its issuer (docs/PROTOCOL.md 17.6).
      It may be a block the rest of the network never saw (an issuer and the
      peer asked showing you a fork), or one too recent: a block is cosigned
-     about one witness period (genesis params.witness_period, 10 s by
+     about one witness period (genesis params.witness_period, 30 s by
      default) after it is sealed, so try again after that.
 
 Witnesses: every member cosigns, once a witness period, the heads of every
@@ -109,7 +109,7 @@ chain it has verified; answers carry those cosignatures. --witnesses K wants K
 of them, from distinct members other than the record's issuer; the default is
 a majority of those members (with 5 members, 3). --witnesses 0 checks none: an
 issuer colluding with the peer asked could then show you a forked block
-unnoticed. --batch lookups do not check cosignatures. The answer shows, per record, which
+unnoticed. --batch lookups check every record under the same --witnesses K. The answer shows, per record, which
 witnesses cosigned which head and how far that head is ahead of the record's block.
 
 Certificates: --save FILE writes an offline payment certificate of the record (exit 0

@@ -64,6 +64,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("GET /v1/payments/{order}", s.payment)
 	mux.HandleFunc("POST /v1/forks/{issuer}/ack", s.ackFork)
 	s.routeExplorer(mux)
+	s.routeMembership(mux) // membership.go
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if o.Gatherer != nil {

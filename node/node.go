@@ -79,7 +79,11 @@ func New(o Options) (n *Node, err error) {
 		}
 		n.names[iss] = m.Name
 	}
-	need, err := recoveryNeed(o.Config.Recovery.MinAnswers, len(n.names)-1, o.TrustLocalChain)
+	others := len(n.names)
+	if _, ok := n.names[n.self]; ok {
+		others--
+	}
+	need, err := recoveryNeed(o.Config.Recovery.MinAnswers, others, o.TrustLocalChain)
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +100,7 @@ func New(o Options) (n *Node, err error) {
 	if n.view, err = loadMembership(o.Genesis, n.store); err != nil {
 		return nil, err
 	}
+	n.warnIfNoMember()
 	if n.builder, err = builder.New(builder.Config{Params: n.params, Members: o.Genesis.Members(), Epoch: n.epochAt, Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log, Held: true}); err != nil {
 		return nil, err
 	}

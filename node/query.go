@@ -121,7 +121,7 @@ func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 		},
 	}
 	for _, m := range r.Results {
-		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: outcomeName(m.Outcome), LatencyMS: m.Latency.Milliseconds(),
+		mv := api.ReportMember{Member: peerString(m.Member), Name: n.nameOf(m.Member), Outcome: outcomeName(m.Outcome), LatencyMS: m.Latency.Milliseconds(),
 			Forked: n.net.EvidenceOf(m.Member) != nil}
 		if m.Err != nil {
 			mv.Error = m.Err.Error()
@@ -147,7 +147,7 @@ func (n *Node) Billing(period string) (*api.BillingView, error) {
 	for iss := range n.names {
 		members = append(members, iss)
 	}
-	slices.SortFunc(members, func(a, b chain.IssuerID) int { return strings.Compare(n.names[a], n.names[b]) })
+	slices.SortFunc(members, func(a, b chain.IssuerID) int { return strings.Compare(n.nameOf(a), n.nameOf(b)) })
 	st, err := billing.Compute(n.store, members, period)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
@@ -155,7 +155,7 @@ func (n *Node) Billing(period string) (*api.BillingView, error) {
 	v := &api.BillingView{Period: period, Lines: []api.BillingLine{}}
 	for _, l := range st.Lines {
 		v.Lines = append(v.Lines, api.BillingLine{
-			Member: peerString(l.Member), Name: n.names[l.Member], QueriesMade: l.QueriesMade, QueriesServed: l.QueriesServed,
+			Member: peerString(l.Member), Name: n.nameOf(l.Member), QueriesMade: l.QueriesMade, QueriesServed: l.QueriesServed,
 			Payable: l.Payable, Receivable: l.Receivable, Net: l.Net,
 		})
 	}
@@ -198,7 +198,7 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := PaymentView(rec, peerString(loc.Issuer), n.names[loc.Issuer], loc.Height, p.Header.Hash.String())
+		v := PaymentView(rec, peerString(loc.Issuer), n.nameOf(loc.Issuer), loc.Height, p.Header.Hash.String())
 		// The evidence our query server serves light clients with this
 		// record (Config.Evidence): the network's, loaded from the store.
 		if ev := n.net.EvidenceOf(loc.Issuer); ev != nil {

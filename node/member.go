@@ -378,3 +378,42 @@ func (n *Node) warnIfNoMember() {
 		n.log.Warn("this peer is not a member of the genesis, nor admitted by a decision this peer holds; the members let it in once enough of them approve its admission (credmesh member propose add)", "peer", peerString(n.self))
 	}
 }
+
+// decisionCache holds the decision proofs of one membership history.
+type decisionCache struct {
+	hist   *governance.History
+	proofs []*chain.Proof
+}
+
+// decisionProofs returns the proofs of every decision that passed: its
+// proposal and counted approvals, for payment answers (queryproto
+// decisions.go). They are made once per membership history.
+func (n *Node) decisionProofs() []*chain.Proof {
+	h := n.view.History()
+	if c := n.decisions.Load(); c != nil && c.hist == h {
+		return c.proofs
+	}
+	var out []*chain.Proof
+	add := func(iss chain.IssuerID, key []byte) {
+		loc, err := n.store.LocateKey(iss, key)
+		if err != nil {
+			return
+		}
+		if p, err := n.store.Proof(loc); err == nil {
+			out = append(out, p)
+		}
+	}
+	for _, o := range h.Outcomes() {
+		if o.Status != governance.StatusPassed {
+			continue
+		}
+		add(o.Proposer, chain.ProposalKey(o.ID))
+		for _, a := range o.Approvers {
+			if a != o.Proposer {
+				add(a, chain.ApprovalKey(o.Proposer, o.ID))
+			}
+		}
+	}
+	n.decisions.Store(&decisionCache{hist: h, proofs: out})
+	return out
+}

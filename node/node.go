@@ -41,6 +41,8 @@ type Node struct {
 	names   map[chain.IssuerID]string
 	own     *ownChain
 	view    *governance.View // the membership over time (membership.go)
+	// decisions caches the proofs of passed decisions (member.go).
+	decisions atomic.Pointer[decisionCache]
 
 	guardStop context.CancelFunc
 	guardDone chan struct{}

@@ -37,6 +37,7 @@ func (n *Node) startQuery() error {
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
 		Store: n.store, Source: n.source, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
+		Decisions:    n.decisionProofs,   // member.go
 		Evidence:     n.net.EvidenceOf,   // what we hold, loaded from the store at start, gossiped and exchanged in status
 		Cosignatures: n.net.Cosignatures, // witnesses' statements we verified (p2p/witness_*.go)
 		PeerRate:     float64(q.PeerRate), PeerBurst: q.PeerBurst,

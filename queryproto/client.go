@@ -55,6 +55,9 @@ type PaymentAnswer struct {
 	// proofs' blocks, as served; the light client checks them
 	// (witnessed.go).
 	Witnessed []*querypb.Witnessed
+	// Decisions are membership decision entries with their proofs
+	// (decisions.go), as served.
+	Decisions []*chain.Proof
 }
 
 // Payment asks p for the proofs of the payments indexed under lookup
@@ -216,6 +219,11 @@ func decodePayment(resp *querypb.Response) (*PaymentAnswer, error) {
 		}
 		out.Proofs[i] = cp
 	}
+	decisions, err := decodeDecisions(pr.Decisions)
+	if err != nil {
+		return nil, err
+	}
+	out.Decisions = decisions
 	for i, pe := range pr.Evidence {
 		ev, err := evidenceFromPB(pe)
 		if err != nil {

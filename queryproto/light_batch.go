@@ -225,7 +225,7 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 			r.answers[k] = answer{peer: p, err: err}
 			continue
 		}
-		pays, err := ls[i].verify(p, it.Proofs)
+		pays, err := ls[i].verify(p, it.Proofs, nil) // batches carry no decisions yet: the genesis members
 		if err != nil {
 			var ce *CheckError
 			if errors.As(err, &ce) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/api"
+	"github.com/credmesh/credmesh/chain/governance"
 	"github.com/credmesh/credmesh/config"
 	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/spf13/cobra"
@@ -380,4 +381,11 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// lightGovernance is the genesis's epoch 0 of membership decisions, from
+// which a light client follows the decisions answers carry.
+func lightGovernance(g *config.Genesis) *governance.Genesis {
+	x := g.Governance()
+	return &x
 }

@@ -650,7 +650,13 @@ type PaymentResponse struct {
 	Evidence []*chainpb.Evidence    `protobuf:"bytes,2,rep,name=evidence,proto3" json:"evidence,omitempty"`
 	// Witnesses' cosignatures of heads that cover the proofs' blocks
 	// (docs/PROTOCOL.md 17.5); absent from servers that predate witnessing.
-	Witnessed     []*Witnessed `protobuf:"bytes,3,rep,name=witnessed,proto3" json:"witnessed,omitempty"`
+	Witnessed []*Witnessed `protobuf:"bytes,3,rep,name=witnessed,proto3" json:"witnessed,omitempty"`
+	// Membership decisions (docs/PROTOCOL.md 18.4): the proposal and the
+	// counted approvals of every decision that passed, each with its
+	// inclusion proof, so a light client holding only the genesis computes
+	// the membership at a proof's block time. Empty while the genesis
+	// membership is the only one.
+	Decisions     []*Proof `protobuf:"bytes,40,rep,name=decisions,proto3" json:"decisions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -702,6 +708,13 @@ func (x *PaymentResponse) GetEvidence() []*chainpb.Evidence {
 func (x *PaymentResponse) GetWitnessed() []*Witnessed {
 	if x != nil {
 		return x.Witnessed
+	}
+	return nil
+}
+
+func (x *PaymentResponse) GetDecisions() []*Proof {
+	if x != nil {
+		return x.Decisions
 	}
 	return nil
 }
@@ -1166,11 +1179,12 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x05entry\x18\x01 \x01(\fR\x05entry\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\rR\x05index\x12\x12\n" +
 	"\x04path\x18\x03 \x03(\fR\x04path\x127\n" +
-	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"\xb8\x01\n" +
+	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"\xf0\x01\n" +
 	"\x0fPaymentResponse\x120\n" +
 	"\x06proofs\x18\x01 \x03(\v2\x18.credmesh.query.v1.ProofR\x06proofs\x127\n" +
 	"\bevidence\x18\x02 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\x12:\n" +
-	"\twitnessed\x18\x03 \x03(\v2\x1c.credmesh.query.v1.WitnessedR\twitnessed\"\xc1\x01\n" +
+	"\twitnessed\x18\x03 \x03(\v2\x1c.credmesh.query.v1.WitnessedR\twitnessed\x126\n" +
+	"\tdecisions\x18( \x03(\v2\x18.credmesh.query.v1.ProofR\tdecisions\"\xc1\x01\n" +
 	"\tWitnessed\x12\x14\n" +
 	"\x05proof\x18\x01 \x01(\rR\x05proof\x123\n" +
 	"\x04head\x18\x02 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x04head\x12!\n" +
@@ -1264,19 +1278,20 @@ var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	8,  // 11: credmesh.query.v1.PaymentResponse.proofs:type_name -> credmesh.query.v1.Proof
 	17, // 12: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
 	10, // 13: credmesh.query.v1.PaymentResponse.witnessed:type_name -> credmesh.query.v1.Witnessed
-	16, // 14: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
-	18, // 15: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
-	16, // 16: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
-	12, // 17: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
-	17, // 18: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
-	0,  // 19: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
-	13, // 20: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
-	8,  // 21: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	8,  // 14: credmesh.query.v1.PaymentResponse.decisions:type_name -> credmesh.query.v1.Proof
+	16, // 15: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
+	18, // 16: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
+	16, // 17: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
+	12, // 18: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
+	17, // 19: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	0,  // 20: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
+	13, // 21: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
+	8,  // 22: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }

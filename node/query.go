@@ -38,6 +38,7 @@ func (n *Node) startQuery() error {
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
 		Store: n.store, Source: n.source, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
 		Decisions:    n.decisionProofs,   // member.go
+		Epoch:        n.epochAt,          // membership.go
 		Evidence:     n.net.EvidenceOf,   // what we hold, loaded from the store at start, gossiped and exchanged in status
 		Cosignatures: n.net.Cosignatures, // witnesses' statements we verified (p2p/witness_*.go)
 		PeerRate:     float64(q.PeerRate), PeerBurst: q.PeerBurst,
@@ -51,7 +52,7 @@ func (n *Node) startQuery() error {
 	}
 	n.reports, err = queryproto.NewReporter(queryproto.ReporterConfig{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
-		Key: n.opts.Key, Store: n.store, Local: n.query, Now: n.opts.Now,
+		Key: n.opts.Key, Store: n.store, Local: n.query, Now: n.opts.Now, Epoch: n.epochAt,
 	})
 	return err
 }
@@ -99,7 +100,7 @@ func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportVi
 	})
 	switch {
 	case errors.Is(err, queryproto.ErrUnauthorized): // we lack the query role
-		return nil, fmt.Errorf("%w: credit reports are for members with the query role; the genesis gives this member %s", api.ErrForbidden, n.opts.Genesis.Members()[n.self])
+		return nil, fmt.Errorf("%w: credit reports are for members with the query role; the membership in force gives this member %s", api.ErrForbidden, n.view.Members(n.opts.Now())[n.self])
 	case errors.Is(err, queryproto.ErrBadRequest):
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	case errors.Is(err, queryproto.ErrUnavailable): // no member answers credit queries
@@ -188,7 +189,7 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := p.Verify(n.opts.Genesis.Members(), n.params.NetworkID); err != nil {
+		if err := p.Verify(n.view.Members(p.Header.Time), n.params.NetworkID); err != nil {
 			return nil, fmt.Errorf("stored proof of %s's payment does not verify: %w", loc.Issuer.Short(), err)
 		}
 		e, err := chain.DecodeEntry(p.Entry, len(p.Entry))

@@ -72,6 +72,11 @@ type Config struct {
 	// every payment answer carries (decisions.go); nil while there are
 	// none. It is called once per answer and must be cheap (cached).
 	Decisions func() []*chain.Proof
+	// Epoch, if set, gives the members and parameters in force at a time
+	// (membership decisions, epoch.go): credit queries are judged, and
+	// charged the fee, of the epoch at the query's answer; Members,
+	// FeeMinor and FeeCurrency are then only the genesis's.
+	Epoch func(time.Time) (chain.Members, chain.Params)
 	// Cosignatures, if set, returns the witnesses' cosignatures of chain
 	// iss at height minHeight or above that the member verified
 	// (p2p.Network.Cosignatures); every payment answer carries those that

@@ -18,6 +18,9 @@ type BatchAnswer struct {
 	// Evidence is the equivocation evidence the peer holds against issuers
 	// of the batch's proofs: at most one piece per issuer.
 	Evidence []*chain.Evidence
+	// Decisions are membership decision entries with their proofs
+	// (decisions.go), as served.
+	Decisions []*chain.Proof
 }
 
 // BatchItem is the answer about one lookup hash of a batch.
@@ -128,5 +131,10 @@ func decodePaymentBatch(resp *querypb.Response, n int) (*BatchAnswer, error) {
 		}
 		out.Evidence = append(out.Evidence, ev)
 	}
+	decisions, err := decodeDecisions(pb.Decisions)
+	if err != nil {
+		return nil, err
+	}
+	out.Decisions = decisions
 	return out, nil
 }

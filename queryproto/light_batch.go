@@ -218,6 +218,10 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 	if err != nil {
 		return all(classify(p, "answer decoding", err))
 	}
+	hist, err := lc.membershipOf(ba.Decisions)
+	if err != nil {
+		return all(&CheckError{Peer: p, Check: "membership decisions", Err: err})
+	}
 	var kept []Payment // every verified record, for the evidence check
 	for k, i := range ids {
 		it := &ba.Items[k]
@@ -225,7 +229,7 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 			r.answers[k] = answer{peer: p, err: err}
 			continue
 		}
-		pays, err := ls[i].verify(p, it.Proofs, nil) // batches carry no decisions yet: the genesis members
+		pays, err := ls[i].verify(p, it.Proofs, hist)
 		if err != nil {
 			var ce *CheckError
 			if errors.As(err, &ce) {

@@ -198,4 +198,12 @@ func TestNewcomerIsAdmittedWithoutANewGenesis(t *testing.T) {
 	if !strings.Contains(qout, "verified") || !strings.Contains(qout, fundRecs[0].Period) {
 		t.Fatalf("query payment of the newcomer's record:\n%s%s", qout, qerr)
 	}
+	batch := filepath.Join(t.TempDir(), "orders.txt")
+	if err := os.WriteFile(batch, []byte(fundRecs[0].OrderID+"\n"+recs[3].OrderID+"\n"+fundRecs[1].OrderID+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bout, berr, code := credmesh(t, "query", "payment", "--batch", batch, "--genesis", genesis, "--witnesses", "0")
+	if code != 0 || strings.Count(bout, "\tverified\t") != 3 {
+		t.Fatalf("query payment --batch of the newcomer's and the tax bureau's records: exit %d\n%s%s", code, bout, berr)
+	}
 }

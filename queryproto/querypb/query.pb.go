@@ -797,10 +797,12 @@ func (x *Witnessed) GetCosignatures() []*chainpb.HeadCosignature {
 // order proofs first name them. `evidence` is as in PaymentResponse, for the
 // issuers of every proof of the batch: at most one piece per issuer.
 type PaymentBatchResponse struct {
-	state         protoimpl.MessageState  `protogen:"open.v1"`
-	Headers       []*chainpb.SignedHeader `protobuf:"bytes,1,rep,name=headers,proto3" json:"headers,omitempty"`
-	Items         []*BatchItem            `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
-	Evidence      []*chainpb.Evidence     `protobuf:"bytes,3,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	state    protoimpl.MessageState  `protogen:"open.v1"`
+	Headers  []*chainpb.SignedHeader `protobuf:"bytes,1,rep,name=headers,proto3" json:"headers,omitempty"`
+	Items    []*BatchItem            `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	Evidence []*chainpb.Evidence     `protobuf:"bytes,3,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	// Membership decisions, as PaymentResponse.decisions.
+	Decisions     []*Proof `protobuf:"bytes,40,rep,name=decisions,proto3" json:"decisions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -852,6 +854,13 @@ func (x *PaymentBatchResponse) GetItems() []*BatchItem {
 func (x *PaymentBatchResponse) GetEvidence() []*chainpb.Evidence {
 	if x != nil {
 		return x.Evidence
+	}
+	return nil
+}
+
+func (x *PaymentBatchResponse) GetDecisions() []*Proof {
+	if x != nil {
+		return x.Decisions
 	}
 	return nil
 }
@@ -1189,11 +1198,12 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x05proof\x18\x01 \x01(\rR\x05proof\x123\n" +
 	"\x04head\x18\x02 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x04head\x12!\n" +
 	"\fhistory_path\x18\x03 \x03(\fR\vhistoryPath\x12F\n" +
-	"\fcosignatures\x18\x04 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"\xbe\x01\n" +
+	"\fcosignatures\x18\x04 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"\xf6\x01\n" +
 	"\x14PaymentBatchResponse\x129\n" +
 	"\aheaders\x18\x01 \x03(\v2\x1f.credmesh.chain.v1.SignedHeaderR\aheaders\x122\n" +
 	"\x05items\x18\x02 \x03(\v2\x1c.credmesh.query.v1.BatchItemR\x05items\x127\n" +
-	"\bevidence\x18\x03 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\"u\n" +
+	"\bevidence\x18\x03 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\x126\n" +
+	"\tdecisions\x18( \x03(\v2\x18.credmesh.query.v1.ProofR\tdecisions\"u\n" +
 	"\tBatchItem\x121\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x19.credmesh.query.v1.StatusR\x06status\x125\n" +
 	"\x06proofs\x18\x02 \x03(\v2\x1d.credmesh.query.v1.BatchProofR\x06proofs\"d\n" +
@@ -1284,14 +1294,15 @@ var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	16, // 17: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
 	12, // 18: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
 	17, // 19: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
-	0,  // 20: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
-	13, // 21: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
-	8,  // 22: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	8,  // 20: credmesh.query.v1.PaymentBatchResponse.decisions:type_name -> credmesh.query.v1.Proof
+	0,  // 21: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
+	13, // 22: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
+	8,  // 23: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }

@@ -224,3 +224,70 @@ func TestRemovalRotationAndARaceAcrossPeers(t *testing.T) {
 		}
 	}
 }
+
+// A member is away (stopped: a partition of one) while a decision is
+// approved and activates; when it comes back it syncs the chains and ends
+// on the same membership as the others.
+func TestPeerAwayDuringActivationEndsOnTheSameMembership(t *testing.T) {
+	clock := new(offsetClock)
+	net, err := devnet.Create(devnet.Options{Dir: t.TempDir(), Network: "member-away", Members: []devnet.Member{
+		allRoles("a", "Member A"), allRoles("b", "Member B"), allRoles("c", "Member C"), allRoles("d", "Member D"),
+	}, Tune: func(_ int, o *node.Options) { o.Now = clock.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := net.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := net.Stop(); err != nil {
+			t.Errorf("stopping: %v", err)
+		}
+	})
+	ctx := context.Background()
+	a, b, d := net.Node(0), net.Node(1), net.Node(3)
+	away := net.Node(2).Issuer()
+	if err := net.StopPeer(2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Propose(ctx, api.ProposeRequest{Kind: "param", ID: "threshold-2", Param: "approval_threshold", Value: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	ref := governance.Ref{Proposer: a.Issuer(), ID: "threshold-2"}
+	for _, n := range []*node.Node{b, d} {
+		awaitCond(t, "the proposal reaches "+peerOf(n.Issuer()), func() bool {
+			_, ok := n.Membership().History().Outcome(ref)
+			return ok
+		})
+		if _, err := n.Approve(ctx, api.ApproveRequest{ID: "threshold-2"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	awaitCond(t, "A holds the approvals", func() bool {
+		o, ok := a.Membership().History().Outcome(ref)
+		return ok && o.Status == governance.StatusPassed
+	})
+	clock.advance(time.Hour + time.Minute)
+	if err := net.StartPeer(2); err != nil {
+		t.Fatal(err)
+	}
+	back := net.Node(2)
+	if back.Issuer() != away {
+		t.Fatal("another peer came back")
+	}
+	awaitCond(t, "the returning member is on the others' membership", func() bool {
+		var want string
+		for i, n := range []*node.Node{a, b, back, d} {
+			v, _ := n.Decisions()
+			if v.Epoch != 1 || v.Params.ApprovalThreshold != 2 {
+				return false
+			}
+			if i == 0 {
+				want = outcomes(v)
+			} else if outcomes(v) != want {
+				return false
+			}
+		}
+		return true
+	})
+}

@@ -17,10 +17,6 @@ type Certifier interface {
 	PaymentCertificate(orderID string, sealed bool) ([]byte, error)
 }
 
-// ErrConflict is an order ID under which records of two or more issuers
-// are held.
-var ErrConflict = errors.New("conflict")
-
 // CertificateContentType is the media type of a certificate file.
 const CertificateContentType = "application/vnd.credmesh.cert"
 

@@ -22,10 +22,15 @@
 // Status.Forks lists the issuers proven forked; acknowledging one (POST
 // /v1/forks/{issuer}/ack) records a note locally and changes nothing else.
 //
-// Roles are the genesis's: POST /v1/records refuses, per record, a record
-// outside this member's roles, with the reason; POST /v1/report asks the
-// members with the credit role only, and answers 403 on a member without
-// the query role.
+// Roles are the genesis's, as membership decisions change them: POST
+// /v1/records refuses, per record, a record outside this member's roles,
+// with the reason; POST /v1/report asks the members with the credit role
+// only, and answers 403 on a member without the query role.
+//
+// GET /v1/membership, POST /v1/membership/proposals and POST
+// /v1/membership/proposals/{id}/approve (membership.go) show and write
+// membership decisions (docs/PROTOCOL.md 18); they ask the Backend for the
+// optional MembershipBackend interface, as the explorer's endpoints do.
 //
 // GET /healthz (alive) and GET /readyz (own chain sealing, in sync, disk
 // and store fine; Readiness) are answered without the token: probes and

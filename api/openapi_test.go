@@ -25,7 +25,7 @@ const openAPIFile = "../docs/openapi.yaml"
 func registeredRoutes(t *testing.T) []string {
 	t.Helper()
 	var out []string
-	for _, file := range []string{"server.go", "explorer.go", "rights.go"} {
+	for _, file := range []string{"server.go", "explorer.go", "rights.go", "membership.go"} {
 		out = append(out, routesOf(t, file)...)
 	}
 	slices.Sort(out)

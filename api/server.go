@@ -66,6 +66,7 @@ func Listen(b Backend, o Options) (*Server, error) {
 	mux.HandleFunc("POST /v1/forks/{issuer}/ack", s.ackFork)
 	s.routeExplorer(mux)
 	s.routeRights(mux)
+	s.routeMembership(mux) // membership.go
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if o.Gatherer != nil {

@@ -45,6 +45,11 @@ var (
 	// role the request needs (a credit report needs the query role).
 	ErrForbidden = errors.New("forbidden")
 	ErrBusy      = errors.New("busy, retry later")
+	// ErrConflict (HTTP 409): the request repeats what was done already
+	// (a proposal ID used before, a second approval of one proposal, an
+	// approval of one's own proposal), or an order ID under which records
+	// of two or more issuers are held asks for one certificate.
+	ErrConflict = errors.New("conflict")
 	// ErrInsufficientStorage (HTTP 507): the peer's disk is too full to
 	// accept more; nothing of the request was accepted.
 	ErrInsufficientStorage = errors.New("insufficient storage")

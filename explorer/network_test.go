@@ -113,6 +113,10 @@ func TestExplorerAgainstARealNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if _, err := net.Node(0).Propose(ctx, api.ProposeRequest{Kind: "param", ID: "fee-150", Param: "query_fee", Value: "150 CNY"}); err != nil {
+		t.Fatal(err)
+	}
+
 	var tp tamper
 	base := serve(t, tp.proxy(t, net.Node(0).APIAddr()))
 	bctx, console := browser(t, 1280, 800)
@@ -156,6 +160,12 @@ func TestExplorerAgainstARealNetwork(t *testing.T) {
 		close(stop)
 		<-done
 	}
+	run(t, bctx, "a pending membership decision is shown",
+		waitJS(`(() => {
+			const r = document.querySelector('#decisions tr[data-proposal="fee-150"]');
+			return r && r.dataset.state === 'pending' && r.innerText.includes('query_fee = 150 CNY') && r.innerText.includes('1 of 2')
+				&& document.getElementById('epoch').innerText.includes('Epoch 0');
+		})()`))
 	screenshot(t, bctx, "explorer-network")
 
 	taxID := net.Node(0).PeerID().String()

@@ -73,7 +73,7 @@ func (n *Node) watchActivity() (stop func()) {
 			}
 			return n.memberName(p)
 		}
-		chainName := func(iss chain.IssuerID) string { return n.names[iss] }
+		chainName := func(iss chain.IssuerID) string { return n.nameOf(iss) }
 		for _, p := range n.net.ConnectedMembers() { // connected before we listened
 			emit(act.memberChanged(n.opts.Now(), p.String(), n.memberName(p), true))
 		}
@@ -100,7 +100,7 @@ func (n *Node) watchActivity() (stop func()) {
 				if b.own {
 					emit(act.blockSealed(n.opts.Now(), b.iss, b.height, b.entries))
 				} else {
-					emit(act.blockStored(n.opts.Now(), b.iss, n.names[b.iss], b.height, b.viaSync))
+					emit(act.blockStored(n.opts.Now(), b.iss, n.nameOf(b.iss), b.height, b.viaSync))
 				}
 			case <-tick.C:
 				now := n.opts.Now()

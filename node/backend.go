@@ -64,7 +64,7 @@ func (n *Node) chains() []api.ChainStatus {
 	for iss, h := range n.store.Heads() {
 		_, f := forked[iss]
 		out = append(out, api.ChainStatus{
-			Issuer: peerString(iss), Name: n.names[iss], Height: h.Height,
+			Issuer: peerString(iss), Name: n.nameOf(iss), Height: h.Height,
 			Hash: h.Hash.String(), Time: h.Time.UTC(), Forked: f,
 		})
 	}

@@ -249,8 +249,8 @@ func (n *Node) disputeState(loc store.Location) (*api.DisputeView, error) {
 func (n *Node) describeDispute(d *chainpb.Dispute, disputer chain.IssuerID, at time.Time) *api.DisputeView {
 	iss := chain.IssuerID(d.Issuer)
 	return &api.DisputeView{
-		DisputeID: d.DisputeId, Disputer: peerString(disputer), DisputerName: n.names[disputer],
-		Issuer: peerString(iss), IssuerName: n.names[iss], SubjectRef: hex.EncodeToString(d.SubjectRef),
+		DisputeID: d.DisputeId, Disputer: peerString(disputer), DisputerName: n.nameOf(disputer),
+		Issuer: peerString(iss), IssuerName: n.nameOf(iss), SubjectRef: hex.EncodeToString(d.SubjectRef),
 		TargetKey: hex.EncodeToString(d.TargetKey), Statement: d.Statement,
 		FiledAt: at.UTC(), Deadline: chain.DisputeDeadline(at, n.params).UTC(),
 	}

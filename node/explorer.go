@@ -53,10 +53,10 @@ func (n *Node) Blocks(issuer string, before uint64, limit int) (*api.BlockList, 
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := n.names[iss]; !ok {
+	if _, ok := n.names[iss]; !ok && !n.view.Known(iss) {
 		return nil, fmt.Errorf("%w: %s is no member of this network", api.ErrNotFound, issuer)
 	}
-	v := &api.BlockList{Issuer: issuer, Name: n.names[iss]}
+	v := &api.BlockList{Issuer: issuer, Name: n.nameOf(iss)}
 	head := n.store.Head(iss)
 	if head == nil {
 		return v, nil
@@ -140,7 +140,7 @@ func (n *Node) EntriesByKey(key string) (*api.EntryLookup, error) {
 			return nil, err
 		}
 		v.Entries = append(v.Entries, api.EntryLocation{
-			Issuer: peerString(iss), Name: n.names[iss], Height: loc.Height, Index: loc.Index,
+			Issuer: peerString(iss), Name: n.nameOf(iss), Height: loc.Height, Index: loc.Index,
 			BlockHash: sh.Hash.String(), Entry: describeEntry(data),
 		})
 	}
@@ -281,8 +281,8 @@ func (n *Node) SubjectQueries(s records.Subject) (*api.SubjectQueries, error) {
 		}
 		querier := chain.IssuerID(q.Querier)
 		v.Queries = append(v.Queries, api.QueryRecord{
-			QueryID: q.QueryId, Querier: peerString(querier), QuerierName: n.names[querier],
-			Answerer: peerString(loc.Issuer), AnswererName: n.names[loc.Issuer],
+			QueryID: q.QueryId, Querier: peerString(querier), QuerierName: n.nameOf(querier),
+			Answerer: peerString(loc.Issuer), AnswererName: n.nameOf(loc.Issuer),
 			Purpose:   strings.ToLower(strings.TrimPrefix(q.Purpose.String(), "QUERY_PURPOSE_")),
 			QueriedAt: time.UnixMilli(q.TimeMs).UTC(), RecordsReturned: r.RecordsReturned,
 			FeeMinor: r.FeeMinor, FeeCurrency: r.FeeCurrency, Height: loc.Height, Index: loc.Index,

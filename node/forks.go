@@ -51,7 +51,7 @@ func (n *Node) forksUnacknowledged() float64 {
 
 func (n *Node) forkStatus(iss chain.IssuerID, ev *chain.Evidence, acks map[chain.IssuerID]store.EvidenceAck) api.ForkStatus {
 	f := api.ForkStatus{
-		Issuer: peerString(iss), Name: n.names[iss], Height: ev.A.Height,
+		Issuer: peerString(iss), Name: n.nameOf(iss), Height: ev.A.Height,
 		Hashes: []string{ev.A.Hash.String(), ev.B.Hash.String()},
 	}
 	if a, ok := acks[iss]; ok {

@@ -42,6 +42,8 @@ type Node struct {
 	names   map[chain.IssuerID]string
 	own     *ownChain
 	view    *governance.View // the membership over time (membership.go)
+	// decisions caches the proofs of passed decisions (member.go).
+	decisions atomic.Pointer[decisionCache]
 
 	guardStop context.CancelFunc
 	guardDone chan struct{}
@@ -80,7 +82,11 @@ func New(o Options) (n *Node, err error) {
 		}
 		n.names[iss] = m.Name
 	}
-	need, err := recoveryNeed(o.Config.Recovery.MinAnswers, len(n.names)-1, o.TrustLocalChain)
+	others := len(n.names)
+	if _, ok := n.names[n.self]; ok {
+		others--
+	}
+	need, err := recoveryNeed(o.Config.Recovery.MinAnswers, others, o.TrustLocalChain)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +103,7 @@ func New(o Options) (n *Node, err error) {
 	if n.view, err = loadMembership(o.Genesis, n.store); err != nil {
 		return nil, err
 	}
+	n.warnIfNoMember()
 	if n.builder, err = builder.New(builder.Config{Params: n.params, Members: o.Genesis.Members(), Epoch: n.epochAt, Key: o.Key, Store: n.store, Now: o.Now, Logger: n.log, Held: true}); err != nil {
 		return nil, err
 	}

@@ -347,6 +347,9 @@ func TestAPIMatchesOpenAPIDocument(t *testing.T) {
 	st, body = post(tax, "/v1/forks/"+bankID+"/ack", []byte(`{"note": " "}`), true)
 	want("acknowledging with an empty note", st, 400, body)
 
+	// Membership decisions (member.go).
+	membershipRequests(t, want, get, post, tax, bankA, bankID)
+
 	// A peer recovering its own chain, with no other member to answer it,
 	// takes no records.
 	for i := 2; i >= 0; i-- {

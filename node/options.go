@@ -2,7 +2,6 @@ package node
 
 import (
 	"crypto/ed25519"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/credmesh/credmesh/config"
-	"github.com/credmesh/credmesh/internal/peerid"
 	"github.com/libp2p/go-libp2p"
 )
 
@@ -78,9 +76,8 @@ func LoadOptions(home config.Home) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	if _, ok := g.MemberPeers()[peerid.OfKey(key)]; !ok {
-		return Options{}, fmt.Errorf("%s: this peer (%s) is not a member of the genesis", home.GenesisPath(), peerid.OfKey(key))
-	}
+	// A peer the genesis does not name starts too: a newcomer waits for
+	// the members' decision to admit it (member.go warns).
 	return Options{Home: home, Config: cfg, Genesis: g, Key: key, Secret: secret}, nil
 }
 

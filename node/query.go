@@ -37,6 +37,8 @@ func (n *Node) startQuery() error {
 	n.query, err = queryproto.NewServer(queryproto.Config{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
 		Store: n.store, Source: n.source, Key: n.opts.Key, Receipts: n.builder, FeeMinor: n.params.QueryFeeMinor, FeeCurrency: n.params.FeeCurrency,
+		Decisions:    n.decisionProofs,   // member.go
+		Epoch:        n.epochAt,          // membership.go
 		Evidence:     n.net.EvidenceOf,   // what we hold, loaded from the store at start, gossiped and exchanged in status
 		Cosignatures: n.net.Cosignatures, // witnesses' statements we verified (p2p/witness_*.go)
 		PeerRate:     float64(q.PeerRate), PeerBurst: q.PeerBurst,
@@ -50,7 +52,7 @@ func (n *Node) startQuery() error {
 	}
 	n.reports, err = queryproto.NewReporter(queryproto.ReporterConfig{
 		Host: n.net.Host(), NetworkID: n.params.NetworkID, Members: n.opts.Genesis.Members(),
-		Key: n.opts.Key, Store: n.store, Local: n.query, Now: n.opts.Now, InstitutionTypes: n.institutionTypes(),
+		Key: n.opts.Key, Store: n.store, Local: n.query, Now: n.opts.Now, InstitutionTypes: n.institutionTypes(), Epoch: n.epochAt,
 	})
 	return err
 }
@@ -98,7 +100,7 @@ func (n *Node) Report(ctx context.Context, req api.ReportRequest) (*api.ReportVi
 	})
 	switch {
 	case errors.Is(err, queryproto.ErrUnauthorized): // we lack the query role
-		return nil, fmt.Errorf("%w: credit reports are for members with the query role; the genesis gives this member %s", api.ErrForbidden, n.opts.Genesis.Members()[n.self])
+		return nil, fmt.Errorf("%w: credit reports are for members with the query role; the membership in force gives this member %s", api.ErrForbidden, n.view.Members(n.opts.Now())[n.self])
 	case errors.Is(err, queryproto.ErrBadRequest):
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	case errors.Is(err, queryproto.ErrUnavailable): // no member answers credit queries
@@ -126,7 +128,7 @@ func (n *Node) reportView(r *queryproto.Report) *api.ReportView {
 	}
 	v.Summary.BorrowingWindows, v.Accounts = n.reportHistory(s) // report_history.go
 	for _, m := range r.Results {
-		mv := api.ReportMember{Member: peerString(m.Member), Name: n.names[m.Member], Outcome: reportOutcome(m), LatencyMS: m.Latency.Milliseconds(),
+		mv := api.ReportMember{Member: peerString(m.Member), Name: n.nameOf(m.Member), Outcome: reportOutcome(m), LatencyMS: m.Latency.Milliseconds(),
 			Forked: n.net.EvidenceOf(m.Member) != nil}
 		if m.Err != nil {
 			mv.Error = m.Err.Error()
@@ -156,7 +158,7 @@ func (n *Node) Billing(period string) (*api.BillingView, error) {
 	for iss := range n.names {
 		members = append(members, iss)
 	}
-	slices.SortFunc(members, func(a, b chain.IssuerID) int { return strings.Compare(n.names[a], n.names[b]) })
+	slices.SortFunc(members, func(a, b chain.IssuerID) int { return strings.Compare(n.nameOf(a), n.nameOf(b)) })
 	st, err := billing.Compute(n.store, members, period)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
@@ -164,7 +166,7 @@ func (n *Node) Billing(period string) (*api.BillingView, error) {
 	v := &api.BillingView{Period: period, Lines: []api.BillingLine{}}
 	for _, l := range st.Lines {
 		v.Lines = append(v.Lines, api.BillingLine{
-			Member: peerString(l.Member), Name: n.names[l.Member], QueriesMade: l.QueriesMade, QueriesServed: l.QueriesServed,
+			Member: peerString(l.Member), Name: n.nameOf(l.Member), QueriesMade: l.QueriesMade, QueriesServed: l.QueriesServed,
 			Payable: l.Payable, Receivable: l.Receivable, Net: l.Net,
 		})
 	}
@@ -196,7 +198,7 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := p.Verify(n.opts.Genesis.Members(), n.params.NetworkID); err != nil {
+		if err := p.Verify(n.view.Members(p.Header.Time), n.params.NetworkID); err != nil {
 			return nil, fmt.Errorf("stored proof of %s's payment does not verify: %w", loc.Issuer.Short(), err)
 		}
 		e, err := chain.DecodeEntry(p.Entry, len(p.Entry))
@@ -207,7 +209,7 @@ func (n *Node) Payment(orderID string) (*api.PaymentLookup, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := PaymentView(rec, peerString(loc.Issuer), n.names[loc.Issuer], loc.Height, p.Header.Hash.String())
+		v := PaymentView(rec, peerString(loc.Issuer), n.nameOf(loc.Issuer), loc.Height, p.Header.Hash.String())
 		if err := n.correctPayment(v, loc.Issuer, orderID, e); err != nil {
 			return nil, err
 		}

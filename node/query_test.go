@@ -186,7 +186,7 @@ func TestReportNeedsTheQueryRole(t *testing.T) {
 	subject := records.Subject{Kind: "cn-rid", ID: "11010519491231002X"}
 	_, err = tax.Report(ctx, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "C-1"})
 	var apiErr *api.Error
-	if !errorAs(err, &apiErr) || apiErr.Status != 403 || !strings.Contains(apiErr.Message, "query role; the genesis gives this member payments") {
+	if !errorAs(err, &apiErr) || apiErr.Status != 403 || !strings.Contains(apiErr.Message, "query role; the membership in force gives this member payments") {
 		t.Fatalf("a report by a payments-only member: %v", err)
 	}
 	rep, err := bank.Report(ctx, api.ReportRequest{Subject: subject, Purpose: "loan_application", ConsentRef: "C-1"})

@@ -30,7 +30,7 @@ func (n *Node) reportHistory(s queryproto.Summary) ([]api.BorrowingWindow, []api
 	accounts := make([]api.ReportAccount, 0, len(s.Accounts))
 	for _, a := range s.Accounts {
 		accounts = append(accounts, api.ReportAccount{
-			Member: peerString(a.Lender), Name: n.names[a.Lender], AccountID: a.AccountID, Status: creditKindName(a.Kind),
+			Member: peerString(a.Lender), Name: n.nameOf(a.Lender), AccountID: a.AccountID, Status: creditKindName(a.Kind),
 			OutstandingMinor: a.Outstanding, Currency: a.Currency, Opened: a.Opened, Repayment24m: a.Repayment,
 		})
 	}

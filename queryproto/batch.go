@@ -72,6 +72,9 @@ func (s *Server) paymentBatch(lookups [][privacy.LookupSize]byte) *querypb.Respo
 		}
 	}
 	s.batchWitnessed(a) // batch_witnessed.go
+	if s.cfg.Decisions != nil {
+		a.out.Decisions = decisionsToPB(s.cfg.Decisions())
+	}
 	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_PaymentBatch{PaymentBatch: a.out}}
 }
 

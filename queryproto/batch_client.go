@@ -24,6 +24,9 @@ type BatchAnswer struct {
 	Headers   []*chain.SignedHeader
 	Cosigned  []BatchCosigned
 	Witnessed []*querypb.BatchWitnessed
+	// Decisions are membership decision entries with their proofs
+	// (decisions.go), as served.
+	Decisions []*chain.Proof
 }
 
 // BatchItem is the answer about one lookup hash of a batch.
@@ -137,5 +140,10 @@ func decodePaymentBatch(resp *querypb.Response, n int) (*BatchAnswer, error) {
 		}
 		out.Evidence = append(out.Evidence, ev)
 	}
+	decisions, err := decodeDecisions(pb.Decisions)
+	if err != nil {
+		return nil, err
+	}
+	out.Decisions = decisions
 	return out, nil
 }

@@ -59,6 +59,9 @@ type PaymentAnswer struct {
 	// payments, as served; the light client verifies them
 	// (light_corrections.go).
 	Corrections []*chain.Proof
+	// Decisions are membership decision entries with their proofs
+	// (decisions.go), as served.
+	Decisions []*chain.Proof
 }
 
 // Payment asks p for the proofs of the payments indexed under lookup
@@ -230,6 +233,11 @@ func decodePayment(resp *querypb.Response) (*PaymentAnswer, error) {
 		}
 		out.Corrections = append(out.Corrections, cp)
 	}
+	decisions, err := decodeDecisions(pr.Decisions)
+	if err != nil {
+		return nil, err
+	}
+	out.Decisions = decisions
 	for i, pe := range pr.Evidence {
 		ev, err := evidenceFromPB(pe)
 		if err != nil {

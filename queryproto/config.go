@@ -68,6 +68,15 @@ type Config struct {
 	// (docs/PROTOCOL.md 11.4). It is called once per issuer of every
 	// answer, so it must be cheap (a map lookup) and must not block.
 	Evidence func(chain.IssuerID) *chain.Evidence
+	// Decisions, if set, returns the proofs of the membership decisions
+	// every payment answer carries (decisions.go); nil while there are
+	// none. It is called once per answer and must be cheap (cached).
+	Decisions func() []*chain.Proof
+	// Epoch, if set, gives the members and parameters in force at a time
+	// (membership decisions, epoch.go): credit queries are judged, and
+	// charged the fee, of the epoch at the query's answer; Members,
+	// FeeMinor and FeeCurrency are then only the genesis's.
+	Epoch func(time.Time) (chain.Members, chain.Params)
 	// Cosignatures, if set, returns the witnesses' cosignatures of chain
 	// iss at height minHeight or above that the member verified
 	// (p2p.Network.Cosignatures); every payment answer carries those that

@@ -47,7 +47,8 @@ func (s *Server) creditQuery(ctx context.Context, remote peer.ID, q *SignedQuery
 // chain's pending pool. Errors wrap the sentinel of the status a server
 // answers for them.
 func (s *Server) Answer(ctx context.Context, from chain.IssuerID, q *SignedQuery) (*SignedAnswer, error) {
-	members := s.cfg.Members
+	now := s.cfg.Now()
+	members, fee, currency := s.epochAt(now)
 	if !members.Contains(from) {
 		return nil, fmt.Errorf("%w: credit queries are for members", ErrUnauthorized)
 	}
@@ -60,7 +61,6 @@ func (s *Server) Answer(ctx context.Context, from chain.IssuerID, q *SignedQuery
 	if q.Querier != from {
 		return nil, fmt.Errorf("%w: the query's querier is not the asking peer", ErrUnauthorized)
 	}
-	now := s.cfg.Now()
 	if err := q.Check(s.cfg.NetworkID, now); err != nil {
 		return nil, err
 	}
@@ -71,7 +71,6 @@ func (s *Server) Answer(ctx context.Context, from chain.IssuerID, q *SignedQuery
 	if err != nil {
 		return nil, s.gatherError(err)
 	}
-	fee, currency := s.cfg.FeeMinor, s.cfg.FeeCurrency
 	if from == s.self {
 		fee, currency = 0, "" // a member's queries of itself are not billed
 	}

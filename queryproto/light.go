@@ -8,6 +8,7 @@ import (
 
 	"github.com/credmesh/credmesh/chain"
 	"github.com/credmesh/credmesh/chain/chainpb"
+	"github.com/credmesh/credmesh/chain/governance"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/credmesh/credmesh/chain/witness"
 	"github.com/credmesh/credmesh/internal/peerid"
@@ -23,6 +24,11 @@ type Genesis struct {
 	NetworkID string
 	Members   chain.Members
 	Bootstrap []peer.AddrInfo
+	// Governance, if set, is the genesis's epoch 0 of membership
+	// decisions: payment answers' decisions (decisions.go) then give the
+	// members at each record's time. Without it the genesis members hold
+	// for ever.
+	Governance *governance.Genesis
 }
 
 // Defaults of a light client's lookups (docs/PROTOCOL.md 11.4.1).

@@ -218,6 +218,10 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 	if err != nil {
 		return all(classify(p, "answer decoding", err))
 	}
+	hist, err := lc.membershipOf(ba.Decisions)
+	if err != nil {
+		return all(&CheckError{Peer: p, Check: "membership decisions", Err: err})
+	}
 	counts, err := lc.batchWitnesses(p, ba) // batch_witness_check.go
 	if err != nil {
 		return all(err)
@@ -236,7 +240,7 @@ func (lc *LightClient) askBatch(ctx context.Context, p peer.ID, ls []*lookup, id
 	checks := make([]checked, len(ids))
 	forEach(len(ids), func(k int) {
 		if it := &ba.Items[k]; it.Err() == nil {
-			checks[k].pays, checks[k].err = ls[ids[k]].verify(p, it.Proofs)
+			checks[k].pays, checks[k].err = ls[ids[k]].verify(p, it.Proofs, hist)
 		}
 	})
 	var kept []Payment // every verified record, for the evidence check

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/credmesh/credmesh/chain"
+	"github.com/credmesh/credmesh/chain/governance"
 	"github.com/credmesh/credmesh/chain/privacy"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -98,7 +99,11 @@ func (l *lookup) ask(ctx context.Context, p peer.ID) answer {
 	if err != nil {
 		return answer{peer: p, err: classify(p, "answer decoding", err)}
 	}
-	pays, err := l.verify(p, pa.Proofs)
+	hist, err := l.lc.membershipOf(pa.Decisions)
+	if err != nil {
+		return answer{peer: p, err: &CheckError{Peer: p, Check: "membership decisions", Err: err}}
+	}
+	pays, err := l.verify(p, pa.Proofs, hist)
 	if err != nil {
 		return answer{peer: p, err: err}
 	}
@@ -141,7 +146,7 @@ func compareProofs(a, b *chain.Proof) int {
 
 // verify checks every proof a peer answered: the order of the proofs, then
 // each as in docs/PROTOCOL.md 11.4.
-func (l *lookup) verify(p peer.ID, proofs []*chain.Proof) ([]Payment, error) {
+func (l *lookup) verify(p peer.ID, proofs []*chain.Proof, hist *governance.History) ([]Payment, error) {
 	g := l.lc.genesis
 	for i := 1; i < len(proofs); i++ {
 		a, b := proofs[i-1], proofs[i]
@@ -157,11 +162,12 @@ func (l *lookup) verify(p peer.ID, proofs []*chain.Proof) ([]Payment, error) {
 		fail := func(check string, err error) error {
 			return &CheckError{Peer: p, Check: check, Err: fmt.Errorf("record %d: %w", i, err)}
 		}
-		if err := pr.VerifyWith(g.Members, g.NetworkID, l.lc.verified.verify); err != nil {
+		members := l.lc.membersAt(hist, pr.Header.Time)
+		if err := pr.VerifyWith(members, g.NetworkID, l.lc.verified.verify); err != nil {
 			return nil, fail("inclusion proof", err)
 		}
 		iss := pr.Header.Issuer
-		if !mayPublishPayments(g.Members, iss) {
+		if !mayPublishPayments(members, iss) {
 			return nil, fail("issuer role", fmt.Errorf("issuer %s is not a payments member", iss.Short()))
 		}
 		e, err := chain.DecodeEntry(pr.Entry, maxEntryBytes)

@@ -50,6 +50,9 @@ type ReporterConfig struct {
 	// "non_bank"; missing: not given), which split the summary's
 	// multiple-borrowing windows by querier.
 	InstitutionTypes map[chain.IssuerID]string
+	// Epoch, if set, gives the members in force at a time (membership
+	// decisions, epoch.go); Members are then only the genesis's.
+	Epoch func(time.Time) (chain.Members, chain.Params)
 }
 
 // Reporter fans a member's credit query out to every member with the
@@ -178,14 +181,15 @@ type Report struct {
 // (ErrUnavailable), or the request is invalid (ErrBadRequest). Every
 // member's failure is in its MemberResult.
 func (r *Reporter) Report(ctx context.Context, req ReportRequest) (*Report, error) {
-	if !r.cfg.Members.Has(r.self, chain.RoleQuery) {
-		return nil, fmt.Errorf("%w: this member has no query role in the genesis (it has %s), so it makes no credit queries", ErrUnauthorized, r.cfg.Members[r.self])
+	now := r.cfg.Now()
+	inForce, peers := r.membersAt(now)
+	if !inForce.Has(r.self, chain.RoleQuery) {
+		return nil, fmt.Errorf("%w: this member has no query role in the genesis or the decisions in force (it has %s), so it makes no credit queries", ErrUnauthorized, inForce[r.self])
 	}
-	if len(r.peers) == 0 {
+	if len(peers) == 0 {
 		return nil, fmt.Errorf("%w: no member has the credit role, so nobody answers credit queries", ErrUnavailable)
 	}
 	start := time.Now()
-	now := r.cfg.Now()
 	q, err := SignQuery(CreditQuery{
 		NetworkID: r.cfg.NetworkID, QueryID: req.QueryID, Querier: r.self, Subject: req.Subject,
 		Purpose: req.Purpose, ConsentRef: req.ConsentRef, Time: now,
@@ -198,8 +202,8 @@ func (r *Reporter) Report(ctx context.Context, req ReportRequest) (*Report, erro
 		ctx, cancel = context.WithTimeout(ctx, r.cfg.Timeout)
 		defer cancel()
 	}
-	members := make([]chain.IssuerID, 0, len(r.peers))
-	for iss := range r.peers {
+	members := make([]chain.IssuerID, 0, len(peers))
+	for iss := range peers {
 		if req.Only == nil || slices.Contains(req.Only, iss) {
 			members = append(members, iss)
 		}
@@ -211,7 +215,7 @@ func (r *Reporter) Report(ctx context.Context, req ReportRequest) (*Report, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = r.ask(ctx, iss, q)
+			results[i] = r.ask(ctx, iss, peers[iss], inForce, q)
 		}()
 	}
 	wg.Wait()
@@ -231,8 +235,8 @@ func (r *Reporter) Report(ctx context.Context, req ReportRequest) (*Report, erro
 }
 
 // ask gets and verifies one member's answer.
-func (r *Reporter) ask(ctx context.Context, iss chain.IssuerID, q *SignedQuery) MemberResult {
-	res := MemberResult{Member: iss, Peer: r.peers[iss]}
+func (r *Reporter) ask(ctx context.Context, iss chain.IssuerID, p peer.ID, members chain.Members, q *SignedQuery) MemberResult {
+	res := MemberResult{Member: iss, Peer: p}
 	start := time.Now()
 	var (
 		a   *SignedAnswer
@@ -248,10 +252,10 @@ func (r *Reporter) ask(ctx context.Context, iss chain.IssuerID, q *SignedQuery) 
 			}
 		}
 	} else {
-		a, err = r.client.CreditQuery(ctx, res.Peer, q)
+		a, err = r.client.CreditQuery(ctx, p, q)
 	}
 	if err == nil {
-		err = a.Verify(q, iss, r.cfg.Members)
+		err = a.Verify(q, iss, members)
 	}
 	res.Latency = time.Since(start)
 	if err == nil {

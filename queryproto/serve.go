@@ -72,5 +72,8 @@ func (s *Server) payment(lookup [privacy.LookupSize]byte) *querypb.Response {
 	if len(out.Proofs) == 0 {
 		return failure(querypb.Status_STATUS_NOT_FOUND, "no payment under this lookup hash")
 	}
+	if s.cfg.Decisions != nil {
+		out.Decisions = decisionsToPB(s.cfg.Decisions())
+	}
 	return &querypb.Response{Status: querypb.Status_STATUS_OK, Result: &querypb.Response_Payment{Payment: out}}
 }

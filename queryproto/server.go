@@ -206,7 +206,7 @@ func failure(status querypb.Status, msg string) *querypb.Response {
 // ErrUnauthorized.
 func (s *Server) member(p peer.ID) (chain.IssuerID, error) {
 	iss, err := peerid.Issuer(p)
-	if err != nil || !s.cfg.Members.Contains(iss) {
+	if members, _, _ := s.epochAt(s.cfg.Now()); err != nil || !members.Contains(iss) {
 		return chain.IssuerID{}, fmt.Errorf("%w: credit queries are for members", ErrUnauthorized)
 	}
 	return iss, nil

@@ -40,7 +40,7 @@ func BenchmarkVerifyBatchProofs(b *testing.B) {
 					lc.verified = newHeaderCache(1)
 				}
 				l := &lookup{lc: lc, orderID: ids[k], hash: privacy.Lookup(g.NetworkID, ids[k])}
-				if _, err := l.verify("", []*chain.Proof{proofs[k]}); err != nil {
+				if _, err := l.verify("", []*chain.Proof{proofs[k]}, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

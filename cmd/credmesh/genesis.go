@@ -22,14 +22,16 @@ func newGenesisCmd() *cobra.Command {
 
 func newGenesisNewCmd() *cobra.Command {
 	var (
-		network   string
-		homes     []string
-		remote    []string
-		outDir    string
-		roles     []string
-		advertise string
-		interval  time.Duration
-		fee       uint64
+		network    string
+		homes      []string
+		remote     []string
+		outDir     string
+		roles      []string
+		advertise  string
+		interval   time.Duration
+		fee        uint64
+		threshold  int
+		activation time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "new --network ID --member DIR [--member DIR ...]",
@@ -94,6 +96,7 @@ homes are reachable, or copy genesis.json and subject.secret to them afterwards
 			if fee > 0 {
 				p.QueryFeeMinor, p.FeeCurrency = fee, "CNY"
 			}
+			p.ApprovalThreshold, p.ActivationDelay = threshold, activation
 			p.SubjectSecretFingerprint = config.SecretFingerprint(network, secret)
 			g := config.NewGenesis(network, time.Now().UTC(), members, p)
 			if err := errors.Join(g.Validate(), g.CheckNew()); err != nil {
@@ -123,6 +126,8 @@ homes are reachable, or copy genesis.json and subject.secret to them afterwards
 	c.Flags().StringVar(&advertise, "advertise", "127.0.0.1", "address other members dial, replacing 0.0.0.0 in listen addresses")
 	c.Flags().DurationVar(&interval, "block-interval", time.Second, "longest wait before pending records are sealed into a block")
 	c.Flags().Uint64Var(&fee, "query-fee", 200, "fee per credit query in fen (CNY minor units)")
+	c.Flags().IntVar(&threshold, "approval-threshold", 0, "approvals a membership decision needs, the proposer's counting (0: a majority)")
+	c.Flags().DurationVar(&activation, "activation-delay", 0, "least time from a membership proposal to its activation (0: 1h)")
 	return c
 }
 

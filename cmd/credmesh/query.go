@@ -296,7 +296,7 @@ func newLight(g *config.Genesis, lf lookupFlags) (lc *queryproto.LightClient, fr
 	}
 	opts := []queryproto.LightOption{queryproto.WithPeerTimeout(lf.peerTimeout), queryproto.WithAnswers(lf.answers), queryproto.WithWitnesses(lf.witnesses),
 		queryproto.WithMaxPeers(max(queryproto.DefaultMaxPeers, lf.answers, len(from)))}
-	lc, err = queryproto.NewLightClient(n.Host(), queryproto.Genesis{NetworkID: g.NetworkID(), Members: g.Members(), Bootstrap: boot}, opts...)
+	lc, err = queryproto.NewLightClient(n.Host(), queryproto.Genesis{NetworkID: g.NetworkID(), Members: g.Members(), Bootstrap: boot, Governance: lightGovernance(g)}, opts...)
 	if err != nil {
 		n.Close()
 		return nil, nil, nil, err

@@ -32,7 +32,7 @@ Start with 'credmesh demo' to see a whole network on this machine.`,
 	root.AddCommand(newInitCmd(), newGenesisCmd(), newRunCmd(), newSubmitCmd(), newStatusCmd(),
 		newQueryCmd(), newReportCmd(), newBillingCmd(), newCreditCmd(), newDemoCmd(), newSimCmd(),
 		newCheckCmd(), newPendingCmd(), newEvidenceCmd(), newVersionCmd(), newExportCmd(), newImportCmd(),
-		newVerifyCmd(), newCertCmd())
+		newVerifyCmd(), newCertCmd(), newMemberCmd())
 	root.AddCommand(rightsCmds()...)
 	return root
 }

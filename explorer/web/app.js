@@ -139,10 +139,33 @@ function renderChainList(v) {
     el('td', {}, m.hash ? el('button', { class: 'link hash', onclick: () => showBlock(m.peer_id, m.height) }, short(m.hash)) : 'no blocks'))));
 }
 
+// Membership decisions (PROTOCOL.md 18): pending ones first.
+function change(p) {
+  switch (p.kind) {
+    case 'admit': return `admit ${p.name} (${p.roles}) ${short(p.target)}`;
+    case 'remove': return `remove ${nameOf(p.target)}`;
+    case 'rotate': return `new key for ${nameOf(p.target)}: ${short(p.new_peer_id)}`;
+    case 'param': return `set ${p.param} = ${p.value}`;
+    default: return p.kind;
+  }
+}
+
+function renderDecisions(m) {
+  $('epoch').textContent = `Epoch ${m.epoch}: ${m.members.length} members; a proposal needs ${m.params.approvals_needed} approvals; activation delay ${m.params.activation_delay}.`;
+  $('decisions').tBodies[0].replaceChildren(...m.proposals.map((p) => el('tr', { 'data-proposal': p.id, 'data-state': p.state },
+    el('td', {}, el('code', {}, p.id)),
+    el('td', {}, change(p)),
+    el('td', {}, p.state + (p.state === 'pending' && p.passed ? ' (approved)' : '') + (p.why ? `: ${p.why}` : '')),
+    el('td', { title: p.approvals.map(nameOf).join(', ') }, `${p.approvals.length} of ${p.needed}`),
+    el('td', {}, when(p.activate_at)),
+    el('td', {}, p.proposer_name || short(p.proposer)))));
+}
+
 async function poll() {
   try {
     view = await api('/v1/network');
     renderNetwork(view);
+    renderDecisions(await api('/v1/membership'));
     if ($('error').dataset.from === 'poll') showError('');
   } catch (e) {
     showError(e.message);

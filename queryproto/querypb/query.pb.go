@@ -655,7 +655,13 @@ type PaymentResponse struct {
 	// whose target_key is the payment's key), each with its own proof,
 	// sorted by issuer key, height, index (docs/PROTOCOL.md 22.1); absent
 	// from servers that predate it.
-	Corrections   []*Proof `protobuf:"bytes,50,rep,name=corrections,proto3" json:"corrections,omitempty"`
+	Corrections []*Proof `protobuf:"bytes,50,rep,name=corrections,proto3" json:"corrections,omitempty"`
+	// Membership decisions (docs/PROTOCOL.md 18.4): the proposal and the
+	// counted approvals of every decision that passed, each with its
+	// inclusion proof, so a light client holding only the genesis computes
+	// the membership at a proof's block time. Empty while the genesis
+	// membership is the only one.
+	Decisions     []*Proof `protobuf:"bytes,40,rep,name=decisions,proto3" json:"decisions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -714,6 +720,13 @@ func (x *PaymentResponse) GetWitnessed() []*Witnessed {
 func (x *PaymentResponse) GetCorrections() []*Proof {
 	if x != nil {
 		return x.Corrections
+	}
+	return nil
+}
+
+func (x *PaymentResponse) GetDecisions() []*Proof {
+	if x != nil {
+		return x.Decisions
 	}
 	return nil
 }
@@ -802,8 +815,10 @@ type PaymentBatchResponse struct {
 	Evidence []*chainpb.Evidence     `protobuf:"bytes,3,rep,name=evidence,proto3" json:"evidence,omitempty"`
 	// The cosignatures of the heads covering the batch's blocks, each head's
 	// once (docs/PROTOCOL.md 17.6); servers before witnessing omit both.
-	Cosigned      []*BatchCosignedHead `protobuf:"bytes,90,rep,name=cosigned,proto3" json:"cosigned,omitempty"`
-	Witnessed     []*BatchWitnessed    `protobuf:"bytes,91,rep,name=witnessed,proto3" json:"witnessed,omitempty"`
+	Cosigned  []*BatchCosignedHead `protobuf:"bytes,90,rep,name=cosigned,proto3" json:"cosigned,omitempty"`
+	Witnessed []*BatchWitnessed    `protobuf:"bytes,91,rep,name=witnessed,proto3" json:"witnessed,omitempty"`
+	// Membership decisions, as PaymentResponse.decisions.
+	Decisions     []*Proof `protobuf:"bytes,40,rep,name=decisions,proto3" json:"decisions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -869,6 +884,13 @@ func (x *PaymentBatchResponse) GetCosigned() []*BatchCosignedHead {
 func (x *PaymentBatchResponse) GetWitnessed() []*BatchWitnessed {
 	if x != nil {
 		return x.Witnessed
+	}
+	return nil
+}
+
+func (x *PaymentBatchResponse) GetDecisions() []*Proof {
+	if x != nil {
+		return x.Decisions
 	}
 	return nil
 }
@@ -1312,23 +1334,25 @@ const file_credmesh_query_v1_query_proto_rawDesc = "" +
 	"\x05entry\x18\x01 \x01(\fR\x05entry\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\rR\x05index\x12\x12\n" +
 	"\x04path\x18\x03 \x03(\fR\x04path\x127\n" +
-	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"\xf4\x01\n" +
+	"\x06header\x18\x04 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x06header\"\xac\x02\n" +
 	"\x0fPaymentResponse\x120\n" +
 	"\x06proofs\x18\x01 \x03(\v2\x18.credmesh.query.v1.ProofR\x06proofs\x127\n" +
 	"\bevidence\x18\x02 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\x12:\n" +
 	"\twitnessed\x18\x03 \x03(\v2\x1c.credmesh.query.v1.WitnessedR\twitnessed\x12:\n" +
-	"\vcorrections\x182 \x03(\v2\x18.credmesh.query.v1.ProofR\vcorrections\"\xc1\x01\n" +
+	"\vcorrections\x182 \x03(\v2\x18.credmesh.query.v1.ProofR\vcorrections\x126\n" +
+	"\tdecisions\x18( \x03(\v2\x18.credmesh.query.v1.ProofR\tdecisions\"\xc1\x01\n" +
 	"\tWitnessed\x12\x14\n" +
 	"\x05proof\x18\x01 \x01(\rR\x05proof\x123\n" +
 	"\x04head\x18\x02 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x04head\x12!\n" +
 	"\fhistory_path\x18\x03 \x03(\fR\vhistoryPath\x12F\n" +
-	"\fcosignatures\x18\x04 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"\xc1\x02\n" +
+	"\fcosignatures\x18\x04 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"\xf9\x02\n" +
 	"\x14PaymentBatchResponse\x129\n" +
 	"\aheaders\x18\x01 \x03(\v2\x1f.credmesh.chain.v1.SignedHeaderR\aheaders\x122\n" +
 	"\x05items\x18\x02 \x03(\v2\x1c.credmesh.query.v1.BatchItemR\x05items\x127\n" +
 	"\bevidence\x18\x03 \x03(\v2\x1b.credmesh.chain.v1.EvidenceR\bevidence\x12@\n" +
 	"\bcosigned\x18Z \x03(\v2$.credmesh.query.v1.BatchCosignedHeadR\bcosigned\x12?\n" +
-	"\twitnessed\x18[ \x03(\v2!.credmesh.query.v1.BatchWitnessedR\twitnessed\"\x90\x01\n" +
+	"\twitnessed\x18[ \x03(\v2!.credmesh.query.v1.BatchWitnessedR\twitnessed\x126\n" +
+	"\tdecisions\x18( \x03(\v2\x18.credmesh.query.v1.ProofR\tdecisions\"\x90\x01\n" +
 	"\x11BatchCosignedHead\x123\n" +
 	"\x04head\x18\x01 \x01(\v2\x1f.credmesh.chain.v1.SignedHeaderR\x04head\x12F\n" +
 	"\fcosignatures\x18\x02 \x03(\v2\".credmesh.chain.v1.HeadCosignatureR\fcosignatures\"_\n" +
@@ -1423,23 +1447,25 @@ var file_credmesh_query_v1_query_proto_depIdxs = []int32{
 	19, // 12: credmesh.query.v1.PaymentResponse.evidence:type_name -> credmesh.chain.v1.Evidence
 	10, // 13: credmesh.query.v1.PaymentResponse.witnessed:type_name -> credmesh.query.v1.Witnessed
 	8,  // 14: credmesh.query.v1.PaymentResponse.corrections:type_name -> credmesh.query.v1.Proof
-	18, // 15: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
-	20, // 16: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
-	18, // 17: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
-	14, // 18: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
-	19, // 19: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
-	12, // 20: credmesh.query.v1.PaymentBatchResponse.cosigned:type_name -> credmesh.query.v1.BatchCosignedHead
-	13, // 21: credmesh.query.v1.PaymentBatchResponse.witnessed:type_name -> credmesh.query.v1.BatchWitnessed
-	18, // 22: credmesh.query.v1.BatchCosignedHead.head:type_name -> credmesh.chain.v1.SignedHeader
-	20, // 23: credmesh.query.v1.BatchCosignedHead.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
-	0,  // 24: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
-	15, // 25: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
-	8,  // 26: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	8,  // 15: credmesh.query.v1.PaymentResponse.decisions:type_name -> credmesh.query.v1.Proof
+	18, // 16: credmesh.query.v1.Witnessed.head:type_name -> credmesh.chain.v1.SignedHeader
+	20, // 17: credmesh.query.v1.Witnessed.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
+	18, // 18: credmesh.query.v1.PaymentBatchResponse.headers:type_name -> credmesh.chain.v1.SignedHeader
+	14, // 19: credmesh.query.v1.PaymentBatchResponse.items:type_name -> credmesh.query.v1.BatchItem
+	19, // 20: credmesh.query.v1.PaymentBatchResponse.evidence:type_name -> credmesh.chain.v1.Evidence
+	12, // 21: credmesh.query.v1.PaymentBatchResponse.cosigned:type_name -> credmesh.query.v1.BatchCosignedHead
+	13, // 22: credmesh.query.v1.PaymentBatchResponse.witnessed:type_name -> credmesh.query.v1.BatchWitnessed
+	8,  // 23: credmesh.query.v1.PaymentBatchResponse.decisions:type_name -> credmesh.query.v1.Proof
+	18, // 24: credmesh.query.v1.BatchCosignedHead.head:type_name -> credmesh.chain.v1.SignedHeader
+	20, // 25: credmesh.query.v1.BatchCosignedHead.cosignatures:type_name -> credmesh.chain.v1.HeadCosignature
+	0,  // 26: credmesh.query.v1.BatchItem.status:type_name -> credmesh.query.v1.Status
+	15, // 27: credmesh.query.v1.BatchItem.proofs:type_name -> credmesh.query.v1.BatchProof
+	8,  // 28: credmesh.query.v1.CreditAnswer.records:type_name -> credmesh.query.v1.Proof
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_credmesh_query_v1_query_proto_init() }

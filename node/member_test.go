@@ -127,7 +127,14 @@ func TestRemovalRotationAndARaceAcrossPeers(t *testing.T) {
 			_, ok := n.Membership().History().Outcome(ref)
 			return ok
 		})
-		if _, err := n.Approve(ctx, api.ApproveRequest{ID: id, Proposer: peerOf(proposer.Issuer())}); err != nil {
+		_, err := n.Approve(ctx, api.ApproveRequest{ID: id, Proposer: peerOf(proposer.Issuer())})
+		// The two removals race: a peer that has already seen rm-d pass
+		// holds rm-d-too void and refuses to approve it, which is the
+		// outcome the race may have.
+		if id == "rm-d-too" && errors.Is(err, api.ErrBadRequest) && strings.Contains(err.Error(), "is void") {
+			return
+		}
+		if err != nil {
 			t.Fatalf("approve %s: %v", id, err)
 		}
 	}
